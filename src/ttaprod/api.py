@@ -1,0 +1,143 @@
+"""`check()`: the one entry point the CLI and the tests call.
+
+It wires discovery, the per-file engine, the external tools, project checks, scoring
+and the report; it prints nothing. Problems the user must fix raise `UsageError`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import catalogue, discovery, itemchecks, report, runner, selection
+from . import config as config_mod
+from .config import Config, ConfigError
+from .engine.analyze import FileTask, fingerprint
+from .models import Finding, Report, Severity, ToolRun
+
+
+class UsageError(Exception):
+    """The run cannot be done as asked (exit 2); the message is one line."""
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    paths: tuple[Path, ...] = (Path("."),)
+    config_file: Path | None = None
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    fail_under: float | None = None
+    no_tools: bool = False
+    no_cache: bool = False
+    jobs: int | None = None
+    progress: Callable[[str, int, int], None] | None = field(default=None, compare=False)
+
+
+def load_config(options: CheckOptions) -> tuple[Config, Path]:
+    first = options.paths[0] if options.paths else Path(".")
+    start = first if first.exists() else Path(".")
+    try:
+        config = config_mod.load(start.resolve(), options.config_file)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    config = config.with_overrides(
+        select=options.select,
+        fail_under=options.fail_under,
+        jobs=options.jobs,
+    )
+    if options.ignore:
+        config = config.with_overrides(ignore=(*config.ignore, *options.ignore))
+    config_dir = config.source.parent.resolve() if config.source else None
+    root = discovery.choose_root(list(options.paths), config_dir)
+    return config, root
+
+
+def _outside_link_findings(found: discovery.Discovered) -> list[Finding]:
+    spec = catalogue.catalogue()["TTP905"]
+    return [
+        Finding(
+            rule="TTP905",
+            source="ttaprod",
+            checklist_item=spec.checklist_item,
+            severity=spec.severity,
+            path=link.rel_path,
+            line=1,
+            column=1,
+            end_line=1,
+            end_column=1,
+            message="symlink points outside the checked tree; not followed",
+            fingerprint=fingerprint("TTP905", link.rel_path, ""),
+        )
+        for link in found.outside_links
+    ]
+
+
+def _validate_codes(codes: tuple[str, ...], what: str) -> None:
+    known = tuple(catalogue.catalogue())
+    for code in codes:
+        if ":" in code or code in ("ALL", "*"):
+            continue
+        if not any(k.startswith(code.upper()) for k in known):
+            raise UsageError(f"{what}: no rule matches '{code}' (see `ttaprod rules`)")
+
+
+def check(options: CheckOptions) -> Report:
+    started = time.perf_counter()
+    config, root = load_config(options)
+    _validate_codes(config.select, "select")
+    _validate_codes(config.ignore, "ignore")
+    try:
+        found = discovery.discover(list(options.paths), root, config.exclude)
+    except discovery.DiscoveryError as exc:
+        raise UsageError(str(exc)) from None
+
+    enabled = frozenset(
+        code
+        for code in catalogue.catalogue()
+        if selection.is_selected(code, config.select, config.ignore)
+    )
+    max_bytes = config.max_file_size_kb * 1024
+    tasks = [
+        FileTask(str(root / rel), rel, enabled, max_bytes) for rel in found.python
+    ]
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if options.progress:
+            options.progress("files", done, len(tasks))
+
+    results = runner.run(tasks, config.jobs, tick if options.progress else None)
+    tools: tuple[ToolRun, ...] = ()
+    findings: list[Finding] = [f for r in results for f in r.findings]
+    findings.extend(_outside_link_findings(found))
+
+    lines = sum(r.lines for r in results)
+    index = itemchecks.ProjectIndex(
+        root=root,
+        config=config,
+        files=tuple(results),
+        python_files=found.python,
+        other_files=found.other,
+        lines=lines,
+        tools=tools,
+        facts=tuple(f for r in results for f in r.facts),
+    )
+    notes = () if found.python else ("no Python files found under the given paths",)
+    inputs = report.Inputs(
+        root_label=str(root),
+        index=index,
+        findings=tuple(findings),
+        suppressed=sum(len(r.suppressed) for r in results),
+        duration_s=time.perf_counter() - started,
+        parse_errors=sum(1 for r in results if r.parse_error),
+        notes=notes,
+    )
+    return report.build(inputs)
+
+
+def severity_names() -> list[str]:
+    return [s.value for s in Severity]

@@ -1,0 +1,118 @@
+"""The rule catalogue: one TOML file per rule in `rules/catalogue/`, loaded into RuleSpec values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from . import checklist
+from .models import Severity
+from .resources import rules_dir
+from .tomlcompat import loads
+
+DEFAULT_EXAMPLE_PATH = "app/example.py"
+
+
+class CatalogueError(Exception):
+    """A catalogue file is malformed: a packaging bug, not a user error."""
+
+
+@dataclass(frozen=True)
+class Example:
+    title: str
+    code: str
+    lines: tuple[int, ...]
+    path: str = DEFAULT_EXAMPLE_PATH
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    code: str
+    name: str
+    checklist_item: str | None
+    severity: Severity
+    title: str
+    summary: str
+    why: str
+    options: str
+    references: tuple[str, ...]
+    bad: tuple[Example, ...]
+    good: tuple[Example, ...]
+    use_instead: str = ""
+
+    @property
+    def family(self) -> str:
+        return self.code[:4]
+
+
+_REQUIRED = ("code", "name", "checklist_item", "severity", "title", "summary", "why")
+_OPTIONAL = ("options", "references", "bad", "good", "use_instead")
+
+
+def _example(raw: dict[str, Any], where: str) -> Example:
+    try:
+        return Example(
+            title=str(raw.get("title", "")),
+            code=str(raw["code"]).lstrip("\n"),
+            lines=tuple(int(n) for n in raw.get("lines", ())),
+            path=str(raw.get("path", DEFAULT_EXAMPLE_PATH)),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CatalogueError(f"{where}: bad example ({exc})") from exc
+
+
+def parse_rule(raw: dict[str, Any], where: str) -> RuleSpec:
+    missing = [key for key in _REQUIRED if key not in raw]
+    unknown = [key for key in raw if key not in _REQUIRED + _OPTIONAL]
+    if missing or unknown:
+        raise CatalogueError(f"{where}: missing keys {missing}, unknown keys {unknown}")
+    item = raw["checklist_item"] or None
+    if item is not None and not checklist.is_item(item):
+        raise CatalogueError(f"{where}: unknown checklist item {item!r}")
+    try:
+        severity = Severity(raw["severity"])
+    except ValueError as exc:
+        raise CatalogueError(f"{where}: bad severity {raw['severity']!r}") from exc
+    return RuleSpec(
+        code=str(raw["code"]),
+        name=str(raw["name"]),
+        checklist_item=item,
+        severity=severity,
+        title=str(raw["title"]),
+        summary=str(raw["summary"]).strip(),
+        why=str(raw["why"]).strip(),
+        options=str(raw.get("options", "")).strip(),
+        references=tuple(str(r) for r in raw.get("references", ())),
+        bad=tuple(_example(e, where) for e in raw.get("bad", ())),
+        good=tuple(_example(e, where) for e in raw.get("good", ())),
+        use_instead=str(raw.get("use_instead", "")).strip(),
+    )
+
+
+def load_dir(directory: Path) -> dict[str, RuleSpec]:
+    specs: dict[str, RuleSpec] = {}
+    for path in sorted(directory.glob("*.toml")):
+        spec = parse_rule(loads(path.read_text(encoding="utf-8")), path.name)
+        if spec.code in specs:
+            raise CatalogueError(f"{path.name}: duplicate rule code {spec.code}")
+        if not path.stem.startswith(spec.code):
+            raise CatalogueError(f"{path.name}: file name must start with {spec.code}")
+        specs[spec.code] = spec
+    return specs
+
+
+@cache
+def catalogue() -> dict[str, RuleSpec]:
+    """All rules, keyed by code, in code order."""
+    return dict(sorted(load_dir(rules_dir() / "catalogue").items()))
+
+
+def get(code: str) -> RuleSpec | None:
+    spec = catalogue().get(code.upper())
+    if spec is None:
+        for candidate in catalogue().values():
+            if candidate.name == code.lower():
+                return candidate
+    return spec

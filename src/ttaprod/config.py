@@ -1,0 +1,219 @@
+"""`[tool.ttaprod]` configuration: where it is found, what it may say, and validation.
+
+Every key is declared once in `KEYS` with its validator; an unknown key or a wrong type is
+a `ConfigError` naming the file and the key, which the CLI prints as one line (exit 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from . import checklist
+from .models import Severity
+from .tomlcompat import TOMLDecodeError, loads
+
+DEFAULT_FAIL_UNDER = 70.0
+DEFAULT_SECTION_WEIGHTS: dict[str, float] = {
+    "errors": 25.0,
+    "security": 25.0,
+    "observability": 15.0,
+    "performance": 15.0,
+    "quality": 10.0,
+    "deploy": 10.0,
+}
+
+
+class ConfigError(Exception):
+    """A configuration problem the user must fix; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Config:
+    source: Path | None = None
+    select: tuple[str, ...] = ("TTP",)
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    fail_under: float = DEFAULT_FAIL_UNDER
+    severity: tuple[tuple[str, Severity], ...] = ()
+    weights: tuple[tuple[str, float], ...] = ()
+    block_on: tuple[Severity, ...] = (Severity.CRITICAL,)
+    max_file_size_kb: int = 1024
+    jobs: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)  # keys owned by later features
+
+    def with_overrides(self, **changes: Any) -> Config:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def severity_for(self, rule: str) -> Severity | None:
+        for code, severity in self.severity:
+            if code == rule:
+                return severity
+        return None
+
+    def section_weight(self, section: str) -> float:
+        return dict(self.weights).get(section, DEFAULT_SECTION_WEIGHTS.get(section, 10.0))
+
+    def item_weight(self, item_id: str) -> float:
+        return dict(self.weights).get(item_id, 1.0)
+
+
+Validator = Callable[[str, Any], Any]
+
+
+def _fail(key: str, expected: str, value: Any) -> ConfigError:
+    return ConfigError(f"'{key}' must be {expected}, not {type(value).__name__} {value!r}")
+
+
+def _str_list(key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(key, "a list of strings", value)
+    return tuple(value)
+
+
+def _codes(key: str, value: Any) -> tuple[str, ...]:
+    return tuple(code.strip().upper() if not ":" in code else code.strip() for code in _str_list(key, value))
+
+
+def _number(low: float, high: float) -> Validator:
+    def check(key: str, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _fail(key, f"a number from {low:g} to {high:g}", value)
+        if not low <= value <= high:
+            raise ConfigError(f"'{key}' must be from {low:g} to {high:g}, not {value}")
+        return float(value)
+
+    return check
+
+
+def _positive_int(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _fail(key, "a non-negative integer", value)
+    return value
+
+
+def _severity_value(key: str, value: Any) -> Severity:
+    try:
+        return Severity(value)
+    except ValueError:
+        names = ", ".join(s.value for s in Severity)
+        raise ConfigError(f"'{key}' must be one of {names}, not {value!r}") from None
+
+
+def _per_file_ignores(key: str, value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        raise _fail(key, "a table of glob = [codes]", value)
+    return tuple((glob, _codes(f"{key}.{glob}", codes)) for glob, codes in value.items())
+
+
+def _severity_table(key: str, value: Any) -> tuple[tuple[str, Severity], ...]:
+    if not isinstance(value, dict):
+        raise _fail(key, "a table of rule = severity", value)
+    return tuple((code.upper(), _severity_value(f"{key}.{code}", sev)) for code, sev in value.items())
+
+
+def _weights(key: str, value: Any) -> tuple[tuple[str, float], ...]:
+    if not isinstance(value, dict):
+        raise _fail(key, "a table of section or item id = weight", value)
+    out = []
+    for name, weight in value.items():
+        if name not in checklist.SECTIONS and not checklist.is_item(name):
+            raise ConfigError(f"'{key}.{name}' is not a checklist section or item id")
+        out.append((name, _number(0, 1000)(f"{key}.{name}", weight)))
+    return tuple(out)
+
+
+def _block_on(key: str, value: Any) -> tuple[Severity, ...]:
+    return tuple(_severity_value(key, v) for v in _str_list(key, value))
+
+
+# key in TOML → (attribute on Config or None for `extra`, validator)
+KEYS: dict[str, tuple[str | None, Validator]] = {
+    "select": ("select", _codes),
+    "ignore": ("ignore", _codes),
+    "exclude": ("exclude", _str_list),
+    "per-file-ignores": ("per_file_ignores", _per_file_ignores),
+    "fail-under": ("fail_under", _number(0, 100)),
+    "severity": ("severity", _severity_table),
+    "weights": ("weights", _weights),
+    "block-on": ("block_on", _block_on),
+    "max-file-size-kb": ("max_file_size_kb", _positive_int),
+    "jobs": ("jobs", _positive_int),
+}
+
+
+def register_key(name: str, validator: Validator) -> None:
+    """Declare a key owned by a later feature; its validated value lands in `Config.extra`."""
+    KEYS[name] = (None, validator)
+
+
+def from_table(table: dict[str, Any], source: Path | None) -> Config:
+    where = str(source) if source else "config"
+    values: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for key, raw in table.items():
+        if key not in KEYS:
+            known = ", ".join(sorted(KEYS))
+            raise ConfigError(f"{where}: unknown key '{key}' in [tool.ttaprod] (known: {known})")
+        attribute, validator = KEYS[key]
+        try:
+            value = validator(key, raw)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: [tool.ttaprod] {exc}") from None
+        if attribute is None:
+            extra[key] = value
+        else:
+            values[attribute] = value
+    return Config(source=source, extra=extra, **values)
+
+
+def read_file(path: Path) -> Config:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: config is not valid UTF-8") from None
+    try:
+        data = loads(text)
+    except TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    if path.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        table = tool.get("ttaprod", {}) if isinstance(tool, dict) else {}
+    else:
+        table = data.get("tool", {}).get("ttaprod", data) if "tool" in data else data
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.ttaprod] must be a table")
+    return from_table(table, path)
+
+
+def _has_section(path: Path) -> bool:
+    try:
+        data = loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, TOMLDecodeError):
+        return True  # let read_file report it properly
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "ttaprod" in tool
+
+
+def discover(start: Path) -> Path | None:
+    """The nearest pyproject.toml with a [tool.ttaprod] table, walking up from `start`."""
+    current = start if start.is_dir() else start.parent
+    for directory in (current, *current.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file() and _has_section(candidate):
+            return candidate
+    return None
+
+
+def load(start: Path, explicit: Path | None = None) -> Config:
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"config file {explicit} does not exist")
+        return read_file(explicit)
+    found = discover(start)
+    return read_file(found) if found is not None else Config()

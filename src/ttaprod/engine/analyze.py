@@ -1,0 +1,254 @@
+"""Analyse one file: read, parse, one traversal for all detectors, then plain results."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import traceback
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+import libcst as cst
+
+from .. import catalogue, redact
+from ..models import Fact, FileResult, Finding, Severity, Site
+from . import source
+from .binder import Binder, prebind_module
+from .context import FileContext, PendingFinding, Problem
+from .detector import Detector
+from .names import NameTable, module_name_for
+from .positions import Range, resolve_positions
+from .walker import HookTable, walk
+
+_SUPPRESS = re.compile(r"#\s*ttaprod:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
+ALL_CODES = "*"
+NOTICE_CODES = frozenset({"TTP901", "TTP902", "TTP903", "TTP904", "TTP905", "TTP906"})
+
+
+@dataclass(frozen=True)
+class FileTask:
+    abs_path: str
+    rel_path: str
+    enabled: frozenset[str]
+    max_bytes: int = source.DEFAULT_MAX_BYTES
+
+
+def count_lines(data: bytes) -> int:
+    if not data:
+        return 0
+    return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+
+
+def fingerprint(rule: str, path: str, text: str) -> str:
+    normalised = " ".join(redact.redact_text(text).split())
+    return hashlib.sha256(f"{rule}\0{path}\0{normalised}".encode()).hexdigest()[:20]
+
+
+def notice_finding(task: FileTask, notice: source.Notice) -> Finding:
+    spec = catalogue.catalogue()[notice.code]
+    return Finding(
+        rule=notice.code,
+        source="ttaprod",
+        checklist_item=spec.checklist_item,
+        severity=spec.severity,
+        path=task.rel_path,
+        line=notice.line,
+        column=notice.column,
+        end_line=notice.line,
+        end_column=notice.column,
+        message=notice.message,
+        fingerprint=fingerprint(notice.code, task.rel_path, notice.message),
+    )
+
+
+def suppressions(text: str) -> dict[int, frozenset[str]]:
+    """Line → codes suppressed there by `# ttaprod: ignore[...]` (`*` for a bare ignore)."""
+    if "ttaprod" not in text:
+        return {}
+    out: dict[int, frozenset[str]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _SUPPRESS.search(line)
+        if match is None:
+            continue
+        codes = match.group("codes")
+        if codes is None:
+            out[number] = frozenset({ALL_CODES})
+        else:
+            out[number] = frozenset(c.strip().upper() for c in codes.split(",") if c.strip())
+    return out
+
+
+def _is_suppressed(rule: str, lines: Iterable[int], table: dict[int, frozenset[str]]) -> bool:
+    for line in lines:
+        codes = table.get(line)
+        if codes and (ALL_CODES in codes or rule in codes or any(rule.startswith(c) for c in codes)):
+            return True
+    return False
+
+
+def analyze_file(task: FileTask, detectors: Sequence[type[Detector]]) -> FileResult:
+    try:
+        with open(task.abs_path, "rb") as handle:
+            data = handle.read(task.max_bytes + 1)
+            if len(data) > task.max_bytes:
+                data += handle.read()
+    except OSError as exc:
+        notice = source.Notice("TTP902", f"cannot read file: {exc.strerror or exc}")
+        return _notice_result(task, 0, notice)
+    lines = count_lines(data)
+    active = [d for d in detectors if set(d.codes) & task.enabled and d.applies_to(data)]
+    parsed = source.parse(data, task.max_bytes)
+    if isinstance(parsed, source.Notice):
+        return _notice_result(task, lines, parsed)
+    extra = [notice_finding(task, parsed.notice)] if parsed.notice is not None else []
+    if not active:
+        return FileResult(task.rel_path, lines, findings=tuple(extra))
+    try:
+        return _run_detectors(task, parsed, lines, active, extra)
+    except RecursionError:
+        notice = source.Notice("TTP904", "expression nesting is too deep to analyse safely")
+        return _notice_result(task, lines, notice)
+
+
+def _notice_result(task: FileTask, lines: int, notice: source.Notice) -> FileResult:
+    findings = (notice_finding(task, notice),) if notice.code in task.enabled else ()
+    return FileResult(task.rel_path, lines, findings=findings, parse_error=True)
+
+
+def _run_detectors(
+    task: FileTask,
+    parsed: source.Parsed,
+    lines: int,
+    active: Sequence[type[Detector]],
+    extra: list[Finding],
+) -> FileResult:
+    names = NameTable(module_name_for(task.rel_path), task.rel_path.endswith("__init__.py"))
+    ctx = FileContext(task.rel_path, parsed.module, parsed.text, names, task.enabled)
+    prebind_module(names, parsed.module)
+    instances = [cls(ctx) for cls in active]
+    binder = Binder(ctx)
+    hooks = HookTable([binder])
+    for detector in instances:
+        for name, fns in HookTable([detector]).visit.items():
+            hooks.visit.setdefault(name, []).extend(fns)
+        for name, fns in HookTable([detector]).leave.items():
+            hooks.leave.setdefault(name, []).extend(fns)
+    hooks.add_last_leaver(binder)
+    internal: list[Finding] = []
+    try:
+        walk(parsed.module, hooks, ctx.stack)
+    except RecursionError:
+        raise
+    except Exception as exc:
+        internal.append(_internal_error(task, exc))
+    for detector in instances:
+        try:
+            detector.finish()
+        except RecursionError:
+            raise
+        except Exception as exc:
+            internal.append(_internal_error(task, exc))
+    return _assemble(task, ctx, lines, extra + internal)
+
+
+def _internal_error(task: FileTask, exc: Exception) -> Finding:
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    message = (
+        f"ttaprod failed on this file ({type(exc).__name__} in {where.name}); "
+        "other files were analysed. Please report this bug."
+    )
+    return notice_finding(task, source.Notice("TTP906", message))
+
+
+def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]) -> FileResult:
+    wanted: list[cst.CSTNode] = []
+    for pending in ctx.findings:
+        wanted.append(pending.node)
+        if pending.statement is not None:
+            wanted.append(pending.statement)
+    wanted.extend(site.node for site in ctx.sites)
+    wanted.extend(fact.node for fact in ctx.facts)
+    ranges = resolve_positions(ctx.module, wanted)
+    text_lines = ctx.text.splitlines()
+    table = suppressions(ctx.text)
+    specs = catalogue.catalogue()
+
+    kept: list[Finding] = list(extra)
+    suppressed: list[Finding] = []
+    suppressed_ids: set[int] = set()
+    on_site = {id(site.finding) for site in ctx.sites if site.finding is not None}
+    for pending in ctx.findings:
+        finding = _finding(task.rel_path, ctx, pending, ranges, text_lines, specs)
+        if id(pending) in on_site:
+            finding = replace(finding, on_site=True)
+        if _is_suppressed(finding.rule, (finding.line, finding.statement_line), table):
+            suppressed.append(finding)
+            suppressed_ids.add(id(pending))
+        else:
+            kept.append(finding)
+
+    sites: list[Site] = []
+    for site in ctx.sites:
+        start = ranges.get(id(site.node), (0, 0, 0, 0))
+        covered = site.problem is None or id(site.finding) in suppressed_ids
+        if not covered and site.problem is not None:
+            severity = site.problem.severity or specs[site.rule].severity
+            covered = severity is Severity.INFO
+        sites.append(Site(site.item, site.rule, task.rel_path, start[0], covered, site.label))
+
+    facts = [
+        Fact(
+            f.kind,
+            task.rel_path,
+            ranges.get(id(f.node), (0, 0, 0, 0))[0],
+            tuple(sorted(f.data.items())),
+        )
+        for f in ctx.facts
+    ]
+    return FileResult(
+        path=task.rel_path,
+        lines=lines,
+        findings=tuple(sorted(kept, key=lambda f: f.sort_key)),
+        suppressed=tuple(sorted(suppressed, key=lambda f: f.sort_key)),
+        sites=tuple(sites),
+        facts=tuple(facts),
+    )
+
+
+def _finding(
+    path: str,
+    ctx: FileContext,
+    pending: PendingFinding,
+    ranges: dict[int, Range],
+    text_lines: list[str],
+    specs: dict[str, catalogue.RuleSpec],
+) -> Finding:
+    problem: Problem = pending.problem
+    spec = specs[problem.rule]
+    line, col, end_line, end_col = ranges.get(id(pending.node), (1, 0, 1, 0))
+    statement_line = line
+    if pending.statement is not None and id(pending.statement) in ranges:
+        statement_line = ranges[id(pending.statement)][0]
+    snippet = text_lines[line - 1] if 0 < line <= len(text_lines) else ""
+    snippet = redact.mask_string_literals(snippet) if problem.snippet_mask else snippet
+    node_text = problem.fingerprint_text
+    if node_text is None:
+        node_text = ctx.code_for(pending.node)
+        if problem.snippet_mask:
+            node_text = redact.mask_string_literals(node_text)
+    return Finding(
+        rule=problem.rule,
+        source="ttaprod",
+        checklist_item=problem.checklist_item or spec.checklist_item,
+        severity=problem.severity or spec.severity,
+        path=path,
+        line=line,
+        column=col + 1,
+        end_line=end_line,
+        end_column=end_col + 1,
+        message=redact.redact_text(problem.message),
+        fix=problem.fix,
+        fingerprint=fingerprint(problem.rule, path, node_text),
+        snippet=redact.redact_text(snippet),
+        statement_line=statement_line,
+    )

@@ -1,0 +1,169 @@
+"""Feeds the name table during the walk: imports, definitions, assignments, `with … as`."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from .context import FileContext
+from .names import Binding, Instance, NameTable
+
+
+def value_binding(names: NameTable, value: cst.BaseExpression | None) -> Binding:
+    """What a name bound to `value` holds: an alias, an instance, or unknown."""
+    if value is None:
+        return None
+    if isinstance(value, cst.Await):
+        value = value.expression
+    if isinstance(value, cst.Call):
+        ctor = names.qualname(value.func)
+        if ctor is not None:
+            return Instance(ctor, value, "assign")
+        # `client = self.factory()`-style calls on a tracked instance stay unknown
+        return None
+    if isinstance(value, (cst.Name, cst.Attribute)):
+        held = names.instance(value)
+        if held is not None:
+            return held
+        return names.qualname(value)
+    return None
+
+
+def annotation_binding(names: NameTable, annotation: cst.Annotation | None) -> Binding:
+    if annotation is None:
+        return None
+    expr = annotation.annotation
+    if isinstance(expr, cst.Subscript):  # Optional[httpx.Client] and the like
+        inner = expr.slice[0].slice if expr.slice else None
+        if isinstance(inner, cst.Index):
+            expr = inner.value
+    if isinstance(expr, cst.BinaryOperation):  # httpx.Client | None
+        expr = expr.left
+    ctor = names.qualname(expr)
+    return Instance(ctor, None, "annotation") if ctor is not None else None
+
+
+def _bind_target(names: NameTable, target: cst.BaseExpression, value: Binding) -> None:
+    if isinstance(target, cst.Name):
+        names.bind(target.value, value)
+    elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+        if target.value.value in ("self", "cls"):
+            names.bind_self_attr(target.attr.value, value)
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            _bind_target(names, element.value, None)
+    elif isinstance(target, cst.StarredElement):
+        _bind_target(names, target.value, None)
+
+
+def _class_bases(names: NameTable, node: cst.ClassDef) -> tuple[str, ...]:
+    bases = (names.qualname(arg.value) for arg in node.bases if arg.keyword is None)
+    return tuple(b for b in bases if b is not None)
+
+
+def prebind_module(names: NameTable, module: cst.Module) -> None:
+    """Bind module-level names before the walk, so functions see what is defined below them."""
+    for statement in module.body:
+        for node in _top_level_nodes(statement):
+            if isinstance(node, cst.Import):
+                names.bind_import(node)
+            elif isinstance(node, cst.ImportFrom):
+                names.bind_import_from(node)
+            elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+                qual = names.qualify_local(node.name.value)
+                names.bind(node.name.value, qual)
+                if isinstance(node, cst.ClassDef):
+                    names.class_bases[qual] = _class_bases(names, node)
+            elif isinstance(node, cst.Assign):
+                for target in node.targets:
+                    _bind_target(names, target.target, value_binding(names, node.value))
+            elif isinstance(node, cst.AnnAssign):
+                binding = value_binding(names, node.value) or annotation_binding(
+                    names, node.annotation
+                )
+                _bind_target(names, node.target, binding)
+
+
+def _top_level_nodes(statement: cst.CSTNode) -> list[cst.CSTNode]:
+    if isinstance(statement, cst.SimpleStatementLine):
+        return list(statement.body)
+    if isinstance(statement, (cst.If, cst.Try)):
+        out: list[cst.CSTNode] = []
+        blocks = [statement.body]
+        if isinstance(statement, cst.Try):
+            blocks += [h.body for h in statement.handlers]
+        elif isinstance(statement.orelse, cst.Else):
+            blocks.append(statement.orelse.body)
+        for block in blocks:
+            if isinstance(block, cst.IndentedBlock):
+                for inner in block.body:
+                    out.extend(_top_level_nodes(inner))
+        return out
+    return [statement]
+
+
+class Binder:
+    """Visited before and left after every detector, so detectors see current bindings."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self.names = ctx.names
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self.names.bind_import(node)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self.names.bind_import_from(node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.names.bind(node.name.value, self.names.qualify_local(node.name.value))
+        self.names.push("function", node.name.value)
+        self.ctx.functions.append(node)
+        params = node.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            self.names.bind(param.name.value, annotation_binding(self.names, param.annotation))
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                self.names.bind(star.name.value, None)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.names.pop()
+        self.ctx.functions.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        qual = self.names.qualify_local(node.name.value)
+        self.names.bind(node.name.value, qual)
+        self.names.class_bases[qual] = _class_bases(self.names, node)
+        self.names.push("class", node.name.value)
+        self.ctx.classes.append(node)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.names.pop()
+        self.ctx.classes.pop()
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        binding = value_binding(self.names, node.value)
+        for target in node.targets:
+            _bind_target(self.names, target.target, binding)
+
+    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
+        binding = value_binding(self.names, node.value) if node.value is not None else None
+        if binding is None:
+            binding = annotation_binding(self.names, node.annotation)
+        _bind_target(self.names, node.target, binding)
+
+    def leave_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            binding = value_binding(self.names, node.item)
+            if isinstance(binding, Instance):
+                binding.via = "with"
+            _bind_target(self.names, node.asname.name, binding)
+
+    def leave_NamedExpr(self, node: cst.NamedExpr) -> None:
+        _bind_target(self.names, node.target, value_binding(self.names, node.value))
+
+    def visit_For(self, node: cst.For) -> None:
+        _bind_target(self.names, node.target, None)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            _bind_target(self.names, node.name.name, None)

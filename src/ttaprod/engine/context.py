@@ -1,0 +1,141 @@
+"""What a detector sees of the file it is visiting, and how it reports.
+
+Detectors report nodes, not positions: positions are resolved once, after the traversal,
+for only the nodes that were reported (see positions.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from ..models import Severity
+from .names import Instance, NameTable
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong at a node, before it has a position."""
+
+    rule: str
+    message: str
+    severity: Severity | None = None  # None: the catalogue's severity
+    fix: str | None = None
+    checklist_item: str | None = None  # None: the catalogue's item
+    fingerprint_text: str | None = None  # overrides the node's source (e.g. masked secrets)
+    snippet_mask: bool = False  # the flagged line holds a secret: mask it in the snippet
+
+
+@dataclass
+class PendingFinding:
+    node: cst.CSTNode
+    statement: cst.CSTNode | None
+    problem: Problem
+
+
+@dataclass
+class PendingSite:
+    item: str
+    rule: str
+    node: cst.CSTNode
+    label: str
+    problem: Problem | None
+    finding: PendingFinding | None
+
+
+@dataclass
+class PendingFact:
+    kind: str
+    node: cst.CSTNode
+    data: dict[str, str]
+
+
+@dataclass
+class FileContext:
+    path: str  # relative to the root, POSIX
+    module: cst.Module
+    text: str
+    names: NameTable
+    enabled: frozenset[str]
+    stack: list[cst.CSTNode] = field(default_factory=list)
+    functions: list[cst.FunctionDef] = field(default_factory=list)
+    classes: list[cst.ClassDef] = field(default_factory=list)
+    findings: list[PendingFinding] = field(default_factory=list)
+    sites: list[PendingSite] = field(default_factory=list)
+    facts: list[PendingFact] = field(default_factory=list)
+
+    # --- where we are ---------------------------------------------------------------
+    @property
+    def function(self) -> cst.FunctionDef | None:
+        return self.functions[-1] if self.functions else None
+
+    @property
+    def in_async_function(self) -> bool:
+        return bool(self.functions) and self.functions[-1].asynchronous is not None
+
+    @property
+    def is_test_file(self) -> bool:
+        parts = self.path.split("/")
+        name = parts[-1]
+        return (
+            any(p in ("tests", "test", "testing") for p in parts[:-1])
+            or name.startswith("test_")
+            or name.endswith("_test.py")
+            or name == "conftest.py"
+        )
+
+    def parent(self, levels: int = 1) -> cst.CSTNode | None:
+        """The node `levels` above the one being visited (1 = its direct parent)."""
+        index = len(self.stack) - 1 - levels
+        return self.stack[index] if index >= 0 else None
+
+    def ancestors(self) -> Sequence[cst.CSTNode]:
+        """Enclosing nodes, innermost first, excluding the node being visited."""
+        return self.stack[-2::-1]
+
+    def statement(self) -> cst.CSTNode | None:
+        for node in reversed(self.stack):
+            if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                return node
+        return None
+
+    # --- names ----------------------------------------------------------------------
+    def qualname(self, expr: cst.BaseExpression) -> str | None:
+        return self.names.qualname(expr)
+
+    def instance(self, expr: cst.BaseExpression) -> Instance | None:
+        return self.names.instance(expr)
+
+    def code_for(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+    # --- reporting ------------------------------------------------------------------
+    def wants(self, rule: str) -> bool:
+        return rule in self.enabled
+
+    def report(self, node: cst.CSTNode, problem: Problem) -> PendingFinding | None:
+        if problem.rule not in self.enabled:
+            return None
+        pending = PendingFinding(node, self.statement(), problem)
+        self.findings.append(pending)
+        return pending
+
+    def site(
+        self,
+        item: str,
+        rule: str,
+        node: cst.CSTNode,
+        problem: Problem | None = None,
+        label: str = "",
+    ) -> None:
+        """Count `node` as one site of a sites-kind item; a `problem` makes it uncovered
+        (unless it is only informational, or the user suppresses it inline)."""
+        if rule not in self.enabled:
+            return
+        pending = self.report(node, problem) if problem is not None else None
+        self.sites.append(PendingSite(item, rule, node, label, problem, pending))
+
+    def fact(self, kind: str, node: cst.CSTNode, **data: str) -> None:
+        self.facts.append(PendingFact(kind, node, data))

@@ -1,0 +1,42 @@
+"""The base class of every rule implementation, and the registry that hands them to the engine."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from .context import FileContext
+
+
+class Detector:
+    """One instance per file. Define `visit_<Node>` / `leave_<Node>` methods taking the
+    libcst node, report through `self.ctx`, and do end-of-file judgements in `finish`.
+
+    `codes` are the catalogue rules this detector can report. `needs` is a cheap byte
+    prefilter: when set, the detector runs only on files containing one of the strings.
+    """
+
+    codes: ClassVar[tuple[str, ...]] = ()
+    needs: ClassVar[tuple[bytes, ...] | None] = None
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+
+    def finish(self) -> None:
+        """Called once after the traversal."""
+
+    @classmethod
+    def applies_to(cls, data: bytes) -> bool:
+        return cls.needs is None or any(token in data for token in cls.needs)
+
+
+_REGISTRY: list[type[Detector]] = []
+
+
+def register(cls: type[Detector]) -> type[Detector]:
+    if cls not in _REGISTRY:
+        _REGISTRY.append(cls)
+    return cls
+
+
+def registered() -> tuple[type[Detector], ...]:
+    return tuple(_REGISTRY)

@@ -1,0 +1,101 @@
+"""Read and parse one file defensively: every way a file can be unreadable becomes a notice.
+
+Order matters. The bytes are decoded first (PEP 263 cookie or BOM, else UTF-8); `ast`
+parses next because it is fast and rejects what crashes libcst's native parser (200+ nested
+brackets segfault it); libcst parses last. Code newer than the running interpreter fails
+`ast` but may still parse in libcst, so an `ast` syntax error only stands if libcst agrees.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import sys
+import tokenize
+from dataclasses import dataclass
+
+import libcst as cst
+
+DEFAULT_MAX_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Why a file was not analysed: a TTP9xx code, a message and where."""
+
+    code: str
+    message: str
+    line: int = 1
+    column: int = 1
+
+
+@dataclass
+class Parsed:
+    text: str
+    module: cst.Module
+    notice: Notice | None = None  # set when only the running Python rejects the syntax
+
+
+def decode(data: bytes) -> str | Notice:
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        return Notice("TTP902", f"cannot decode file: {exc.msg}")
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        line = data[: getattr(exc, "start", 0)].count(b"\n") + 1
+        if encoding.lower().replace("_", "-") in ("utf-8", "utf-8-sig"):
+            why = "is not valid UTF-8 and has no encoding declaration"
+        else:
+            why = f"is not valid {encoding}, its declared encoding"
+        return Notice("TTP902", f"file {why} (byte {getattr(exc, 'start', 0)})", line)
+    return text.removeprefix("\ufeff")
+
+
+def _ast_notice(text: str) -> Notice | None:
+    try:
+        ast.parse(text)
+    except SyntaxError as exc:
+        if "too many nested" in (exc.msg or ""):
+            return Notice("TTP904", "expression nesting is too deep to analyse safely", exc.lineno or 1)
+        return Notice("TTP901", f"syntax error: {exc.msg}", exc.lineno or 1, (exc.offset or 1))
+    except (RecursionError, MemoryError):
+        return Notice("TTP904", "expression nesting is too deep to analyse safely")
+    except ValueError as exc:  # null bytes on Python < 3.12
+        return Notice("TTP901", f"syntax error: {exc}")
+    return None
+
+
+def parse(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed | Notice:
+    if len(data) > max_bytes:
+        return Notice(
+            "TTP903",
+            f"file is {len(data) // 1024} KiB, over the {max_bytes // 1024} KiB limit"
+            " (max-file-size-kb); not analysed",
+        )
+    text = decode(data)
+    if isinstance(text, Notice):
+        return text
+    ast_problem = _ast_notice(text)
+    if ast_problem is not None and ast_problem.code == "TTP904":
+        return ast_problem
+    try:
+        module = cst.parse_module(text)
+    except RecursionError:
+        return Notice("TTP904", "expression nesting is too deep to analyse safely")
+    except Exception as exc:  # libcst raises ParserSyntaxError and plain SyntaxError
+        if ast_problem is not None:
+            return ast_problem
+        line = getattr(exc, "raw_line", 1) or 1
+        return Notice("TTP901", f"syntax error: {str(exc).splitlines()[0]}", int(line))
+    if ast_problem is not None:
+        version = ".".join(str(n) for n in sys.version_info[:2])
+        ast_problem = Notice(
+            ast_problem.code,
+            f"{ast_problem.message} (under Python {version}, which runs ttaprod;"
+            " analysed with libcst's grammar anyway)",
+            ast_problem.line,
+            ast_problem.column,
+        )
+    return Parsed(text, module, ast_problem)

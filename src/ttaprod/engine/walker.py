@@ -1,0 +1,106 @@
+"""One batched, iterative traversal of a libcst tree for all detectors.
+
+libcst's own `Module.visit` rebuilds every node as it goes (0.72 s on fastapi's package,
+more than parsing). Detectors here only read, so this walker follows the dataclass fields
+that hold syntax (not whitespace or punctuation) with an explicit stack: 0.06 s on the
+same tree, and no recursion limit to hit on deeply nested expressions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import libcst as cst
+
+Hook = Callable[[Any], None]
+
+# Fields whose declared types mention only these classes hold no syntax worth visiting.
+_TRIVIA = frozenset(
+    {
+        "BaseParenthesizableWhitespace", "SimpleWhitespace", "ParenthesizedWhitespace",
+        "TrailingWhitespace", "EmptyLine", "Newline", "Comment", "MaybeSentinel",
+        "Comma", "Semicolon", "Colon", "Dot", "AssignEqual", "BitOr", "ImportStar",
+        "LeftParen", "RightParen", "LeftSquareBracket", "RightSquareBracket",
+        "LeftCurlyBrace", "RightCurlyBrace", "Asynchronous",
+        "BaseAugOp", "BaseBinaryOp", "BaseBooleanOp", "BaseCompOp", "BaseUnaryOp",
+    }
+)
+_CLASS_NAME = re.compile(r"libcst\._nodes\.\w+\.(\w+)|ForwardRef\('(\w+)'\)")
+
+# Source order where the dataclass field order differs.
+_ORDER_OVERRIDES: dict[str, tuple[str, ...]] = {
+    "FunctionDef": ("decorators", "name", "type_parameters", "params", "returns", "body"),
+    "ClassDef": ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
+}
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _syntax_fields(node_type: type) -> tuple[str, ...]:
+    names: list[str] = []
+    for f in dataclasses.fields(node_type):
+        mentioned = {a or b for a, b in _CLASS_NAME.findall(str(f.type))}
+        if mentioned and not mentioned <= _TRIVIA:
+            names.append(f.name)
+    override = _ORDER_OVERRIDES.get(node_type.__name__)
+    if override:
+        names = [n for n in override if n in names] + [n for n in names if n not in override]
+    return tuple(names)
+
+
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    node_type = type(node)
+    fields = _FIELDS.get(node_type)
+    if fields is None:
+        fields = _FIELDS[node_type] = _syntax_fields(node_type)
+    out: list[cst.CSTNode] = []
+    for name in fields:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            out.append(value)
+        elif isinstance(value, (tuple, list)):
+            out.extend(v for v in value if isinstance(v, cst.CSTNode))
+    return out
+
+
+class HookTable:
+    """visit_X / leave_X methods of a set of objects, indexed by node class name."""
+
+    def __init__(self, objects: Iterable[object]) -> None:
+        self.visit: dict[str, list[Hook]] = {}
+        self.leave: dict[str, list[Hook]] = {}
+        for obj in objects:
+            for attr in dir(type(obj)):
+                if attr.startswith("visit_"):
+                    self.visit.setdefault(attr[6:], []).append(getattr(obj, attr))
+                elif attr.startswith("leave_"):
+                    self.leave.setdefault(attr[6:], []).append(getattr(obj, attr))
+
+    def add_last_leaver(self, obj: object) -> None:
+        for attr in dir(type(obj)):
+            if attr.startswith("leave_"):
+                self.leave.setdefault(attr[6:], []).append(getattr(obj, attr))
+
+
+def walk(root: cst.CSTNode, hooks: HookTable, stack: list[cst.CSTNode]) -> None:
+    """Depth-first, source-ordered; `stack` holds the ancestors of the node being visited
+    (itself included) while its hooks run."""
+    visit, leave = hooks.visit, hooks.leave
+    todo: list[tuple[cst.CSTNode, bool]] = [(root, False)]
+    while todo:
+        node, leaving = todo.pop()
+        name = type(node).__name__
+        if leaving:
+            for hook in leave.get(name, ()):
+                hook(node)
+            stack.pop()
+            continue
+        stack.append(node)
+        for hook in visit.get(name, ()):
+            hook(node)
+        todo.append((node, True))
+        kids = children(node)
+        todo.extend((kid, False) for kid in reversed(kids))

@@ -1,0 +1,1 @@
+"""Formatters: each turns a finished Report into text. They see nothing but the report."""

@@ -1,0 +1,165 @@
+"""The terminal report (rich): verdict, checklist by section, findings by file, footer.
+
+Fits 80 columns; colour only on a terminal and never with NO_COLOR or --no-color.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import groupby
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from .. import checklist
+from ..models import Finding, ItemResult, Report, Severity, Status, ToolStatus
+
+STATUS_MARK = {
+    Status.PASS: ("✓", "green"),
+    Status.FAIL: ("✗", "red"),
+    Status.WARN: ("!", "yellow"),
+    Status.SKIP: ("–", "dim"),
+}
+SEVERITY_STYLE = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+TOOL_STYLE = {
+    ToolStatus.OK: "green",
+    ToolStatus.FAILED: "red",
+    ToolStatus.TIMEOUT: "red",
+    ToolStatus.UNAVAILABLE: "yellow",
+    ToolStatus.SKIPPED: "dim",
+}
+
+
+def verdict_line(report: Report) -> Text:
+    text = Text()
+    text.append(f"Score {report.score:g}/100 ", style="bold")
+    text.append(f"({report.grade})", style="bold")
+    text.append(" · gate ")
+    if report.passed:
+        text.append("passed", style="bold green")
+    else:
+        text.append("FAILED", style="bold red")
+        text.append(": " + "; ".join(report.gate.reasons))
+    return text
+
+
+def _header(report: Report) -> RenderableType:
+    title = Text(f"ttaprod {report.version}", style="bold")
+    title.append(f"  {report.root}", style="dim")
+    lines: list[RenderableType] = [title, verdict_line(report)]
+    lines.extend(Text(note, style="yellow") for note in report.notes)
+    return Group(*lines)
+
+
+def _checklist(items: tuple[ItemResult, ...], report: Report) -> RenderableType:
+    table = Table(box=None, show_header=False, padding=(0, 1), expand=False)
+    table.add_column("mark", width=1, no_wrap=True)
+    table.add_column("item", no_wrap=True, max_width=34)
+    table.add_column("result", overflow="fold")
+    scores = {c.id: c.score for c in report.categories}
+    by_section: dict[str, list[ItemResult]] = defaultdict(list)
+    for item in items:
+        by_section[item.section].append(item)
+    for section, title in checklist.SECTIONS.items():
+        score = scores.get(section)
+        label = f"{title}" + (f"  {score:g}/10" if score is not None else "  (not applicable)")
+        table.add_row("", Text(label, style="bold underline"), "")
+        for item in by_section.get(section, []):
+            mark, style = STATUS_MARK[item.status]
+            table.add_row(Text(mark, style=style), item.id, Text(item.reason, style="dim" if item.status is Status.SKIP else ""))
+    return table
+
+
+def _caret_line(finding: Finding) -> Text | None:
+    if not finding.snippet:
+        return None
+    number = f"{finding.line:>5} │ "
+    code = Text(number, style="dim")
+    code.append(finding.snippet.rstrip())
+    start = max(finding.column - 1, 0)
+    width = 1
+    if finding.end_line == finding.line and finding.end_column > finding.column:
+        width = finding.end_column - finding.column
+    width = max(1, min(width, max(len(finding.snippet.rstrip()) - start, 1)))
+    caret = Text(" " * (len(number) + start) + "^" * width, style="red")
+    return Text.assemble(code, "\n", caret)
+
+
+def _findings(findings: tuple[Finding, ...]) -> list[RenderableType]:
+    out: list[RenderableType] = []
+    for path, group in groupby(findings, key=lambda f: f.path):
+        out.append(Text(path, style="bold magenta"))
+        for finding in group:
+            line = Text("  ")
+            line.append(f"{finding.line}:{finding.column}", style="dim")
+            line.append(" ")
+            line.append(finding.rule, style="bold")
+            line.append(" ")
+            line.append(finding.severity.value, style=SEVERITY_STYLE[finding.severity])
+            line.append(f" {finding.message}")
+            if finding.also_reported_by:
+                line.append(f" (also {', '.join(finding.also_reported_by)})", style="dim")
+            out.append(line)
+            caret = _caret_line(finding)
+            if caret is not None:
+                out.append(caret)
+            if finding.fix:
+                out.append(Text(f"        fix: {finding.fix}", style="green"))
+        out.append(Text(""))
+    return out
+
+
+def _tools(report: Report) -> RenderableType | None:
+    if not report.tools:
+        return None
+    table = Table(title="Tools", title_justify="left", box=None, padding=(0, 1))
+    for column in ("tool", "version", "status", "time", "findings"):
+        table.add_column(column, no_wrap=column != "status")
+    for tool in report.tools:
+        status = Text(tool.status.value, style=TOOL_STYLE[tool.status])
+        if tool.reason:
+            status.append(f" ({tool.reason})", style="dim")
+        table.add_row(tool.name, tool.version or "–", status, f"{tool.duration_s:.1f}s", str(tool.findings))
+    return table
+
+
+def _footer(report: Report) -> Text:
+    stats = report.stats
+    counts = ", ".join(f"{n} {sev}" for sev, n in stats.by_severity.items())
+    text = Text(f"{len(report.findings)} findings", style="bold")
+    if counts:
+        text.append(f" ({counts})")
+    if stats.suppressed:
+        text.append(f" · {stats.suppressed} suppressed")
+    if stats.baselined:
+        text.append(f" · {stats.baselined} in baseline")
+    text.append(f" · {stats.files} files, {stats.lines} lines")
+    if stats.parse_errors:
+        text.append(f" · {stats.parse_errors} not parsed", style="yellow")
+    text.append(f" · {stats.duration_s:.2f}s")
+    return text
+
+
+def render(report: Report, console: Console, quiet: bool = False) -> None:
+    if quiet:
+        console.print(verdict_line(report))
+        return
+    console.print(_header(report))
+    console.print()
+    console.print(_checklist(report.checklist, report))
+    console.print()
+    for renderable in _findings(report.findings):
+        console.print(renderable, highlight=False)
+    tools = _tools(report)
+    if tools is not None:
+        console.print(tools)
+        console.print()
+    console.print(_footer(report))
+    console.print(verdict_line(report))

@@ -1,0 +1,200 @@
+"""The data shapes every other module speaks: findings, sites, facts, verdicts, reports.
+
+All values are frozen dataclasses made only of plain types (str, int, float, bool,
+tuples, dicts of those), so they pickle cheaply across worker processes and turn
+into JSON without custom encoders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse: info 0 … critical 4."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {
+    Severity.INFO: 0,
+    Severity.LOW: 1,
+    Severity.MEDIUM: 2,
+    Severity.HIGH: 3,
+    Severity.CRITICAL: 4,
+}
+
+
+class Status(str, Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    WARN = "warn"
+    SKIP = "skip"
+
+
+class ToolStatus(str, Enum):
+    OK = "ok"
+    FAILED = "failed"
+    UNAVAILABLE = "unavailable"
+    SKIPPED = "skipped"
+    TIMEOUT = "timeout"
+
+
+@dataclass(frozen=True)
+class Span:
+    """A 1-based, end-inclusive line range with 1-based columns (end column exclusive)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    source: str
+    checklist_item: str | None
+    severity: Severity
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+    fix: str | None = None
+    fingerprint: str = ""
+    also_reported_by: tuple[str, ...] = ()
+    # Not part of the JSON contract: the flagged source line (secrets masked) for the
+    # terminal view, and the first line of the enclosing statement for suppressions.
+    snippet: str = ""
+    statement_line: int = 0
+    on_site: bool = False  # judges one site of a sites-kind item (see Site)
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line, self.column, self.rule)
+
+
+@dataclass(frozen=True)
+class Site:
+    """One place a sites-kind checklist item applies to (an outbound call, an async def…)."""
+
+    item: str
+    rule: str
+    path: str
+    line: int
+    covered: bool
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Fact:
+    """Something a project-level check needs to know about one file (an endpoint, an init call)."""
+
+    kind: str
+    path: str
+    line: int
+    data: tuple[tuple[str, str], ...] = ()
+
+    def get(self, key: str, default: str = "") -> str:
+        for k, v in self.data:
+            if k == key:
+                return v
+        return default
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """Everything one file contributes; plain values only (picklable, JSON-able, cacheable)."""
+
+    path: str
+    lines: int
+    findings: tuple[Finding, ...] = ()
+    suppressed: tuple[Finding, ...] = ()
+    sites: tuple[Site, ...] = ()
+    facts: tuple[Fact, ...] = ()
+    parse_error: bool = False
+
+
+@dataclass(frozen=True)
+class Evidence:
+    path: str
+    line: int
+    note: str
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    id: str
+    title: str
+    section: str
+    status: Status
+    score: float | None
+    covered: int | None = None
+    total: int | None = None
+    evidence: tuple[Evidence, ...] = ()
+    reason: str = ""
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class CategoryResult:
+    id: str
+    title: str
+    score: float | None
+    weight: float
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    name: str
+    version: str | None
+    status: ToolStatus
+    duration_s: float
+    findings: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Gate:
+    fail_under: float
+    block_on: tuple[str, ...]
+    require_tools: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Stats:
+    files: int
+    lines: int
+    parse_errors: int
+    duration_s: float
+    suppressed: int = 0
+    baselined: int = 0
+    by_severity: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Report:
+    version: str
+    root: str
+    score: float
+    grade: str
+    passed: bool
+    gate: Gate
+    categories: tuple[CategoryResult, ...]
+    checklist: tuple[ItemResult, ...]
+    findings: tuple[Finding, ...]
+    tools: tuple[ToolRun, ...]
+    stats: Stats
+    notes: tuple[str, ...] = ()

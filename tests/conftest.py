@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from ttaprod.api import CheckOptions, check
+from ttaprod.models import Report
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "fixtures"
+_EXPECT = re.compile(r"#\s*expect:\s*([A-Za-z0-9_:, -]+)")
+
+
+def run_check(path: Path, **options: object) -> Report:
+    """ttaprod's own analysis (no external tools) on `path`."""
+    options.setdefault("no_tools", True)
+    return check(CheckOptions(paths=(path,), **options))  # type: ignore[arg-type]
+
+
+def expected_findings(root: Path, rule_prefix: str = "TTP") -> set[tuple[str, int, str]]:
+    """(path, line, rule) for every `# expect: CODE[, CODE]` comment under `root`."""
+    out: set[tuple[str, int, str]] = set()
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.suffix in (".pyc",):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        rel = path.relative_to(root).as_posix()
+        for number, line in enumerate(text.splitlines(), start=1):
+            match = _EXPECT.search(line)
+            if match:
+                for code in match.group(1).split(","):
+                    code = code.strip().split(" ")[0]
+                    if code.startswith(rule_prefix):
+                        out.add((rel, number, code))
+    return out
+
+
+def found_findings(report: Report, rule_prefix: str = "TTP") -> set[tuple[str, int, str]]:
+    return {(f.path, f.line, f.rule) for f in report.findings if f.rule.startswith(rule_prefix)}
+
+
+@pytest.fixture
+def project(tmp_path: Path):
+    """Write {relative path: text} into a temporary project and return its root."""
+
+    def make(files: dict[str, str | bytes]) -> Path:
+        for rel, content in files.items():
+            target = tmp_path / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content, encoding="utf-8")
+        return tmp_path
+
+    return make
