@@ -40,7 +40,9 @@ def decode(data: bytes) -> str | Notice:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        return Notice("TTP902", f"cannot decode file: {exc.msg}")
+        if "missing encoding declaration" not in (exc.msg or ""):
+            return Notice("TTP902", f"cannot decode file: {exc.msg}")
+        encoding = "utf-8"  # the first two lines are not UTF-8: say where, below
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
