@@ -17,7 +17,9 @@ def _notices(report) -> list[tuple[str, str, int]]:
 
 
 def test_syntax_error_is_reported_and_the_run_goes_on(project) -> None:
-    root = project({"app/broken.py": "def handler(event):\n    return process(event\n", "app/ok.py": GOOD})
+    root = project(
+        {"app/broken.py": "def handler(event):\n    return process(event\n", "app/ok.py": GOOD}
+    )
     report = run_check(root)
     assert _notices(report) == [("app/broken.py", "TTP901", 2)]
     assert report.stats.files == 2
@@ -64,7 +66,12 @@ def test_expression_nested_2000_deep(project) -> None:
     deep_binop = "x = " + " + ".join(["1"] * 2000) + "\n"
     deep_unary = "x = " + "-" * 5000 + "1\n"
     root = project(
-        {"app/parens.py": deep_parens, "app/binop.py": deep_binop, "app/unary.py": deep_unary, "app/ok.py": GOOD}
+        {
+            "app/parens.py": deep_parens,
+            "app/binop.py": deep_binop,
+            "app/unary.py": deep_unary,
+            "app/ok.py": GOOD,
+        }
     )
     report = run_check(root)
     notices = _notices(report)
@@ -118,7 +125,9 @@ def test_missing_path_is_one_line_and_exit_2(tmp_path: Path) -> None:
     result = _cli("check", str(tmp_path / "nope"), "--no-tools")
     assert result.returncode == 2
     assert result.stdout == ""
-    assert result.stderr.strip().splitlines() == [f"ttaprod: error: path does not exist: {tmp_path / 'nope'}"]
+    assert result.stderr.strip().splitlines() == [
+        f"ttaprod: error: path does not exist: {tmp_path / 'nope'}"
+    ]
 
 
 def test_bad_option_is_one_line_and_exit_2(tmp_path: Path) -> None:
@@ -145,7 +154,9 @@ def test_unknown_config_key_names_file_and_key(tmp_path: Path) -> None:
 
 
 def test_wrong_type_in_config(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[tool.ttaprod]\nfail-under = "high"\n', encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.ttaprod]\nfail-under = "high"\n', encoding="utf-8"
+    )
     result = _cli("check", str(tmp_path), "--no-tools")
     assert result.returncode == 2
     assert "'fail-under' must be a number from 0 to 100" in result.stderr
@@ -163,4 +174,7 @@ def test_invalid_toml_is_one_line(tmp_path: Path) -> None:
 def test_unknown_rule_in_select(tmp_path: Path) -> None:
     result = _cli("check", str(tmp_path), "--no-tools", "--select", "TTP777")
     assert result.returncode == 2
-    assert result.stderr.strip() == "ttaprod: error: select: no rule matches 'TTP777' (see `ttaprod rules`)"
+    assert (
+        result.stderr.strip()
+        == "ttaprod: error: select: no rule matches 'TTP777' (see `ttaprod rules`)"
+    )

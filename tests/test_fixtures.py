@@ -4,7 +4,6 @@ must equal the `# expect: CODE` comments in the fixture files, rule by rule."""
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import pytest
 
@@ -13,7 +12,11 @@ from ttaprod.models import Report
 
 from .conftest import FIXTURES, expected_findings, found_findings, run_check
 
-PROJECTS = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith("_")) if FIXTURES.is_dir() else []
+PROJECTS = (
+    sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith("_"))
+    if FIXTURES.is_dir()
+    else []
+)
 
 
 @cache

@@ -36,7 +36,11 @@ def test_schema_accepts_a_report_with_findings_and_notices(project) -> None:
     data = json_report.report_dict(run_check(root))
     _validate(data)
     assert [f["rule"] for f in data["findings"]] == ["TTP901"]
-    assert [i["id"] for i in data["checklist"]][:3] == ["quality.tests", "quality.type-hints", "quality.lint"]
+    assert [i["id"] for i in data["checklist"]][:3] == [
+        "quality.tests",
+        "quality.type-hints",
+        "quality.lint",
+    ]
 
 
 def test_rerun_output_is_byte_identical_apart_from_timings(tmp_path: Path) -> None:
@@ -44,7 +48,16 @@ def test_rerun_output_is_byte_identical_apart_from_timings(tmp_path: Path) -> No
     outputs = []
     for _ in range(2):
         result = subprocess.run(
-            [sys.executable, "-m", "ttaprod", "check", str(target), "--no-tools", "--format", "json"],
+            [
+                sys.executable,
+                "-m",
+                "ttaprod",
+                "check",
+                str(target),
+                "--no-tools",
+                "--format",
+                "json",
+            ],
             capture_output=True,
             text=True,
             env={**os.environ, "NO_COLOR": "1"},

@@ -20,15 +20,22 @@ severities = st.sampled_from(list(Severity))
 
 def _finding(item: str, severity: Severity, line: int, on_site: bool) -> Finding:
     return Finding(
-        rule="TTP101", source="ttaprod", checklist_item=item, severity=severity,
-        path="app/a.py", line=line, column=1, end_line=line, end_column=2,
-        message="m", fingerprint=f"f{line}", on_site=on_site,
+        rule="TTP101",
+        source="ttaprod",
+        checklist_item=item,
+        severity=severity,
+        path="app/a.py",
+        line=line,
+        column=1,
+        end_line=line,
+        end_column=2,
+        message="m",
+        fingerprint=f"f{line}",
+        on_site=on_site,
     )
 
 
-sites = st.lists(
-    st.tuples(st.sampled_from(SITE_ITEMS), st.booleans(), severities), max_size=30
-)
+sites = st.lists(st.tuples(st.sampled_from(SITE_ITEMS), st.booleans(), severities), max_size=30)
 loose = st.lists(st.tuples(st.sampled_from(ANY_ITEMS), severities), max_size=10)
 
 
@@ -41,8 +48,12 @@ def _score(site_specs, loose_specs, lines: int = 1000) -> report.Report:
     for n, (item, severity) in enumerate(loose_specs, start=1000):
         findings.append(_finding(item, severity, n, on_site=False))
     index = ProjectIndex(
-        root=Path("."), config=Config(select=("TTP", "ruff:")), python_files=("app/a.py",), other_files=(),
-        files=(FileResult("app/a.py", lines, sites=tuple(site_values)),), lines=lines,
+        root=Path("."),
+        config=Config(select=("TTP", "ruff:")),
+        python_files=("app/a.py",),
+        other_files=(),
+        files=(FileResult("app/a.py", lines, sites=tuple(site_values)),),
+        lines=lines,
     )
     return report.build(report.Inputs("x", index, tuple(findings), 0, 0.0, 0))
 
@@ -58,7 +69,9 @@ def test_one_more_bad_site_never_raises_the_score(site_specs, loose_specs, item,
 
 @settings(max_examples=300, deadline=None)
 @given(sites, loose, st.sampled_from(ANY_ITEMS), severities)
-def test_one_more_loose_finding_never_raises_the_score(site_specs, loose_specs, item, severity) -> None:
+def test_one_more_loose_finding_never_raises_the_score(
+    site_specs, loose_specs, item, severity
+) -> None:
     before = _score(site_specs, loose_specs)
     after = _score(site_specs, [*loose_specs, (item, severity)])
     assert after.score <= before.score
@@ -67,7 +80,10 @@ def test_one_more_loose_finding_never_raises_the_score(site_specs, loose_specs, 
 
 
 def test_coverage_ratio_drives_sites_items() -> None:
-    result = _score([("errors.timeout", True, Severity.HIGH)] * 3 + [("errors.timeout", False, Severity.HIGH)], [])
+    result = _score(
+        [("errors.timeout", True, Severity.HIGH)] * 3 + [("errors.timeout", False, Severity.HIGH)],
+        [],
+    )
     timeout = next(i for i in result.checklist if i.id == "errors.timeout")
     assert (timeout.covered, timeout.total, timeout.score) == (3, 4, 7.5)
     assert timeout.status is Status.FAIL  # an uncovered high-severity site
@@ -81,16 +97,41 @@ def test_nothing_applicable_scores_100_and_items_skip() -> None:
 
 
 def test_critical_finding_blocks_the_gate_whatever_the_score() -> None:
-    result = _score([("security.secrets-in-env", True, Severity.LOW)] * 50, [("security.secrets-in-env", Severity.CRITICAL)])
+    result = _score(
+        [("security.secrets-in-env", True, Severity.LOW)] * 50,
+        [("security.secrets-in-env", Severity.CRITICAL)],
+    )
     assert not result.passed
     assert "1 critical finding" in result.gate.reasons
 
 
 def test_density_is_size_neutral() -> None:
-    few = [Finding("ruff:E1", "ruff", "quality.lint", Severity.LOW, "a.py", 1, 1, 1, 1, "m", fingerprint="x")] * 10
+    few = [
+        Finding(
+            "ruff:E1",
+            "ruff",
+            "quality.lint",
+            Severity.LOW,
+            "a.py",
+            1,
+            1,
+            1,
+            1,
+            "m",
+            fingerprint="x",
+        )
+    ] * 10
     assert scoring.density_score(few, 2_000) == scoring.density_score(few * 10, 20_000)
     assert scoring.density_score(few, 2_000) > scoring.density_score(few * 2, 2_000)
 
 
 def test_grade_bands() -> None:
-    assert [scoring.grade(s) for s in (95, 90, 89.9, 80, 70, 60, 59.9)] == ["A", "A", "B", "B", "C", "D", "F"]
+    assert [scoring.grade(s) for s in (95, 90, 89.9, 80, 70, 60, 59.9)] == [
+        "A",
+        "A",
+        "B",
+        "B",
+        "C",
+        "D",
+        "F",
+    ]

@@ -75,7 +75,9 @@ def _str_list(key: str, value: Any) -> tuple[str, ...]:
 
 
 def _codes(key: str, value: Any) -> tuple[str, ...]:
-    return tuple(code.strip().upper() if not ":" in code else code.strip() for code in _str_list(key, value))
+    return tuple(
+        code.strip().upper() if ":" not in code else code.strip() for code in _str_list(key, value)
+    )
 
 
 def _number(low: float, high: float) -> Validator:
@@ -112,7 +114,9 @@ def _per_file_ignores(key: str, value: Any) -> tuple[tuple[str, tuple[str, ...]]
 def _severity_table(key: str, value: Any) -> tuple[tuple[str, Severity], ...]:
     if not isinstance(value, dict):
         raise _fail(key, "a table of rule = severity", value)
-    return tuple((code.upper(), _severity_value(f"{key}.{code}", sev)) for code, sev in value.items())
+    return tuple(
+        (code.upper(), _severity_value(f"{key}.{code}", sev)) for code, sev in value.items()
+    )
 
 
 def _weights(key: str, value: Any) -> tuple[tuple[str, float], ...]:

@@ -16,9 +16,23 @@ from .globs import any_match
 PYTHON_SUFFIXES = (".py", ".pyi")
 SKIPPED_DIRS = frozenset(
     {
-        ".git", ".hg", ".svn", "node_modules", "build", "dist", ".tox", ".nox",
-        "__pycache__", "site-packages", ".mypy_cache", ".ruff_cache", ".pytest_cache",
-        ".ttaprod_cache", ".eggs", ".venv", "venv",
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        "build",
+        "dist",
+        ".tox",
+        ".nox",
+        "__pycache__",
+        "site-packages",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".ttaprod_cache",
+        ".eggs",
+        ".venv",
+        "venv",
     }
 )
 

@@ -37,7 +37,4 @@ def enabled(codes: Iterable[str], select: Iterable[str], ignore: Iterable[str]) 
 def ignored_for_path(
     code: str, rel_path: str, per_file: tuple[tuple[str, tuple[str, ...]], ...]
 ) -> bool:
-    for glob, codes in per_file:
-        if matches(glob, rel_path) and _longest(code, codes) >= 0:
-            return True
-    return False
+    return any(matches(glob, rel_path) and _longest(code, codes) >= 0 for glob, codes in per_file)

@@ -81,7 +81,9 @@ def suppressions(text: str) -> dict[int, frozenset[str]]:
 def _is_suppressed(rule: str, lines: Iterable[int], table: dict[int, frozenset[str]]) -> bool:
     for line in lines:
         codes = table.get(line)
-        if codes and (ALL_CODES in codes or rule in codes or any(rule.startswith(c) for c in codes)):
+        if codes and (
+            ALL_CODES in codes or rule in codes or any(rule.startswith(c) for c in codes)
+        ):
             return True
     return False
 

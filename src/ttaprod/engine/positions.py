@@ -45,7 +45,9 @@ class _Record(AbstractContextManager[None]):
 
 class _LightPositionState(CodegenState):
     def __init__(self, module: cst.Module, wanted: set[int]) -> None:
-        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        super().__init__(
+            default_indent=module.default_indent, default_newline=module.default_newline
+        )
         self.line = 1
         self.column = 0
         self.wanted = wanted

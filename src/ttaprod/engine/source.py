@@ -60,7 +60,9 @@ def _ast_notice(text: str) -> Notice | None:
         ast.parse(text)
     except SyntaxError as exc:
         if "too many nested" in (exc.msg or ""):
-            return Notice("TTP904", "expression nesting is too deep to analyse safely", exc.lineno or 1)
+            return Notice(
+                "TTP904", "expression nesting is too deep to analyse safely", exc.lineno or 1
+            )
         return Notice("TTP901", f"syntax error: {exc.msg}", exc.lineno or 1, (exc.offset or 1))
     except (RecursionError, MemoryError):
         return Notice("TTP904", "expression nesting is too deep to analyse safely")

@@ -73,7 +73,11 @@ def _checklist(items: tuple[ItemResult, ...], report: Report) -> RenderableType:
         table.add_row("", Text(label, style="bold underline"), "")
         for item in by_section.get(section, []):
             mark, style = STATUS_MARK[item.status]
-            table.add_row(Text(mark, style=style), item.id, Text(item.reason, style="dim" if item.status is Status.SKIP else ""))
+            table.add_row(
+                Text(mark, style=style),
+                item.id,
+                Text(item.reason, style="dim" if item.status is Status.SKIP else ""),
+            )
     return table
 
 
@@ -126,7 +130,9 @@ def _tools(report: Report) -> RenderableType | None:
         status = Text(tool.status.value, style=TOOL_STYLE[tool.status])
         if tool.reason:
             status.append(f" ({tool.reason})", style="dim")
-        table.add_row(tool.name, tool.version or "–", status, f"{tool.duration_s:.1f}s", str(tool.findings))
+        table.add_row(
+            tool.name, tool.version or "–", status, f"{tool.duration_s:.1f}s", str(tool.findings)
+        )
     return table
 
 
