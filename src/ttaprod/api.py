@@ -15,7 +15,8 @@ from . import catalogue, discovery, itemchecks, report, runner, selection
 from . import config as config_mod
 from .config import Config, ConfigError
 from .engine.analyze import FileTask, fingerprint
-from .models import Finding, Report, Severity, ToolRun
+from .cache import ResultCache, file_key
+from .models import FileResult, Finding, Report, Severity, ToolRun
 
 
 class UsageError(Exception):
@@ -83,6 +84,40 @@ def _validate_codes(codes: tuple[str, ...], what: str) -> None:
             raise UsageError(f"{what}: no rule matches '{code}' (see `ttaprod rules`)")
 
 
+def _analyse(
+    tasks: list[FileTask],
+    root: Path,
+    config: Config,
+    options: CheckOptions,
+    tick: Callable[[int], None] | None,
+) -> list[FileResult]:
+    """Per-file results in task order: from the cache when the key matches, else analysed."""
+    store = ResultCache(root, enabled=not options.no_cache)
+    results: dict[int, FileResult] = {}
+    keys: dict[int, str] = {}
+    todo: list[int] = []
+    for i, task in enumerate(tasks):
+        try:
+            keys[i] = file_key(task, Path(task.abs_path).read_bytes())
+        except OSError:
+            todo.append(i)
+            continue
+        hit = store.get(task, keys[i])
+        if hit is None:
+            todo.append(i)
+        else:
+            results[i] = hit
+            if tick:
+                tick(1)
+    fresh = runner.run([tasks[i] for i in todo], config.jobs, tick)
+    for i, result in zip(todo, fresh):
+        results[i] = result
+        if i in keys:
+            store.put(tasks[i], keys[i], result)
+    store.save()
+    return [results[i] for i in range(len(tasks))]
+
+
 def check(options: CheckOptions) -> Report:
     started = time.perf_counter()
     config, root = load_config(options)
@@ -110,7 +145,7 @@ def check(options: CheckOptions) -> Report:
         if options.progress:
             options.progress("files", done, len(tasks))
 
-    results = runner.run(tasks, config.jobs, tick if options.progress else None)
+    results = _analyse(tasks, root, config, options, tick if options.progress else None)
     tools: tuple[ToolRun, ...] = ()
     findings: list[Finding] = [f for r in results for f in r.findings]
     findings.extend(_outside_link_findings(found))

@@ -179,8 +179,13 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
     suppressed: list[Finding] = []
     suppressed_ids: set[int] = set()
     on_site = {id(site.finding) for site in ctx.sites if site.finding is not None}
+    secret_lines = {
+        ranges[id(p.node)][0] for p in ctx.findings if p.problem.snippet_mask and id(p.node) in ranges
+    }
     for pending in ctx.findings:
         finding = _finding(task.rel_path, ctx, pending, ranges, text_lines, specs)
+        if finding.line in secret_lines and not pending.problem.snippet_mask:
+            finding = replace(finding, snippet=redact.mask_string_literals(finding.snippet))
         if id(pending) in on_site:
             finding = replace(finding, on_site=True)
         if _is_suppressed(finding.rule, (finding.line, finding.statement_line), table):
