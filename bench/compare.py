@@ -1,0 +1,80 @@
+"""Time ttaprod against bandit and ruff on the same tree.
+
+    python bench/compare.py DIR [--runs 3] [--jobs N]
+
+Each command runs `--runs` times; the table shows the median and the spread of wall time.
+ttaprod runs cold (`--no-cache`, own rules only: `--no-tools`) and warm (cache filled by a
+first run). Tools are looked up next to this interpreter first, then on PATH.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _tool(name: str) -> str | None:
+    local = Path(sys.executable).parent / name
+    return str(local) if local.exists() else shutil.which(name)
+
+
+def _time(command: list[str], runs: int, cwd: Path | None = None) -> list[float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _tree_size(root: Path) -> tuple[int, int]:
+    files = lines = 0
+    for path in root.rglob("*.py"):
+        files += 1
+        with path.open("rb") as handle:
+            lines += sum(1 for _ in handle)
+    return files, lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("directory", type=Path)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=0, help="ttaprod worker processes (0: all cores)")
+    args = parser.parse_args()
+    root = args.directory.resolve()
+    ttaprod = [sys.executable, "-m", "ttaprod", "check", str(root), "--no-tools", "-q"]
+    if args.jobs:
+        ttaprod += ["--jobs", str(args.jobs)]
+    commands: dict[str, list[str]] = {"ttaprod (cold, --no-cache)": [*ttaprod, "--no-cache"]}
+    with tempfile.TemporaryDirectory() as scratch:
+        warm_root = Path(scratch) / root.name
+        shutil.copytree(root, warm_root, symlinks=True)
+        warm = [sys.executable, "-m", "ttaprod", "check", str(warm_root), "--no-tools", "-q"]
+        subprocess.run(warm, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        commands["ttaprod (warm cache)"] = warm
+        bandit, ruff = _tool("bandit"), _tool("ruff")
+        if bandit:
+            commands["bandit -r"] = [bandit, "-r", "-q", "-f", "json", str(root)]
+        if ruff:
+            commands["ruff check (no cache)"] = [ruff, "check", "--no-cache", "--exit-zero", "--select", "E,F,B,S", str(root)]
+        results = {name: _time(cmd, args.runs) for name, cmd in commands.items()}
+    files, lines = _tree_size(root)
+    print(f"tree: {root} ({files} Python files, {lines} lines)")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"runs: {args.runs} (median, min–max)\n")
+    width = max(len(name) for name in results)
+    for name, times in results.items():
+        print(f"{name:<{width}}  {statistics.median(times):7.2f} s  ({min(times):.2f}–{max(times):.2f})")
+
+
+if __name__ == "__main__":
+    main()
