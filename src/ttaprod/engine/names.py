@@ -180,7 +180,8 @@ class NameTable:
             if expr.value.value in ("self", "cls"):
                 cls = self.enclosing_class()
                 if cls is not None:
-                    bound = cls.self_attrs.get(expr.attr.value)
+                    name = expr.attr.value
+                    bound = cls.self_attrs.get(name, cls.bindings.get(name))
                     return bound if isinstance(bound, Instance) else None
             return None
         if isinstance(expr, cst.Call):
