@@ -40,7 +40,7 @@ def count_lines(data: bytes) -> int:
 
 
 def fingerprint(rule: str, path: str, text: str) -> str:
-    normalised = " ".join(redact.redact_text(text).split())
+    normalised = "".join(redact.redact_text(text).split())  # layout-insensitive
     return hashlib.sha256(f"{rule}\0{path}\0{normalised}".encode()).hexdigest()[:20]
 
 
