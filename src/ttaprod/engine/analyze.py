@@ -130,6 +130,7 @@ def _run_detectors(
     instances = [cls(ctx) for cls in active]
     binder = Binder(ctx)
     hooks = HookTable([binder])
+    hooks.leave.clear()  # the binder leaves after every detector: add_last_leaver below
     for detector in instances:
         for name, fns in HookTable([detector]).visit.items():
             hooks.visit.setdefault(name, []).extend(fns)
