@@ -12,7 +12,8 @@ values and annotations of a nested function run in the enclosing scope. A helper
 from the coroutine is not followed (same-module call graphs are out of scope here).
 
 The site of an async function with blocking calls is its first blocking call (that line is
-the evidence); suppressing that finding inline marks the function covered.
+the evidence); suppressing that finding inline marks the function covered. Test files are
+not service code: their coroutines are not sites.
 """
 
 from __future__ import annotations
@@ -160,7 +161,7 @@ class BlockingCallInAsync(Detector):
         self._frames: dict[int, _Frame] = {}
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if node.asynchronous is not None:
+        if node.asynchronous is not None and not self.ctx.is_test_file:
             self._frames[id(node)] = _Frame(node)
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
