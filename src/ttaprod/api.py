@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import catalogue, discovery, itemchecks, report, runner, selection
+from . import catalogue, discovery, itemchecks, merge, report, runner, selection, tools
 from . import config as config_mod
 from .config import Config, ConfigError
 from .engine.analyze import FileTask, fingerprint
 from .cache import ResultCache, file_key
-from .models import FileResult, Finding, Report, Severity, ToolRun
+from .models import FileResult, Finding, Report, Severity
 
 
 class UsageError(Exception):
@@ -31,6 +31,8 @@ class CheckOptions:
     ignore: tuple[str, ...] = ()
     fail_under: float | None = None
     no_tools: bool = False
+    tools: tuple[str, ...] | None = None  # run only these (`--tools ruff,bandit`)
+    safety_db: Path | None = None
     no_cache: bool = False
     jobs: int | None = None
     progress: Callable[[str, int, int], None] | None = field(default=None, compare=False)
@@ -138,17 +140,31 @@ def check(options: CheckOptions) -> Report:
         FileTask(str(root / rel), rel, enabled, max_bytes) for rel in found.python
     ]
     done = 0
+    # Tools start before the analysis forks its pool (no thread is running then) and are
+    # polled after each file, so they run alongside it and each tool's time is exact.
+    session = tools.start(
+        root, options.paths, found.python, found.other, config,
+        options.tools, options.no_tools, options.safety_db,
+    )  # fmt: skip
 
     def tick(n: int) -> None:
         nonlocal done
         done += n
+        session.poll()
         if options.progress:
             options.progress("files", done, len(tasks))
 
-    results = _analyse(tasks, root, config, options, tick if options.progress else None)
-    tools: tuple[ToolRun, ...] = ()
+    try:
+        results = _analyse(tasks, root, config, options, tick)
+    except BaseException:
+        session.close()
+        raise
+    collected = tools.collect(session, frozenset(found.python) | frozenset(found.other))
+    own_suppressed = [f for r in results for f in r.suppressed]
+    tool_findings, absorbed = merge.absorb_suppressed(collected.findings, own_suppressed)
     findings: list[Finding] = [f for r in results for f in r.findings]
     findings.extend(_outside_link_findings(found))
+    findings.extend(tool_findings)
 
     lines = sum(r.lines for r in results)
     index = itemchecks.ProjectIndex(
@@ -158,7 +174,7 @@ def check(options: CheckOptions) -> Report:
         python_files=found.python,
         other_files=found.other,
         lines=lines,
-        tools=tools,
+        tools=collected.runs,
         facts=tuple(f for r in results for f in r.facts),
     )
     notes = () if found.python else ("no Python files found under the given paths",)
@@ -166,7 +182,7 @@ def check(options: CheckOptions) -> Report:
         root_label=str(root),
         index=index,
         findings=tuple(findings),
-        suppressed=sum(len(r.suppressed) for r in results),
+        suppressed=len(own_suppressed) + collected.suppressed + absorbed,
         duration_s=time.perf_counter() - started,
         parse_errors=sum(1 for r in results if r.parse_error),
         notes=notes,

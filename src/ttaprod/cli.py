@@ -55,6 +55,17 @@ def _split_codes(values: list[str] | None) -> tuple[str, ...]:
     return tuple(codes)
 
 
+def _tool_names(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    from .tools import parse_selection
+
+    try:
+        return parse_selection(value)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _outputs(formats: list[str], output: Path | None) -> list[tuple[str, Path | None]]:
     plans: list[tuple[str, Path | None]] = []
     for spec in formats or ["rich"]:
@@ -101,6 +112,12 @@ def check(
     ] = None,
     config: Annotated[Optional[Path], typer.Option("--config", help="Config file to use.")] = None,
     no_tools: Annotated[bool, typer.Option("--no-tools", help="Run only ttaprod's own rules.")] = False,
+    tools: Annotated[
+        str | None, typer.Option("--tools", help="Run only these tools (e.g. ruff,bandit).")
+    ] = None,
+    safety_db: Annotated[
+        Path | None, typer.Option("--safety-db", help="safety's advisory database (dir or file).")
+    ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the cache.")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")] = False,
@@ -116,6 +133,8 @@ def check(
         ignore=_split_codes(ignore),
         fail_under=fail_under,
         no_tools=no_tools,
+        tools=_tool_names(tools),
+        safety_db=safety_db,
         no_cache=no_cache,
         jobs=jobs,
     )

@@ -115,7 +115,8 @@ def _severity_table(key: str, value: Any) -> tuple[tuple[str, Severity], ...]:
     if not isinstance(value, dict):
         raise _fail(key, "a table of rule = severity", value)
     return tuple(
-        (code.upper(), _severity_value(f"{key}.{code}", sev)) for code, sev in value.items()
+        (code if ":" in code else code.upper(), _severity_value(f"{key}.{code}", sev))
+        for code, sev in value.items()
     )
 
 

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from . import __version__, checklist, itemchecks, scoring, selection
+from . import __version__, checklist, itemchecks, merge, scoring, selection
 from .checklist import ItemKind
 from .config import Config
 from .models import (
@@ -45,7 +45,11 @@ class Inputs:
 
 
 def _visible(finding: Finding, config: Config) -> bool:
-    if not selection.is_selected(finding.rule, config.select, config.ignore):
+    # A tool's findings (`ruff:S113`) show unless ignored (`ruff:`, `ruff:S1`, `pyright:report…`):
+    # `select` picks ttaprod's own rules; which tools run is `--tools` / `[tool.ttaprod.tools]`.
+    tool = finding.rule.split(":", 1)[0] + ":" if ":" in finding.rule else None
+    select = (*config.select, tool) if tool else config.select
+    if not selection.is_selected(finding.rule, select, config.ignore):
         return False
     return not selection.ignored_for_path(finding.rule, finding.path, config.per_file_ignores)
 
@@ -107,6 +111,9 @@ def _tool_result(
         return replace(base, reason="; ".join(why) or f"{', '.join(wanted)} did not run")
     names = ", ".join(t.name for t in ran)
     reason = f"{len(findings)} finding(s) from {names} in {lines} lines"
+    missing = [f"{t.name} {t.status.value}" for t in tools if t.name in wanted and t not in ran]
+    if missing:
+        reason += f" ({', '.join(missing)})"
     return replace(
         base,
         status=scoring.density_status(findings, lines),
@@ -186,7 +193,7 @@ def _required_tool_reasons(config: Config, tools: Sequence[ToolRun]) -> list[str
 def build(inputs: Inputs) -> Report:
     index = inputs.index
     config = index.config
-    findings = filter_findings(inputs.findings, config)
+    findings = merge.merge(filter_findings(inputs.findings, config))
     items, extra = _item_results(index, findings)
     if extra:
         findings = sorted([*findings, *filter_findings(extra, config)], key=lambda f: f.sort_key)

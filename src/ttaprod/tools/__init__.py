@@ -1,0 +1,89 @@
+"""External tools (ruff, pyright, bandit, safety): adapters, one shared runner, settings.
+
+The API starts the tools before its own analysis (`start`) and collects them after it
+(`collect`); in between, `Session.poll()` notes which tools have finished.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..config import Config
+from ..models import Finding, ToolRun
+from . import settings as settings_mod
+from .base import Context, Settings
+from .finalize import finalize
+from .runner import Session, scratch_dir
+from .safety import database_path
+from .settings import TOOL_NAMES, parse_selection
+
+settings_mod.register()
+
+__all__ = ["TOOL_NAMES", "Collected", "Session", "collect", "parse_selection", "start"]
+
+
+@dataclass(frozen=True)
+class Collected:
+    runs: tuple[ToolRun, ...]
+    findings: tuple[Finding, ...]
+    suppressed: int
+
+
+def _targets(root: Path, paths: tuple[Path, ...]) -> tuple[str, ...]:
+    out = []
+    for given in paths:
+        absolute = given if given.is_absolute() else Path.cwd() / given
+        try:
+            rel = absolute.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            continue
+        out.append(rel or ".")
+    return tuple(sorted(set(out))) if out and "." not in out else (".",)
+
+
+def start(
+    root: Path,
+    paths: tuple[Path, ...],
+    python_files: tuple[str, ...],
+    other_files: tuple[str, ...],
+    config: Config,
+    only: tuple[str, ...] | None = None,
+    no_tools: bool = False,
+    safety_db: Path | None = None,
+) -> Session:
+    """Launch every enabled tool; returns at once."""
+    chosen = settings_mod.resolve(config.extra, only, no_tools)
+    config_dir = config.source.parent if config.source else None
+    ctx = Context(
+        root=root,
+        targets=_targets(root, paths),
+        python_files=python_files,
+        other_files=other_files,
+        config=config,
+        settings=Settings("none"),
+        scratch=scratch_dir(),
+        safety_db=database_path(config.extra.get("safety-db"), safety_db, config_dir),
+    )
+    return Session(ctx, chosen).start()
+
+
+def collect(session: Session, known_files: frozenset[str]) -> Collected:
+    """Wait for the tools, then keep their findings on checked files, enriched."""
+    try:
+        runs = session.finish()
+        kept, suppressed = finalize(session.findings(), session.ctx.root, known_files)
+    finally:
+        session.close()
+        _remove(session.ctx.scratch)
+    counts: dict[str, int] = {}
+    for finding in kept:
+        counts[finding.source] = counts.get(finding.source, 0) + 1
+    runs = [replace(r, findings=counts.get(r.name, 0)) if r.findings else r for r in runs]
+    return Collected(tuple(runs), tuple(kept), len(suppressed))
+
+
+def _remove(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)

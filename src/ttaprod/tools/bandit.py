@@ -1,0 +1,108 @@
+"""bandit: `bandit -f json -q` on the Python files ttaprod discovered.
+
+Files are passed explicitly, so ttaprod's own `exclude` and its skipping of virtual
+environments apply (bandit's recursive walk would descend into `.venv`). The project's
+`[tool.bandit]` table is honoured with `-c pyproject.toml`. Positions: `line_number` is
+1-based, `col_offset` and `end_col_offset` are 0-based (normalised here). bandit echoes
+the flagged literal in some messages ("Possible hardcoded password: 'hunter2'"): every
+quoted value is masked.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .. import redact
+from ..tomlcompat import TOMLDecodeError, loads
+from .base import (
+    Context,
+    Invocation,
+    Parsed,
+    ToolError,
+    last_line,
+    make_finding,
+    relative_path,
+    span,
+)
+from .codemap import code_map
+
+NAME = "bandit"
+DEFAULT_COMMAND = "bandit"
+OK_EXIT_CODES = (0, 1)  # 1: issues were found
+MAX_ARGV_CHARS = 100_000  # past this, fall back to a recursive walk of the targets
+EXCLUDED_DIRS = (".venv", "venv", ".tox", ".nox", "node_modules", "build", "dist", "site-packages")
+
+
+def has_own_config(root: Path) -> bool:
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return False
+    try:
+        data = loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, TOMLDecodeError):
+        return False
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "bandit" in tool
+
+
+def build(ctx: Context) -> Invocation:
+    command = ctx.settings.command or DEFAULT_COMMAND
+    argv = [command, "-f", "json", "-q"]
+    if has_own_config(ctx.root):
+        argv += ["-c", "pyproject.toml"]
+    argv += list(ctx.settings.args)
+    files = [f for f in ctx.python_files if f.endswith(".py")]
+    if files and sum(len(f) + 1 for f in files) < MAX_ARGV_CHARS:
+        argv += ["--", *files]
+    else:
+        argv += ["-r", "-x", ",".join(f"*/{d}/*" for d in EXCLUDED_DIRS), "--", *ctx.targets]
+    return Invocation(tuple(argv), ctx.root, version_argv=(command, "--version"))
+
+
+def parse_version(stdout: str) -> str | None:
+    """`bandit 1.9.4\\n  python version = …` → `1.9.4`."""
+    first = stdout.strip().splitlines()[0].split() if stdout.strip() else []
+    return first[1] if len(first) >= 2 and first[0] == "bandit" else None
+
+
+def _finding(item: dict[str, Any], root: Path):
+    path = relative_path(str(item.get("filename", "")), root)
+    if path is None:
+        return None
+    code = str(item.get("test_id") or "B000")
+    checklist_item, severity = code_map(NAME).lookup(code, str(item.get("issue_severity", "")))
+    line = item.get("line_number")
+    lines = [n for n in item.get("line_range") or [] if isinstance(n, int)]
+    column = item.get("col_offset")
+    end_column = item.get("end_col_offset")
+    position = span(
+        line,
+        column + 1 if isinstance(column, int) else 1,
+        max(lines) if lines else line,
+        end_column + 1 if isinstance(end_column, int) else None,
+    )
+    message = redact.mask_quoted(redact.redact_text(str(item.get("issue_text", "")).strip()))
+    return make_finding(NAME, code, checklist_item, severity, path, position, message or code)
+
+
+def parse(stdout: str, stderr: str, exit_code: int, root: Path) -> Parsed:
+    if exit_code not in OK_EXIT_CODES:
+        raise ToolError(last_line(stderr) or f"bandit exited with code {exit_code}")
+    try:
+        data = json.loads(stdout)
+    except json.JSONDecodeError as exc:
+        raise ToolError(f"unreadable JSON output ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+        raise ToolError("unexpected JSON output (no 'results' list)")
+    findings = []
+    for item in data["results"]:
+        if not isinstance(item, dict):
+            raise ToolError("unexpected JSON output (a result is not an object)")
+        finding = _finding(item, root)
+        if finding is not None:
+            findings.append(finding)
+    errors = data.get("errors") or []
+    note = f"could not scan {len(errors)} file(s)" if errors else ""
+    return Parsed(tuple(findings), note=note)

@@ -1,0 +1,140 @@
+"""What every tool adapter shares: the invocation it asks for, the output it parses into,
+and the boundary helpers that turn a tool's paths and positions into ttaprod's.
+
+An adapter is a module with `NAME`, `build(ctx) -> Invocation` and a pure
+`parse(stdout, stderr, exit_code, root) -> Parsed`. `parse` raises `ToolError` when the
+run failed (an exit code that is not "findings", output that is not what the pinned
+version prints); the shared runner turns that into the `failed` status.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..config import Config
+from ..models import Finding, Severity
+
+
+class ToolError(Exception):
+    """The tool ran but did not do its job; the message is the status reason (one line)."""
+
+
+class ToolUnavailable(Exception):
+    """The tool cannot run here (not installed, no database); the message says why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One tool's effective settings after config and command-line flags."""
+
+    name: str
+    enabled: bool = True
+    command: str = ""  # executable name or path; "" means the adapter's default
+    timeout: float = 300.0
+    args: tuple[str, ...] = ()
+    reason: str = ""  # why it is disabled
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an adapter may know when it builds its command line."""
+
+    root: Path
+    targets: tuple[str, ...]  # POSIX paths relative to root ("." for the whole root)
+    python_files: tuple[str, ...]
+    other_files: tuple[str, ...]
+    config: Config
+    settings: Settings
+    scratch: Path  # a private temporary directory, removed after the run
+    safety_db: Path | None = None
+
+
+@dataclass(frozen=True)
+class Invocation:
+    argv: tuple[str, ...]
+    cwd: Path
+    env: dict[str, str] = field(default_factory=dict)  # added to the inherited environment
+    version_argv: tuple[str, ...] | None = None  # a second, concurrent run that prints the version
+
+
+@dataclass(frozen=True)
+class Parsed:
+    findings: tuple[Finding, ...]
+    version: str | None = None  # when the output itself names the version
+    note: str = ""  # said in the status reason (e.g. hidden environment noise)
+
+
+def relative_path(name: str, root: Path) -> str | None:
+    """A tool's file name (absolute, `./x`, or relative to root) as a POSIX path relative to
+    root; None when it lies outside."""
+    path = Path(name)
+    if not path.is_absolute():
+        path = root / path
+    for base, target in ((root, path), (root.resolve(), path.resolve())):
+        try:
+            rel = Path(os.path.normpath(target)).relative_to(os.path.normpath(base))
+        except ValueError:
+            continue
+        return rel.as_posix()
+    return None
+
+
+def span(
+    line: Any, column: Any, end_line: Any = None, end_column: Any = None
+) -> tuple[int, int, int, int]:
+    """Already 1-based values, made safe: ints, at least 1, the end never before the start."""
+    start_line = max(_int(line, 1), 1)
+    start_col = max(_int(column, 1), 1)
+    stop_line = max(_int(end_line, start_line), start_line)
+    stop_col = max(_int(end_column, start_col), 1)
+    if stop_line == start_line:
+        stop_col = max(stop_col, start_col)
+    return start_line, start_col, stop_line, stop_col
+
+
+def _int(value: Any, default: int) -> int:
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    return default
+
+
+def make_finding(
+    tool: str,
+    code: str,
+    item: str | None,
+    severity: Severity,
+    path: str,
+    position: tuple[int, int, int, int],
+    message: str,
+    fix: str | None = None,
+) -> Finding:
+    line, column, end_line, end_column = position
+    return Finding(
+        rule=f"{tool}:{code}",
+        source=tool,
+        checklist_item=item,
+        severity=severity,
+        path=path,
+        line=line,
+        column=column,
+        end_line=end_line,
+        end_column=end_column,
+        message=message,
+        fix=fix,
+    )
+
+
+def last_line(text: str, limit: int = 200) -> str:
+    """The last non-empty line of a tool's stderr (the last one saying "error" if any),
+    shortened: the reason of a failure."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    errors = [line for line in lines if "error" in line.lower()]
+    line = (errors or lines)[-1]
+    return line if len(line) <= limit else line[: limit - 1] + "…"

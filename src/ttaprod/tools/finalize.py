@@ -1,0 +1,80 @@
+"""Tool findings made whole: kept only for files ttaprod checked, given the flagged source
+line (masked), a fingerprint, and honouring `# ttaprod: ignore[...]` comments.
+
+Tools walk the tree with their own rules; keeping only the files ttaprod discovered makes
+`exclude` and the skipping of virtual environments apply to them too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from .. import redact
+from ..engine.analyze import ALL_CODES, fingerprint, suppressions
+from ..models import Finding
+
+SECRET_ITEMS = frozenset({"security.secrets-in-env"})
+
+
+def _read_lines(root: Path, rel: str) -> tuple[list[str], str]:
+    try:
+        text = (root / rel).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return [], ""
+    return text.splitlines(), text
+
+
+def flagged_text(lines: list[str], finding: Finding) -> str:
+    """The source between the finding's start and end (whole lines when columns do not fit)."""
+    if not 0 < finding.line <= len(lines):
+        return finding.message
+    last = min(max(finding.end_line, finding.line), len(lines))
+    chunk = lines[finding.line - 1 : last]
+    if len(chunk) == 1 and finding.end_column > finding.column:
+        piece = chunk[0][finding.column - 1 : finding.end_column - 1]
+        return piece or chunk[0]
+    return "\n".join(chunk)
+
+
+def is_suppressed(rule: str, lines: Iterable[int], table: dict[int, frozenset[str]]) -> bool:
+    wanted = rule.upper()
+    for line in lines:
+        codes = table.get(line)
+        if codes and (ALL_CODES in codes or any(wanted.startswith(code) for code in codes)):
+            return True
+    return False
+
+
+def finalize(
+    findings: Iterable[Finding], root: Path, known_files: frozenset[str]
+) -> tuple[list[Finding], list[Finding]]:
+    """(kept, suppressed): findings on files ttaprod checked, enriched."""
+    cache: dict[str, tuple[list[str], dict[int, frozenset[str]]]] = {}
+    kept: list[Finding] = []
+    suppressed: list[Finding] = []
+    for finding in findings:
+        if finding.path not in known_files:
+            continue
+        if finding.path not in cache:
+            lines, text = _read_lines(root, finding.path)
+            cache[finding.path] = (lines, suppressions(text))
+        lines, table = cache[finding.path]
+        secret = finding.checklist_item in SECRET_ITEMS
+        snippet = lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""
+        source = flagged_text(lines, finding)
+        if secret:
+            snippet = redact.mask_string_literals(snippet)
+            source = redact.mask_string_literals(source)
+        finding = replace(
+            finding,
+            snippet=redact.redact_text(snippet),
+            fingerprint=fingerprint(finding.rule, finding.path, source),
+            statement_line=finding.line,
+        )
+        if is_suppressed(finding.rule, {finding.line, finding.end_line}, table):
+            suppressed.append(finding)
+        else:
+            kept.append(finding)
+    return kept, suppressed

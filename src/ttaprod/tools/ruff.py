@@ -1,0 +1,124 @@
+"""ruff: `ruff check --output-format json --exit-zero`, never fixing, never caching in the project.
+
+The project's own ruff configuration is used when the checked root has one (ruff.toml,
+.ruff.toml, or pyproject.toml with [tool.ruff]); otherwise ttaprod's production profile
+from `rules/tools/ruff.toml` runs in isolation, so no configuration of an enclosing
+directory leaks in. Locations in ruff's JSON are 1-based already.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .. import redact
+from ..models import Severity
+from ..tomlcompat import TOMLDecodeError, loads
+from .base import (
+    Context,
+    Invocation,
+    Parsed,
+    ToolError,
+    last_line,
+    make_finding,
+    relative_path,
+    span,
+)
+from .codemap import code_map
+
+NAME = "ruff"
+DEFAULT_COMMAND = "ruff"
+# ruff exits 0 with --exit-zero whatever it finds; 2 is an abnormal termination.
+OK_EXIT_CODES = (0,)
+
+
+def has_own_config(root: Path) -> bool:
+    if (root / "ruff.toml").is_file() or (root / ".ruff.toml").is_file():
+        return True
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return False
+    try:
+        data = loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, TOMLDecodeError):
+        return False
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "ruff" in tool
+
+
+def profile_args() -> list[str]:
+    profile = code_map(NAME).raw.get("profile", {})
+    args = ["--isolated", "--select", ",".join(profile.get("select", ["E", "F"]))]
+    if profile.get("ignore"):
+        args += ["--ignore", ",".join(profile["ignore"])]
+    for glob, codes in profile.get("per-file-ignores", {}).items():
+        for code in codes:  # one PATTERN:CODE per flag
+            args += ["--per-file-ignores", f"{glob}:{code}"]
+    return args
+
+
+def build(ctx: Context) -> Invocation:
+    command = ctx.settings.command or DEFAULT_COMMAND
+    argv = [command, "check", "--output-format", "json", "--exit-zero", "--no-fix", "--no-cache"]
+    if not has_own_config(ctx.root):
+        argv += profile_args()
+    argv += [*ctx.settings.args, "--", *ctx.targets]
+    return Invocation(tuple(argv), ctx.root, version_argv=(command, "--version"))
+
+
+def parse_version(stdout: str) -> str | None:
+    """`ruff 0.17.6` → `0.17.6`."""
+    words = stdout.split()
+    return words[1] if len(words) >= 2 and words[0] == "ruff" else (words[0] if words else None)
+
+
+# flake8-bandit messages can quote the flagged literal (a temp path, a bind address): every
+# quoted value is masked there, except in S105–S107, which quote the *name* the password is
+# bound to ("Possible hardcoded password assigned to: "DB_PASSWORD""), never the value.
+NAMES_QUOTED = ("S105", "S106", "S107")
+
+
+def _message(code: str, text: str) -> str:
+    text = redact.redact_text(text)
+    if code.startswith("S") and code not in NAMES_QUOTED:
+        return redact.mask_quoted(text)
+    return text
+
+
+def _fix(item: dict[str, Any]) -> str | None:
+    fix = item.get("fix")
+    if isinstance(fix, dict) and fix.get("message"):
+        return redact.mask_quoted(str(fix["message"]))
+    return None
+
+
+def parse(stdout: str, stderr: str, exit_code: int, root: Path) -> Parsed:
+    if exit_code not in OK_EXIT_CODES:
+        raise ToolError(last_line(stderr) or f"ruff exited with code {exit_code}")
+    try:
+        data = json.loads(stdout or "[]")
+    except json.JSONDecodeError as exc:
+        raise ToolError(f"unreadable JSON output ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, list):
+        raise ToolError("unexpected JSON output (not a list of diagnostics)")
+    mapping = code_map(NAME)
+    findings = []
+    for item in data:
+        if not isinstance(item, dict):
+            raise ToolError("unexpected JSON output (a diagnostic is not an object)")
+        code = str(item.get("code") or "syntax-error")
+        path = relative_path(str(item.get("filename", "")), root)
+        if path is None:
+            continue
+        start = item.get("location") or {}
+        end = item.get("end_location") or {}
+        checklist_item, severity = mapping.lookup(code)
+        if item.get("code") is None:  # ruff reports a file it cannot parse without a code
+            checklist_item, severity = mapping.default.item, Severity.HIGH
+        position = span(start.get("row"), start.get("column"), end.get("row"), end.get("column"))
+        message = _message(code, str(item.get("message", "")).strip() or code)
+        findings.append(
+            make_finding(NAME, code, checklist_item, severity, path, position, message, _fix(item))
+        )
+    return Parsed(tuple(findings))
