@@ -17,12 +17,22 @@ from rich.console import Console
 
 from . import __version__, catalogue
 from .api import CheckOptions, UsageError, check as run_check
-from .formatters import explain as explain_fmt, json_report, terminal
+from .formatters import explain as explain_fmt
+from .formatters import github, gitlab, json_report, junit, markdown, sarif, terminal
 
 EXIT_PASSED, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 # Typer ≥ 0.22 vendors click; older releases use click itself. Either way this is its UsageError.
 _ClickUsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
-FORMATS = ("rich", "json")
+FORMATS = ("rich", "json", "sarif", "junit", "github", "markdown", "gitlab")
+# Formats rendered to text by a pure `render(report) -> str`.
+_TEXT_FORMATS = {
+    "json": json_report.render,
+    "sarif": sarif.render,
+    "junit": junit.render,
+    "github": github.render,
+    "markdown": markdown.render,
+    "gitlab": gitlab.render,
+}
 
 app = typer.Typer(
     name="ttaprod",
@@ -100,7 +110,12 @@ def check(
     ] = None,
     fmt: Annotated[
         Optional[list[str]],
-        typer.Option("--format", "-f", help="rich or json; FORMAT=FILE writes to a file. Repeatable."),
+        typer.Option(
+            "--format",
+            "-f",
+            help="rich, json, sarif, junit, github, markdown or gitlab; "
+            "FORMAT=FILE writes to a file. Repeatable.",
+        ),
     ] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE.")] = None,
     select: Annotated[
@@ -150,8 +165,8 @@ def _emit(report: object, name: str, target: Path | None, quiet: bool, no_color:
     from .models import Report
 
     assert isinstance(report, Report)
-    if name == "json":
-        text = json_report.render(report)
+    if name in _TEXT_FORMATS:
+        text = _TEXT_FORMATS[name](report)
         if target is None:
             sys.stdout.write(text)
         else:
