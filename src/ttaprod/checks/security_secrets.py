@@ -1,0 +1,184 @@
+"""`rules/knowledge/secrets.toml`, compiled once: which names are credentials, which values
+are not secrets, where secrets are read at run time. `judge` is the pure verdict on one
+literal bound to one name; the detector in secrets.py decides where to look.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from .. import knowledge, redact
+from .security_common import is_local_host, parse_url, words
+
+PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "pass", "passphrase"})
+_ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+_PATH_PREFIXES = ("/", "./", "../", "~/")
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Where an env reader takes its default."""
+
+    index: int | None
+    keyword: str | None
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    heads: frozenset[str]
+    key_qualifiers: frozenset[str]
+    token_not_after: frozenset[str]
+    weak: frozenset[str]
+    scheme_words: frozenset[str]
+    contextual: tuple[tuple[str, re.Pattern[str], re.Pattern[str], float], ...]
+    env_calls: dict[str, Reader]
+    env_methods: dict[tuple[str, str], Reader]
+    store_subscripts: frozenset[str]
+    store_calls: frozenset[str]
+    store_methods: frozenset[str]
+    settings_bases: frozenset[str]
+    wrappers: dict[str, Reader]
+    password_calls: dict[str, int]
+    password_methods: dict[tuple[str, str], int]
+    pair_keywords: frozenset[str]
+    auth_prefixes: tuple[str, ...]
+
+
+@cache
+def load() -> Knowledge:
+    t = knowledge.table("secrets")
+    env_calls: dict[str, Reader] = {}
+    env_methods: dict[tuple[str, str], Reader] = {}
+    for entry in t["env_readers"]:
+        reader = Reader(entry.get("default_arg"), entry.get("default_kw"))
+        if "call" in entry:
+            env_calls[entry["call"]] = reader
+        for ctor in entry.get("methods_of", ()):
+            for method in entry.get("methods", ()):
+                env_methods[(ctor, method)] = reader
+    wrappers = {
+        call: Reader(entry.get("positional"), entry.get("keyword"))
+        for entry in t["value_wrappers"]
+        for call in entry["calls"]
+    }
+    password_calls: dict[str, int] = {}
+    password_methods: dict[tuple[str, str], int] = {}
+    for entry in t["password_args"]:
+        for call in entry.get("calls", ()):
+            password_calls[call] = entry["index"]
+        for ctor in entry.get("methods_of", ()):
+            password_methods[(ctor, entry["method"])] = entry["index"]
+    names = t["names"]
+    stores = t["secret_stores"]
+    return Knowledge(
+        heads=frozenset(names["heads"]),
+        key_qualifiers=frozenset(names["key_qualifiers"]),
+        token_not_after=frozenset(names["token_not_after"]),
+        weak=frozenset(v.lower() for v in t["weak_defaults"]["values"]),
+        scheme_words=frozenset(v.lower() for v in t["scheme_words"]["values"]),
+        contextual=tuple(
+            (c["name"], re.compile(c["names"]), re.compile(c["pattern"]), float(c["min_entropy"]))
+            for c in t.get("contextual", ())
+        ),
+        env_calls=env_calls,
+        env_methods=env_methods,
+        store_subscripts=frozenset(stores["subscripts"]),
+        store_calls=frozenset(stores["calls"]),
+        store_methods=frozenset(stores["methods"]),
+        settings_bases=frozenset(t["settings_classes"]["bases"]),
+        wrappers=wrappers,
+        password_calls=password_calls,
+        password_methods=password_methods,
+        pair_keywords=frozenset(t["pair_keywords"]["names"]),
+        auth_prefixes=tuple(t["auth_schemes"]["prefixes"]),
+    )
+
+
+@lru_cache(maxsize=4096)
+def is_credential_name(name: str) -> bool:
+    """Judged by the last word: `api_key`, `DB_PASSWORD`, `clientSecret`, `x-api-key`,
+    `Authorization` are credentials; `token_type`, `password_field`, `api_key_env`,
+    `max_tokens`, `eos_token`, `cache_key` are not."""
+    k = load()
+    w = words(name)
+    if not w:
+        return False
+    head = w[-1]
+    if head == "key":
+        return len(w) > 1 and w[-2] in k.key_qualifiers
+    if head not in k.heads:
+        return False
+    return not (head == "token" and len(w) > 1 and w[-2] in k.token_not_after)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: str  # "key": a live key format (TTP401); "secret" / "weak": TTP402
+    value: str  # what to mask in the message
+    provider: str = ""
+
+
+def judge(name: str, text: str, dict_key: bool = False) -> Verdict | None:
+    """Is `text`, bound to `name` (already known to be credential-like), a hard-coded secret?"""
+    k = load()
+    value = text.strip()
+    if not value:
+        return None
+    found = redact.find_key(value)
+    if found is not None:
+        return Verdict("key", found[1], found[0])
+    for provider, name_re, value_re, min_entropy in k.contextual:
+        if (
+            name_re.search(name)
+            and value_re.match(value)
+            and redact.shannon_entropy(value) >= min_entropy
+            and not redact.looks_like_placeholder(value)
+        ):
+            return Verdict("key", value, provider)
+    for prefix in k.auth_prefixes:
+        if value.startswith(prefix):
+            value = value[len(prefix) :].strip()
+            break
+    if not value or redact.looks_like_placeholder(value):
+        return None
+    lowered = value.lower()
+    name_words = words(name)
+    if lowered in k.scheme_words and name_words[-1] not in PASSWORD_WORDS:
+        return None
+    if dict_key and words(value) == name_words:
+        return None  # {"password": "password"}: a field name mapping
+    if "://" in value:
+        return judge_url(value)
+    if lowered in k.weak:
+        return Verdict("weak", value)
+    if not_secret_shape(value):
+        return None
+    return Verdict("secret", value)
+
+
+def judge_url(text: str) -> Verdict | None:
+    """A URL with a password in it (`postgresql://app:pw@db.prod.net/app`); dev defaults
+    on local hosts (`postgres:postgres@localhost`) and placeholders are not reported."""
+    url = parse_url(text)
+    if url is None or not url.password or not url.host_complete or is_local_host(url.host):
+        return None
+    password = url.password
+    if redact.looks_like_placeholder(password) or password.startswith(("$", "%", "{")):
+        return None
+    if password.lower() in load().weak or password == url.user:
+        return Verdict("weak", password)
+    return Verdict("secret", password)
+
+
+def not_secret_shape(value: str) -> bool:
+    """Env var names, file paths, prose and one- or two-character sentinels."""
+    if len(value) <= 2 or _ENV_NAME.fullmatch(value):
+        return True
+    if value.startswith(_PATH_PREFIXES) and value.count("/") >= 2 and " " not in value:
+        return True
+    if " " in value:
+        parts = value.split()
+        return value[-1] in ":?.!" or len(parts) >= 5
+    return False
