@@ -1,0 +1,241 @@
+"""deploy.container, Dockerfile half: six practices per Dockerfile (TTP501–TTP506).
+
+Only the final stage decides who the container runs as and whether it has a HEALTHCHECK (a
+stage built `FROM` an earlier stage inherits both); base-image pins, secrets in ENV/ARG,
+dependency installs and remote ADDs are judged in every stage.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ..models import Evidence, Severity
+from . import installs, values
+from .dockerfile import Dockerfile, Instruction, Located, Stage, arg_defaults, tokens
+from .inventory import DockerfileEntry
+from .verdict import Issue, Tally
+
+RULES = ("TTP501", "TTP502", "TTP503", "TTP504", "TTP505", "TTP506")
+_ROOT = frozenset({"root", "0"})
+
+
+def check(entry: DockerfileEntry, tally: Tally) -> None:
+    path, df = entry.path, entry.parsed
+    if df is None:
+        error = entry.error
+        assert error is not None
+        message = f"Dockerfile cannot be parsed: {error.message}"
+        tally.practice("TTP590", path, [Issue("TTP590", path, error.line, message, "parse")])
+        for rule in RULES:
+            tally.unverifiable(rule, path, 1)
+        return
+    final = df.stages[-1]
+    tally.practice("TTP501", path, _unpinned_bases(df, path), _base_proof(path, final))
+    user_issue, user_proof = _root_user(df, final, path)
+    tally.practice("TTP502", path, [user_issue] if user_issue else [], user_proof)
+    health_issue, health_proof = _healthcheck(df, final, path)
+    tally.practice("TTP503", path, [health_issue] if health_issue else [], health_proof)
+    tally.practice("TTP504", path, _secrets(df, path))
+    install_issues, install_proof = installs.issues(_shell_texts(df), path)
+    tally.practice("TTP505", path, install_issues, install_proof)
+    tally.practice("TTP506", path, _remote_adds(df, path))
+
+
+def _unpinned_bases(df: Dockerfile, path: str) -> list[Issue]:
+    out = []
+    for stage in df.stages:
+        if df.parent(stage):
+            continue
+        problem = values.image_problem(stage.base)
+        if problem:
+            out.append(
+                Issue(
+                    "TTP501",
+                    path,
+                    stage.from_.line,
+                    f"base image `{stage.base}` {problem}",
+                    f"FROM {stage.base}",
+                    fix="pin a version tag, ideally with its @sha256 digest",
+                )
+            )
+    return out
+
+
+def _base_proof(path: str, final: Stage) -> Evidence:
+    how = "pinned by digest" if values.is_digest_pinned(final.base) else "pinned by tag"
+    return Evidence(path, final.from_.line, f"base image {final.base} {how}")
+
+
+def _scope(df: Dockerfile, stage: Stage) -> dict[str, str]:
+    known = dict(df.global_args)
+    for ins in stage.instructions:
+        if ins.keyword == "ARG":
+            for name, value in arg_defaults(ins, df.escape).items():
+                known[name] = value or df.global_args.get(name, "")
+    return {k: v for k, v in known.items() if v}
+
+
+def _root_user(df: Dockerfile, final: Stage, path: str) -> tuple[Issue | None, Evidence | None]:
+    found = df.last(final, "USER")
+    if found is None:
+        base = df.chain(final)[-1].base
+        if values.runs_nonroot_by_default(base):
+            return None, Evidence(
+                path, final.from_.line, f"base image {base} runs as a non-root user"
+            )
+        message = (
+            f"the final stage runs as root: no USER instruction (base `{base}` defaults to root)"
+        )
+        return Issue(
+            "TTP502",
+            path,
+            final.from_.line,
+            message,
+            "no USER",
+            fix="create a user and add `USER app` to the final stage",
+        ), None
+    stage, ins = found
+    user = values.substitute(ins.args.text.strip(), _scope(df, stage)).split(":")[0].strip("\"'")
+    if user.lower() in _ROOT:
+        message = f"the final stage runs as root: its last USER is `{ins.args.text.strip()}`"
+        return Issue(
+            "TTP502",
+            path,
+            ins.line,
+            message,
+            f"USER {user}",
+            fix="switch to a non-root user after the steps that need root",
+        ), None
+    return None, Evidence(path, ins.line, f"runs as USER {ins.args.text.strip()}")
+
+
+def _healthcheck(df: Dockerfile, final: Stage, path: str) -> tuple[Issue | None, Evidence | None]:
+    found = df.last(final, "HEALTHCHECK")
+    if found is None:
+        message = (
+            "the final image has no HEALTHCHECK: nothing tells the runtime the service is stuck"
+        )
+        return Issue(
+            "TTP503",
+            path,
+            final.from_.line,
+            message,
+            "no HEALTHCHECK",
+            fix="add `HEALTHCHECK CMD curl -fsS http://localhost:8000/health || exit 1`",
+        ), None
+    _, ins = found
+    if ins.args.text.strip().upper().startswith("NONE"):
+        return Issue(
+            "TTP503",
+            path,
+            ins.line,
+            "HEALTHCHECK NONE disables the image's health check",
+            "HEALTHCHECK NONE",
+        ), None
+    return None, Evidence(path, ins.line, "HEALTHCHECK " + ins.args.text.strip()[:60])
+
+
+def _env_pairs(ins: Instruction, escape: str) -> list[tuple[str, str | None, int]]:
+    """(name, value or None when not set, offset of the name) of an ENV or ARG."""
+    words = tokens(ins.args, escape)
+    if ins.keyword == "ENV" and words and "=" not in words[0][0]:
+        name, offset = words[0]
+        return [(name, ins.args.text[offset + len(name) :].strip(), offset)]
+    out: list[tuple[str, str | None, int]] = []
+    for word, offset in words:
+        name, eq, value = word.partition("=")
+        out.append((name, value if eq else None, offset))
+    return out
+
+
+def _secrets(df: Dockerfile, path: str) -> list[Issue]:
+    out = []
+    for ins in df.instructions:
+        if ins.keyword not in ("ENV", "ARG"):
+            continue
+        for name, value, offset in _env_pairs(ins, df.escape):
+            line = ins.args.line_at(offset)
+            secret = values.literal_secret(name, value)
+            if secret is not None:
+                message = (
+                    f"{ins.keyword} {name} holds {secret.kind} ({values.masked(secret)}):"
+                    " it is stored in the image"
+                )
+                out.append(
+                    Issue(
+                        "TTP504",
+                        path,
+                        line,
+                        message,
+                        f"{ins.keyword} {name}",
+                        severity=secret.severity,
+                        secret=secret.value,
+                        fix=_SECRET_FIX,
+                    )
+                )
+            elif values.is_credential_name(name) and (
+                ins.keyword == "ARG" or values.has_variable(value or "")
+            ):
+                message = (
+                    f"{ins.keyword} {name} passes a credential through the build:"
+                    " it stays in the image history"
+                )
+                out.append(
+                    Issue(
+                        "TTP504",
+                        path,
+                        line,
+                        message,
+                        f"{ins.keyword} {name}",
+                        severity=Severity.MEDIUM,
+                        fix=_SECRET_FIX,
+                    )
+                )
+    return out
+
+
+_SECRET_FIX = (
+    "use `RUN --mount=type=secret` at build time and inject runtime secrets from a secret store"
+)
+
+
+def _shell_texts(df: Dockerfile) -> list[Located]:
+    out = []
+    for ins in df.instructions:
+        if ins.keyword != "RUN":
+            continue
+        text = ins.args.text.strip()
+        if text.startswith("["):
+            try:
+                words = json.loads(text)
+                out.append(Located(" ".join(str(w) for w in words), (0,), (ins.line,)))
+                continue
+            except ValueError:
+                pass
+        out.append(ins.args)
+        out.extend(heredoc.body for heredoc in ins.heredocs)
+    return out
+
+
+def _remote_adds(df: Dockerfile, path: str) -> list[Issue]:
+    out = []
+    for ins in df.instructions:
+        if ins.keyword != "ADD" or ins.flag("checksum"):
+            continue
+        for word, offset in tokens(ins.args, df.escape)[:-1]:
+            if re.match(r"https?://", word, re.IGNORECASE) and not word.lower().endswith(".git"):
+                message = (
+                    f"ADD downloads `{word}` at build time with no checksum: the content can change"
+                )
+                out.append(
+                    Issue(
+                        "TTP506",
+                        path,
+                        ins.args.line_at(offset),
+                        message,
+                        f"ADD {word}",
+                        fix="add `--checksum=sha256:…`, or download with curl and verify it",
+                    )
+                )
+    return out

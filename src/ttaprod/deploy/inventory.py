@@ -1,0 +1,170 @@
+"""Find and read the deployment files of a project, once per run.
+
+- Dockerfiles: `Dockerfile`, `Dockerfile.*`, `*.dockerfile`, `Containerfile[.*]`;
+- compose files: `docker-compose*.y(a)ml`, `compose*.y(a)ml`;
+- Kubernetes manifests: YAML documents with `apiVersion` and `kind`;
+- Prometheus rule files: YAML with `groups:` of `rules:`, and `PrometheusRule` objects.
+
+A YAML file that does not parse counts as a deployment file when its name or text says so
+(`apiVersion:` + `kind:`, `groups:` + `alert:`); anything else that does not parse is not ours.
+Helm/Jinja templates are not YAML until rendered: they are listed as skipped, not judged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+from .. import knowledge
+from ..itemchecks import ProjectIndex
+from . import dockerfile, yamlfiles
+from .yamlfiles import ParseError, YamlFile, YMap
+
+_COMPOSE = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$", re.IGNORECASE)
+_DOCKERFILE = re.compile(
+    r"^(?:(?:docker|container)file(?:\..+)?|.+\.(?:docker|container)file)$", re.IGNORECASE
+)
+_K8S_HINT = (re.compile(r"^\s*-?\s*apiVersion\s*:", re.M), re.compile(r"^\s*-?\s*kind\s*:", re.M))
+_RULES_HINT = (
+    re.compile(r"^\s*groups\s*:", re.M),
+    re.compile(r"^\s*-?\s*(?:alert|record)\s*:", re.M),
+)
+
+
+@dataclass
+class DockerfileEntry:
+    path: str
+    text: str
+    parsed: dockerfile.Dockerfile | None
+    error: ParseError | None = None
+
+
+@dataclass
+class Inventory:
+    texts: dict[str, str] = field(default_factory=dict)
+    dockerfiles: list[DockerfileEntry] = field(default_factory=list)
+    compose: list[YamlFile] = field(default_factory=list)
+    manifests: list[YamlFile] = field(default_factory=list)  # with `error` when unparseable
+    rules: list[YamlFile] = field(default_factory=list)
+    templates: dict[str, list[str]] = field(default_factory=dict)  # kind → paths skipped
+    unread: list[str] = field(default_factory=list)  # too large or not text
+
+    def dockerfile_at(self, path: str) -> DockerfileEntry | None:
+        return next((d for d in self.dockerfiles if d.path == path), None)
+
+
+def is_k8s_object(doc: Any) -> bool:
+    return (
+        isinstance(doc, YMap)
+        and isinstance(doc.get("apiVersion"), str)
+        and isinstance(doc.get("kind"), str)
+    )
+
+
+def is_rules_doc(doc: Any) -> bool:
+    if is_k8s_object(doc):
+        return doc["kind"] == "PrometheusRule"
+    groups = doc.get("groups") if isinstance(doc, YMap) else None
+    return isinstance(groups, list) and any(isinstance(g, dict) and "rules" in g for g in groups)
+
+
+_last: tuple[ProjectIndex, Inventory] | None = None
+
+
+def collect(index: ProjectIndex) -> Inventory:
+    """The deployment files of `index` (read and parsed once for all three deploy items)."""
+    global _last
+    if _last is None or _last[0] is not index:
+        _last = (index, _collect(index))
+    return _last[1]
+
+
+def _read(index: ProjectIndex, rel: str, inventory: Inventory) -> str | None:
+    path = index.root / rel
+    try:
+        if path.stat().st_size > index.config.max_file_size_kb * 1024:
+            inventory.unread.append(rel)
+            return None
+        return path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        inventory.unread.append(rel)
+        return None
+
+
+def _collect(index: ProjectIndex) -> Inventory:
+    inventory = Inventory()
+    helm_actions = knowledge.table("deploy")["templates"]["helm_actions"]
+    charts = {
+        str(PurePosixPath(p).parent)
+        for p in index.other_files
+        if PurePosixPath(p).name == "Chart.yaml"
+    }
+    for rel in index.other_files:
+        name = PurePosixPath(rel).name
+        if _DOCKERFILE.match(name) and not name.lower().endswith(".dockerignore"):
+            _dockerfile(index, rel, inventory)
+        elif name.lower().endswith((".yml", ".yaml")):
+            in_chart = any(
+                rel.startswith(f"{c}/templates/") or (c == "." and rel.startswith("templates/"))
+                for c in charts
+            )
+            _yaml(index, rel, inventory, helm_actions, in_chart)
+    return inventory
+
+
+def _dockerfile(index: ProjectIndex, rel: str, inventory: Inventory) -> None:
+    suffixes = knowledge.table("deploy")["templates"]["dockerfile_suffixes"]
+    if rel.lower().endswith(tuple(suffixes)):
+        inventory.templates.setdefault("container", []).append(rel)
+        return
+    text = _read(index, rel, inventory)
+    if text is None:
+        return
+    inventory.texts[rel] = text
+    try:
+        inventory.dockerfiles.append(DockerfileEntry(rel, text, dockerfile.parse(text)))
+    except dockerfile.DockerfileError as exc:
+        inventory.dockerfiles.append(
+            DockerfileEntry(rel, text, None, ParseError(exc.line, 1, exc.message))
+        )
+
+
+def _hinted_kind(text: str, rel: str) -> str | None:
+    if _COMPOSE.match(PurePosixPath(rel).name):
+        return "container"
+    if all(p.search(text) for p in _K8S_HINT):
+        return "kubernetes"
+    if all(p.search(text) for p in _RULES_HINT):
+        return "alerts"
+    return None
+
+
+def _yaml(
+    index: ProjectIndex, rel: str, inventory: Inventory, helm_actions: str, in_chart: bool
+) -> None:
+    text = _read(index, rel, inventory)
+    if text is None:
+        return
+    kind = _hinted_kind(text, rel)
+    parsed = (
+        None if in_chart or yamlfiles.is_template(text, helm_actions) else yamlfiles.load(rel, text)
+    )
+    if parsed is None or (parsed.error is not None and "{{" in text):
+        if kind is not None or in_chart:
+            inventory.templates.setdefault(kind or "kubernetes", []).append(rel)
+        return
+    inventory.texts[rel] = text
+    if kind == "container":
+        inventory.compose.append(parsed)
+    elif parsed.error is not None:
+        if kind == "kubernetes":
+            inventory.manifests.append(parsed)
+        elif kind == "alerts":
+            inventory.rules.append(parsed)
+    else:
+        if any(is_k8s_object(d) for d in parsed.docs):
+            inventory.manifests.append(parsed)
+        if any(is_rules_doc(d) for d in parsed.docs):
+            inventory.rules.append(parsed)
