@@ -107,9 +107,10 @@ def test_odd_positions_stay_schema_valid(sample_report: Report) -> None:
 
 
 def test_sarif_of_a_real_run_is_valid(project, tmp_path: Path) -> None:
+    """The bad fixture with ruff and bandit (fast; reported as unavailable when missing)."""
     bad = FIXTURES / "rag_service_bad"
     if bad.is_dir():
-        report = run_check(bad)
+        report = run_check(bad, no_tools=False, tools=("ruff", "bandit"), no_cache=True)
     else:
         root = project(
             {
@@ -121,4 +122,7 @@ def test_sarif_of_a_real_run_is_valid(project, tmp_path: Path) -> None:
         report = run_check(root)
     data = json.loads(sarif.render(report))
     validate_sarif(data)
-    assert data["runs"][0]["results"], "a bad project should produce results"
+    results = data["runs"][0]["results"]
+    assert results, "a bad project should produce results"
+    from_tools = [f for f in report.findings if f.source != "ttaprod" and f.path]
+    assert len([r for r in results if "rule" in r]) == len(from_tools)

@@ -112,7 +112,10 @@ def _findings(report: Report) -> list[str]:
     findings = sorted(report.findings, key=lambda f: (-f.severity.rank, f.sort_key))
     if not findings:
         return ["### Findings", "", "No findings.", ""]
-    counts = ", ".join(f"{n} {sev}" for sev, n in report.stats.by_severity.items())
+    tally = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
+    counts = ", ".join(
+        f"{n} {s.value}" for s, n in sorted(tally.items(), key=lambda kv: -kv[0].rank) if n
+    )
     lines = [f"### Findings ({len(findings)}{': ' + counts if counts else ''})", ""]
     lines += ["| Severity | Rule | Location | Message |", "|---|---|---|---|"]
     for finding in findings[:MAX_FINDINGS]:
