@@ -11,6 +11,9 @@ from ttaprod.models import Report
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
 _EXPECT = re.compile(r"#\s*expect:\s*([A-Za-z0-9_:, -]+)")
+# For files with no end-of-line comments (a Dockerfile: `#` only starts a comment at the start
+# of a line), a whole-line `# expect-next-line: CODE` states the line below it.
+_EXPECT_NEXT = re.compile(r"^\s*#\s*expect-next-line:\s*([A-Za-z0-9_:, -]+)")
 
 
 def run_check(path: Path, **options: object) -> Report:
@@ -20,7 +23,8 @@ def run_check(path: Path, **options: object) -> Report:
 
 
 def expected_findings(root: Path, rule_prefix: str = "TTP") -> set[tuple[str, int, str]]:
-    """(path, line, rule) for every `# expect: CODE[, CODE]` comment under `root`."""
+    """(path, line, rule) for every `# expect: CODE[, CODE]` comment under `root` (and the
+    line after every `# expect-next-line: CODE`)."""
     out: set[tuple[str, int, str]] = set()
     for path in sorted(root.rglob("*")):
         if not path.is_file() or path.suffix in (".pyc",):
@@ -31,12 +35,14 @@ def expected_findings(root: Path, rule_prefix: str = "TTP") -> set[tuple[str, in
             continue
         rel = path.relative_to(root).as_posix()
         for number, line in enumerate(text.splitlines(), start=1):
-            match = _EXPECT.search(line)
+            match, target = _EXPECT.search(line), number
+            if match is None:
+                match, target = _EXPECT_NEXT.match(line), number + 1
             if match:
                 for code in match.group(1).split(","):
                     code = code.strip().split(" ")[0]
                     if code.startswith(rule_prefix):
-                        out.add((rel, number, code))
+                        out.add((rel, target, code))
     return out
 
 
