@@ -6,11 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 from textwrap import dedent
 
+from ttaprod import catalogue
+from ttaprod.checks import load_all
+from ttaprod.engine.analyze import FileTask, analyze_file
 from ttaprod.models import Report
 
 from ..conftest import run_check
 
 Row = tuple[str, int, str, str]  # path, line, rule, severity
+_ALL = frozenset(catalogue.catalogue())
 
 
 def _findings(report: Report, codes: tuple[str, ...]) -> list[Row]:
@@ -624,3 +628,53 @@ def test_log_calls_are_sites_and_prints_uncovered(project) -> None:
         project, {"app/run.py": src}, "observability.structured-logging", "TTP203", "TTP204"
     )
     assert cov == (1, 3)
+
+
+def test_route_facts_for_project_checks(project) -> None:
+    src = """
+    import signal
+
+    from fastapi import APIRouter, FastAPI
+    from starlette.routing import Route
+
+    app = FastAPI()
+    router = APIRouter(prefix="/v1")
+
+
+    @app.get("/health")
+    async def health() -> dict:
+        return {}
+
+
+    @router.api_route("/items", methods=["GET", "POST"])
+    async def items() -> list:
+        return []
+
+
+    def handler(event, context):
+        return {}
+
+
+    def on_signal(signum, frame):
+        pass
+
+
+    async def home(request):
+        return None
+
+
+    routes = [Route("/", home)]
+    signal.signal(signal.SIGTERM, on_signal)
+    """
+    root: Path = project({"app/main.py": dedent(src).lstrip("\n")})
+    analysed = analyze_file(FileTask(str(root / "app/main.py"), "app/main.py", _ALL), load_all())
+    facts = sorted((f.line, dict(f.data)) for f in analysed.facts if f.kind == "route")
+    assert [
+        (line, d["framework"], d["method"], d["path"], d["prefix"], d["handler"])
+        for line, d in facts
+    ] == [
+        (10, "fastapi", "GET", "/health", "", "app.main.health"),
+        (15, "fastapi", "GET,POST", "/items", "/v1", "app.main.items"),
+        (20, "aws-lambda", "*", "", "", "app.main.handler"),
+        (32, "starlette", "GET", "/", "", "app.main.home"),
+    ]
