@@ -10,7 +10,8 @@ from ttaprod.models import Report
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
-_EXPECT = re.compile(r"#\s*expect:\s*([A-Za-z0-9_:, -]+)")
+_EXPECT = re.compile(r"#\s*expect(?P<next>-next)?:\s*(?P<codes>[A-Za-z0-9_:, -]+)")
+_SKIP_DIRS = {".ttaprod_cache", ".git", "__pycache__", ".ruff_cache", ".pytest_cache"}
 # For files with no end-of-line comments (a Dockerfile: `#` only starts a comment at the start
 # of a line), a whole-line `# expect-next-line: CODE` states the line below it.
 _EXPECT_NEXT = re.compile(r"^\s*#\s*expect-next-line:\s*([A-Za-z0-9_:, -]+)")
@@ -19,6 +20,7 @@ _EXPECT_NEXT = re.compile(r"^\s*#\s*expect-next-line:\s*([A-Za-z0-9_:, -]+)")
 def run_check(path: Path, **options: object) -> Report:
     """ttaprod's own analysis (no external tools) on `path`."""
     options.setdefault("no_tools", True)
+    options.setdefault("no_cache", True)
     return check(CheckOptions(paths=(path,), **options))  # type: ignore[arg-type]
 
 
