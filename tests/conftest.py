@@ -10,15 +10,15 @@ from ttaprod.models import Report
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
-_EXPECT = re.compile(r"#\s*expect(?P<next>-next)?:\s*(?P<codes>[A-Za-z0-9_:, -]+)")
-_SKIP_DIRS = {".ttaprod_cache", ".git", "__pycache__", ".ruff_cache", ".pytest_cache"}
+_EXPECT = re.compile(r"#\s*expect:\s*([A-Za-z0-9_:, -]+)")
 # For files with no end-of-line comments (a Dockerfile: `#` only starts a comment at the start
 # of a line), a whole-line `# expect-next-line: CODE` states the line below it.
 _EXPECT_NEXT = re.compile(r"^\s*#\s*expect-next-line:\s*([A-Za-z0-9_:, -]+)")
+_SKIP_DIRS = {".ttaprod_cache", ".git", "__pycache__", ".ruff_cache", ".pytest_cache"}
 
 
 def run_check(path: Path, **options: object) -> Report:
-    """ttaprod's own analysis (no external tools) on `path`."""
+    """ttaprod's own analysis (no external tools, no cache) on `path`."""
     options.setdefault("no_tools", True)
     options.setdefault("no_cache", True)
     return check(CheckOptions(paths=(path,), **options))  # type: ignore[arg-type]
@@ -29,7 +29,7 @@ def expected_findings(root: Path, rule_prefix: str = "TTP") -> set[tuple[str, in
     line after every `# expect-next-line: CODE`)."""
     out: set[tuple[str, int, str]] = set()
     for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.suffix in (".pyc",):
+        if not path.is_file() or _SKIP_DIRS.intersection(path.relative_to(root).parts):
             continue
         try:
             text = path.read_text(encoding="utf-8")
@@ -37,9 +37,9 @@ def expected_findings(root: Path, rule_prefix: str = "TTP") -> set[tuple[str, in
             continue
         rel = path.relative_to(root).as_posix()
         for number, line in enumerate(text.splitlines(), start=1):
-            match, target = _EXPECT.search(line), number
+            match, target = _EXPECT_NEXT.match(line), number + 1
             if match is None:
-                match, target = _EXPECT_NEXT.match(line), number + 1
+                match, target = _EXPECT.search(line), number
             if match:
                 for code in match.group(1).split(","):
                     code = code.strip().split(" ")[0]
