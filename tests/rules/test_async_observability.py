@@ -678,3 +678,27 @@ def test_route_facts_for_project_checks(project) -> None:
         (20, "aws-lambda", "*", "", "", "app.main.handler"),
         (32, "starlette", "GET", "/", "", "app.main.home"),
     ]
+
+
+def test_forward_references_and_local_context_subclasses(project) -> None:
+    src = """
+    from __future__ import annotations
+
+    import ttadev.primitives as tp
+    from ttadev.primitives import WorkflowContext
+
+
+    class RequestContext(WorkflowContext):
+        pass
+
+
+    async def step(data: str, ctx: "tp.WorkflowContext | None" = None) -> str:
+        return RequestContext(workflow_id="x").workflow_id or data
+
+
+    async def other(data: str, ctx: "not a type") -> str:
+        return RequestContext(workflow_id="y").workflow_id or data
+    """
+    assert check(project, {"app/fw.py": src}, "TTP201", "TTP202") == [
+        ("app/fw.py", 12, "TTP202", "medium"),
+    ]

@@ -75,10 +75,14 @@ def _is_context_type(ctx: FileContext, annotation: cst.Annotation | None) -> boo
     if isinstance(expr, cst.Subscript) and expr.slice:  # Optional[WorkflowContext]
         inner = expr.slice[0].slice
         expr = inner.value if isinstance(inner, cst.Index) else expr
-    if isinstance(expr, cst.SimpleString):  # "WorkflowContext" forward reference
-        name = expr.evaluated_value
-        return isinstance(name, str) and _tta(ctx.names.qualname(cst.Name(name)))
     qual = ctx.qualname(expr)
+    if isinstance(expr, cst.SimpleString):  # "WorkflowContext" / "tp.WorkflowContext"
+        text = expr.evaluated_value
+        parts = text.split("|")[0].strip().split(".") if isinstance(text, str) else []
+        bound = (
+            ctx.names.lookup(parts[0]) if parts and all(p.isidentifier() for p in parts) else None
+        )
+        qual = ".".join([bound, *parts[1:]]) if isinstance(bound, str) else None
     return _tta(qual) and (qual or "").endswith("." + _wf()["class_name"])
 
 
@@ -257,7 +261,7 @@ class WorkflowContextCorrelation(Detector):
             self._note_target(node, "func", self.wrapped)
         elif qual in _sources()["dependency_markers"]:
             self._note_target(node, "dependency", self.dependencies)
-        if not context_construction(qual):
+        if not (context_construction(qual) or self._context_subclass(qual)):
             return
         keyword = argument(node, -1, _wf()["keyword"])
         refs, request_object = self._refs(keyword) if keyword is not None else (frozenset(), False)
@@ -276,6 +280,12 @@ class WorkflowContextCorrelation(Detector):
                 maybe_none,
             )
         )
+
+    def _context_subclass(self, qual: str | None) -> bool:
+        """A class of this module deriving from TTA.dev's WorkflowContext."""
+        if qual is None or qual not in self.ctx.names.class_bases:
+            return False
+        return any(context_construction(base) for base in self.ctx.names.bases_of(qual)[1:])
 
     def _note_target(self, call: cst.Call, keyword: str, into: set[str]) -> None:
         target = argument(call, 0, keyword)
