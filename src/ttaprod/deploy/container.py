@@ -8,19 +8,20 @@ dependency installs and remote ADDs are judged in every stage.
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 
 from ..models import Evidence, Severity
 from . import installs, values
 from .dockerfile import Dockerfile, Instruction, Located, Stage, arg_defaults, tokens
-from .inventory import DockerfileEntry
+from .inventory import DockerfileEntry, Inventory
 from .verdict import Issue, Tally
 
 RULES = ("TTP501", "TTP502", "TTP503", "TTP504", "TTP505", "TTP506")
 _ROOT = frozenset({"root", "0"})
 
 
-def check(entry: DockerfileEntry, tally: Tally) -> None:
+def check(entry: DockerfileEntry, inventory: Inventory, tally: Tally) -> None:
     path, df = entry.path, entry.parsed
     if df is None:
         error = entry.error
@@ -37,7 +38,9 @@ def check(entry: DockerfileEntry, tally: Tally) -> None:
     health_issue, health_proof = _healthcheck(df, final, path)
     tally.practice("TTP503", path, [health_issue] if health_issue else [], health_proof)
     tally.practice("TTP504", path, _secrets(df, path))
-    install_issues, install_proof = installs.issues(_shell_texts(df), path)
+    install_issues, install_proof = installs.issues(
+        _shell_texts(df), path, _reader(inventory, path)
+    )
     tally.practice("TTP505", path, install_issues, install_proof)
     tally.practice("TTP506", path, _remote_adds(df, path))
 
@@ -198,6 +201,21 @@ def _secrets(df: Dockerfile, path: str) -> list[Issue]:
 _SECRET_FIX = (
     "use `RUN --mount=type=secret` at build time and inject runtime secrets from a secret store"
 )
+
+
+def _reader(inventory: Inventory, dockerfile: str) -> installs.Reader:
+    """Requirements files as a RUN names them, looked up next to the Dockerfile (the usual
+    build context): `-r requirements.txt`, `-r /app/requirements.txt`."""
+    base = posixpath.dirname(dockerfile)
+
+    def read(name: str) -> str | None:
+        for candidate in (name.lstrip("/"), posixpath.basename(name)):
+            text = inventory.read(posixpath.normpath(posixpath.join(base, candidate)))
+            if text is not None:
+                return text
+        return None
+
+    return read
 
 
 def _shell_texts(df: Dockerfile) -> list[Located]:

@@ -1,15 +1,18 @@
 """Python dependency installs in shell text (RUN instructions): locked, or resolved afresh?
 
-`pip install fastapi uvicorn` resolves whatever is newest on each build; `pip install -r
-requirements.txt`, `pip install -c constraints.txt …`, `--require-hashes`, exact `==` pins,
-wheel files, local paths, `poetry install`, `uv sync`, `pipenv sync` read a lock or a pin.
-Installer tooling (`pip install --upgrade pip`) may float. Facts: rules/knowledge/deploy.toml.
+`pip install fastapi uvicorn` resolves whatever is newest on each build, and so does
+`pip install -r requirements.txt` when that file (found next to the Dockerfile) names packages
+without `==` pins. Constraints files, `--require-hashes`, exact pins, wheel files, local paths,
+`poetry install`, `uv sync`, `pipenv sync` are locked. Installer tooling (`pip install
+--upgrade pip`) may float. Facts: `[installs]` in rules/knowledge/deploy.toml.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -18,12 +21,14 @@ from ..models import Evidence
 from .dockerfile import Located
 from .verdict import Issue
 
+Reader = Callable[[str], "str | None"]  # a requirements path as written → its text, if known
+
 _PIP = r"(?:\bpython[0-9.]*\s+-m\s+pip|\buv\s+pip|\bpip[0-9.]*)\s+install\b"
-_COMMAND = re.compile(
-    rf"(?P<pip>{_PIP})|(?P<other>\b(?:poetry|uv|pdm)\s+add\b|\bpipenv\s+install\b)"
-)
+_RESOLVING = r"\b(?:poetry|uv|pdm)\s+add\b|\bpipenv\s+install\b"
+_COMMAND = re.compile(rf"(?P<pip>{_PIP})|(?P<other>{_RESOLVING})")
 _LOCKED = re.compile(
-    r"\b(?:poetry\s+install|uv\s+sync|uv\s+pip\s+sync|pip-sync|pipenv\s+sync|pdm\s+(?:install|sync))\b[^\n&;|]*"
+    r"\b(?:poetry\s+install|uv\s+sync|uv\s+pip\s+sync|pip-sync|pipenv\s+sync"
+    r"|pdm\s+(?:install|sync))\b[^\n&;|]*"
 )
 _END = re.compile(r"&&|\|\||[;|\n]")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -40,89 +45,123 @@ def _facts() -> dict[str, Any]:
 
 def _words(tail: str) -> list[str]:
     try:
-        return shlex.split(tail, comments=False)
+        return shlex.split(tail, comments=True)
     except ValueError:
         return tail.split()
 
 
-def _is_pinned(requirement: str) -> bool:
-    if "$" in requirement or "://" in requirement or " @ " in requirement or "@" in requirement:
-        return True  # a variable, a direct URL or `name @ url`: not a floating registry name
-    if requirement.startswith((".", "/", "~")) or requirement.endswith((".whl", ".tar.gz", ".zip")):
-        return True  # a local path or an artifact file
-    return re.search(r"===?[^=*,;]+$", requirement.split(";")[0].strip()) is not None
+def _floating(requirement: str) -> str | None:
+    """The package name when `requirement` names a registry package without an exact pin."""
+    spec = requirement.split(";")[0].strip()
+    if "$" in spec or "@" in spec or "://" in spec:
+        return None  # a variable, a direct URL, `name @ url`
+    if spec.startswith((".", "/", "~")) or spec.endswith((".whl", ".tar.gz", ".zip")):
+        return None  # a local path or an artifact file
+    match = _NAME.match(spec)
+    if match is None or re.search(r"===?[^=*,;]+$", spec):
+        return None
+    return None if match.group(0).lower() in _facts()["tooling_packages"] else match.group(0)
 
 
-def unpinned_packages(words: list[str]) -> list[str]:
-    """The registry packages a `pip install` names without an exact pin (empty when a
-    constraints file or hash checking pins everything)."""
-    facts = _facts()
-    with_value, out = set(facts["pip_options_with_value"]), []
-    skip = False
-    for word in words:
-        if skip:
-            skip = False
+@dataclass
+class _Pip:
+    packages: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    pinned_elsewhere: bool = False  # a constraints file or hash checking
+
+
+def _parse_pip(words: list[str]) -> _Pip:
+    with_value, pip = set(_facts()["pip_options_with_value"]), _Pip()
+    index = 0
+    while index < len(words):
+        word = words[index]
+        index += 1
+        if not word.startswith("-"):
+            pip.packages.append(word)
             continue
-        if word.startswith("-"):
-            name = word.split("=", 1)[0]
-            glued = len(name) > 2 and not name.startswith("--") and name[:2] in with_value
-            if name in ("-c", "--constraint", "--require-hashes") or (glued and name[:2] == "-c"):
-                return []
-            skip = name in with_value and "=" not in word and not glued
+        name, eq, value = word.partition("=")
+        if not eq and len(name) > 2 and not name.startswith("--") and name[:2] in with_value:
+            name, value = name[:2], name[2:]  # `-rrequirements.txt`
+        elif not eq and name in with_value and index < len(words):
+            value, index = words[index], index + 1
+        if name in ("-c", "--constraint", "--require-hashes"):
+            pip.pinned_elsewhere = True
+        elif name in ("-r", "--requirement"):
+            pip.files.append(value)
+    return pip
+
+
+def requirements_floating(text: str) -> tuple[list[str], int] | None:
+    """(floating package names, packages named) of a requirements file; None when the file
+    pins through a constraints file or hashes."""
+    floating, total = [], 0
+    for raw in text.splitlines():
+        line = raw.split(" #")[0].strip().rstrip("\\").strip()
+        if line.startswith(("-c", "--constraint", "--require-hashes")):
+            return None
+        if not line or line.startswith(("#", "-")):
             continue
-        match = _NAME.match(word)
-        if (
-            match
-            and not _is_pinned(word)
-            and match.group(0).lower() not in facts["tooling_packages"]
-        ):
-            out.append(match.group(0))
-    return out
+        total += 1
+        name = _floating(line.split()[0])
+        if name:
+            floating.append(name)
+    return floating, total
 
 
-def _command_issue(
-    text: Located, match: re.Match[str], path: str
-) -> tuple[Issue | None, Evidence | None]:
+@dataclass(frozen=True)
+class _Verdict:
+    message: str | None  # why the install floats; None when it is locked
+    proof: str | None = None  # what shows it is locked
+
+
+def _judge_pip(command: str, words: list[str], read: Reader) -> _Verdict:
+    pip = _parse_pip(words)
+    if pip.pinned_elsewhere:
+        return _Verdict(None, f"{command} with constraints/hashes")
+    floating = [n for n in (_floating(p) for p in pip.packages) if n]
+    if floating:
+        named = ", ".join(floating[:4]) + (", …" if len(floating) > 4 else "")
+        return _Verdict(f"`{command}` installs unpinned packages ({named})")
+    for name in pip.files:
+        text = read(name)
+        judged = requirements_floating(text) if text is not None else None
+        if judged and judged[0]:
+            names, total = judged
+            shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+            pins = "none" if len(names) == total else f"{total - len(names)}"
+            return _Verdict(
+                f"`{command} -r {name}` installs from a file that pins {pins} of its"
+                f" {total} packages ({shown} float)"
+            )
+    return _Verdict(None, f"{command} -r {pip.files[0]}" if pip.files else None)
+
+
+def _judge(text: Located, match: re.Match[str], read: Reader) -> _Verdict:
     end = _END.search(text.text, match.end())
     words = _words(text.text[match.end() : end.start() if end else len(text.text)])
     command = " ".join(match.group(0).split())
-    line = text.line_at(match.start())
     if match.group("pip"):
-        unpinned = unpinned_packages(words)
-        if any(
-            w.split("=", 1)[0] in ("-r", "--requirement") or (w.startswith("-r") and len(w) > 2)
-            for w in words
-        ):
-            proof = Evidence(path, line, f"{command} {' '.join(words)[:60]}")
-        else:
-            proof = None
-        if not unpinned:
-            return None, proof
-        message = (
-            f"`{command}` installs unpinned packages ({', '.join(unpinned[:4])}):"
-            " each build can get different versions"
-        )
-    else:
-        named = [w for w in words if not w.startswith("-")]
-        if command.startswith("pipenv") and not named:
-            return None, None
-        message = f"`{command}` resolves dependencies at build time instead of from the lock file"
-    return Issue("TTP505", path, line, message, f"{command} {' '.join(words)}", fix=FIX), None
+        return _judge_pip(command, words, read)
+    if command.startswith("pipenv") and not [w for w in words if not w.startswith("-")]:
+        return _Verdict(None)
+    return _Verdict(f"`{command}` resolves dependencies at build time, not from the lock file")
 
 
-def issues(texts: list[Located], path: str) -> tuple[list[Issue], Evidence | None]:
+def issues(texts: list[Located], path: str, read: Reader) -> tuple[list[Issue], Evidence | None]:
     """TTP505 issues in the shell texts of a Dockerfile, and the first locked install as proof."""
     found: list[Issue] = []
     proof: Evidence | None = None
     for text in texts:
         for match in _COMMAND.finditer(text.text):
-            issue, evidence = _command_issue(text, match, path)
-            if issue is not None:
-                found.append(issue)
-            proof = proof or evidence
+            verdict, line = _judge(text, match, read), text.line_at(match.start())
+            if verdict.message is not None:
+                message = f"{verdict.message}: each build can get different versions"
+                anchor = " ".join(text.text[match.start() :].split())[:80]
+                found.append(Issue("TTP505", path, line, message, anchor, fix=FIX))
+            elif verdict.proof and proof is None:
+                proof = Evidence(path, line, verdict.proof)
         locked = _LOCKED.search(text.text)
         if locked and proof is None:
-            proof = Evidence(
-                path, text.line_at(locked.start()), " ".join(locked.group(0).split())[:70]
-            )
+            note = " ".join(locked.group(0).split())[:70]
+            proof = Evidence(path, text.line_at(locked.start()), note)
     return found, proof

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .. import knowledge
@@ -43,6 +43,9 @@ class DockerfileEntry:
 
 @dataclass
 class Inventory:
+    root: Path | None = None
+    files: frozenset[str] = frozenset()  # every non-Python file found, root-relative
+    max_bytes: int = 0
     texts: dict[str, str] = field(default_factory=dict)
     dockerfiles: list[DockerfileEntry] = field(default_factory=list)
     compose: list[YamlFile] = field(default_factory=list)
@@ -53,6 +56,17 @@ class Inventory:
 
     def dockerfile_at(self, path: str) -> DockerfileEntry | None:
         return next((d for d in self.dockerfiles if d.path == path), None)
+
+    def read(self, rel: str) -> str | None:
+        """The text of another project file (a requirements file), None when absent or unread."""
+        if rel not in self.files or self.root is None:
+            return None
+        if rel not in self.texts:
+            text = _read_text(self.root / rel, self.max_bytes)
+            if text is None:
+                return None
+            self.texts[rel] = text
+        return self.texts[rel]
 
 
 def is_k8s_object(doc: Any) -> bool:
@@ -81,20 +95,25 @@ def collect(index: ProjectIndex) -> Inventory:
     return _last[1]
 
 
-def _read(index: ProjectIndex, rel: str, inventory: Inventory) -> str | None:
-    path = index.root / rel
+def _read_text(path: Path, max_bytes: int) -> str | None:
     try:
-        if path.stat().st_size > index.config.max_file_size_kb * 1024:
-            inventory.unread.append(rel)
+        if path.stat().st_size > max_bytes:
             return None
         return path.read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError):
-        inventory.unread.append(rel)
         return None
 
 
+def _read(index: ProjectIndex, rel: str, inventory: Inventory) -> str | None:
+    text = _read_text(index.root / rel, inventory.max_bytes)
+    if text is None:
+        inventory.unread.append(rel)
+    return text
+
+
 def _collect(index: ProjectIndex) -> Inventory:
-    inventory = Inventory()
+    max_bytes = index.config.max_file_size_kb * 1024
+    inventory = Inventory(index.root, frozenset(index.other_files), max_bytes)
     helm_actions = knowledge.table("deploy")["templates"]["helm_actions"]
     charts = {
         str(PurePosixPath(p).parent)

@@ -29,7 +29,7 @@ def container_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     inventory = collect(index)
     tally = _tally("deploy.container", index, inventory)
     for entry in inventory.dockerfiles:
-        container.check(entry, tally)
+        container.check(entry, inventory, tally)
     for file in inventory.compose:
         compose.check(file, inventory, tally)
     templates = inventory.templates.get("container", [])

@@ -5,19 +5,19 @@ The facts (floating tags, credential words, placeholders) live in `rules/knowled
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from .. import knowledge, redact
+from ..checks import security_secrets
 from ..models import Severity
 
 _VARIABLE = re.compile(
     r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-+?=])?(?P<word>[^}]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
 )
-_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 @cache
@@ -94,61 +94,51 @@ def runs_nonroot_by_default(ref: str) -> bool:
 
 
 # --- credentials --------------------------------------------------------------------------
-
-
-def _words(name: str) -> list[str]:
-    out: list[str] = []
-    for part in re.split(r"[_\-.\s]+", name):
-        out.extend(w.upper() for w in _WORDS.findall(part))
-    return out
+# Which names are credentials and which literals are secrets is the same question as in Python
+# code (TTP402): `checks.security_secrets` answers it from rules/knowledge/secrets.toml.
 
 
 def is_credential_name(name: str) -> bool:
-    creds = _table()["credentials"]
-    if name.upper() in creds["not_secret_names"]:
+    if name.upper() in _table()["credentials"]["not_secret_names"]:
         return False
-    words = _words(name)
-    if not words or words[-1] in creds["not_secret_suffixes"]:
-        return False
-    if any(w in creds["words"] for w in words):
-        return True
-    pairs = {tuple(p) for p in creds["pairs"]}
-    return any(pair in pairs for pair in itertools.pairwise(words))
-
-
-def _is_placeholder(value: str) -> bool:
-    return any(re.search(p, value, re.IGNORECASE) for p in _table()["credentials"]["placeholders"])
+    return security_secrets.is_credential_name(name)
 
 
 @dataclass(frozen=True)
 class SecretValue:
     severity: Severity
-    kind: str  # "a live OpenAI API key", "a literal value", "a weak default", "a password in a URL"
+    kind: str  # "a live OpenAI API key", "a literal value", "a weak default"
     value: str  # the secret part, for masking only: never print it
 
 
+_KINDS = {"secret": (Severity.HIGH, "a literal value"), "weak": (Severity.LOW, "a weak default")}
+
+
 def literal_secret(name: str, value: Any) -> SecretValue | None:
-    """Whether `name = value` puts a credential into a file: a known key format under any name
-    (critical), a password in a URL (high), or a literal under a credential-like name (high; low
-    for weak defaults). Interpolations (`${VAR}`), placeholders, numbers and booleans are fine."""
+    """Whether `name = value` puts a credential into a file: a key in a known live format
+    under any name (critical), a password in a URL (high), a literal under a credential-like
+    name (high; low for weak defaults). Interpolations (`${VAR}`), placeholders, numbers and
+    booleans are fine."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
-    provider = redact.known_format(text)
-    if provider:
-        return SecretValue(Severity.CRITICAL, f"a live {provider}", text)
     if has_variable(text) and not _VARIABLE.sub("", text).strip():
         return None
-    url = re.match(_table()["credentials"]["url_with_password"], text)
-    if url and not has_variable(url.group(1)) and not _is_placeholder(url.group(1)):
-        return SecretValue(Severity.HIGH, "a password in a URL", url.group(1))
-    if not is_credential_name(name) or has_variable(text) or _is_placeholder(text):
+    found = redact.find_key(text)
+    if found is not None:
+        return SecretValue(Severity.CRITICAL, f"a live {found[0]}", found[1])
+    if "://" in text:
+        verdict = security_secrets.judge_url(text)
+    elif is_credential_name(name) and not has_variable(text) and not _NUMBER.fullmatch(text):
+        verdict = security_secrets.judge(name, text)
+    else:
         return None
-    if re.fullmatch(r"[0-9.]+|true|false|yes|no|on|off", text, re.IGNORECASE):
+    if verdict is None:
         return None
-    if text.lower() in _table()["credentials"]["weak_defaults"]:
-        return SecretValue(Severity.LOW, "a weak default", text)
-    return SecretValue(Severity.HIGH, "a literal value", text)
+    if verdict.kind == "key":
+        return SecretValue(Severity.CRITICAL, f"a live {verdict.provider}", verdict.value)
+    severity, kind = _KINDS.get(verdict.kind, _KINDS["secret"])
+    return SecretValue(severity, "a password in a URL" if "://" in text else kind, verdict.value)
 
 
 def masked(secret: SecretValue) -> str:

@@ -16,7 +16,7 @@ from ..config import Config
 from ..engine.analyze import fingerprint, suppressions
 from ..models import Evidence, Finding, ItemResult, Severity, Status
 
-MAX_EVIDENCE = 6
+MAX_EVIDENCE = 10
 
 
 @dataclass(frozen=True)
