@@ -34,7 +34,7 @@ from typing import Any
 
 import libcst as cst
 
-from .. import catalogue, knowledge
+from .. import knowledge
 from ..engine.context import FileContext
 from ..engine.detector import Detector, register
 
@@ -265,15 +265,11 @@ class HandlerIndex:
         return id(fn) in self._routes or self._qualnames.get(id(fn)) in self._registered
 
 
-def _fact_codes() -> tuple[str, ...]:
-    return tuple(code for code in catalogue.catalogue() if not code.startswith("TTP9"))
-
-
 @register
 class RouteFacts(Detector):
     """Emits a `route` fact per request handler; reports nothing itself."""
 
-    codes = _fact_codes()
+    facts_only = True
     needs = (b"route", b"Route", b"@", b"event", b"add_url_rule", b"_handler")
 
     def __init__(self, ctx: FileContext) -> None:

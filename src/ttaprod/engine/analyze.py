@@ -98,7 +98,7 @@ def analyze_file(task: FileTask, detectors: Sequence[type[Detector]]) -> FileRes
         notice = source.Notice("TTP902", f"cannot read file: {exc.strerror or exc}")
         return _notice_result(task, 0, notice)
     lines = count_lines(data)
-    active = [d for d in detectors if set(d.codes) & task.enabled and d.applies_to(data)]
+    active = [d for d in detectors if d.applies_to(data, task.enabled)]
     parsed = source.parse(data, task.max_bytes)
     if isinstance(parsed, source.Notice):
         return _notice_result(task, lines, parsed)

@@ -11,11 +11,14 @@ class Detector:
     """One instance per file. Define `visit_<Node>` / `leave_<Node>` methods taking the
     libcst node, report through `self.ctx`, and do end-of-file judgements in `finish`.
 
-    `codes` are the catalogue rules this detector can report. `needs` is a cheap byte
-    prefilter: when set, the detector runs only on files containing one of the strings.
+    `codes` are the catalogue rules this detector can report; it runs when one of them is
+    enabled. A detector that only records facts for project-level checks sets `facts_only`
+    and runs whatever the selection. `needs` is a cheap byte prefilter: when set, the
+    detector runs only on files containing one of the strings.
     """
 
     codes: ClassVar[tuple[str, ...]] = ()
+    facts_only: ClassVar[bool] = False
     needs: ClassVar[tuple[bytes, ...] | None] = None
 
     def __init__(self, ctx: FileContext) -> None:
@@ -25,7 +28,9 @@ class Detector:
         """Called once after the traversal."""
 
     @classmethod
-    def applies_to(cls, data: bytes) -> bool:
+    def applies_to(cls, data: bytes, enabled: frozenset[str]) -> bool:
+        if not (cls.facts_only or not enabled.isdisjoint(cls.codes)):
+            return False
         return cls.needs is None or any(token in data for token in cls.needs)
 
 
