@@ -1,0 +1,81 @@
+"""Small readings of the syntax tree: arguments by keyword or position, literal None/0,
+`self.x`, and the qualified names of the scopes being walked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+
+from ...engine.context import FileContext
+from ...engine.names import NameTable
+from .knowledge import Library
+
+
+@dataclass(frozen=True)
+class ArgValue:
+    """An argument looked up by keyword or position. `known` is False when `*args`/`**kwargs`
+    may carry it; `value` is None when it is not passed at all."""
+
+    known: bool
+    value: cst.BaseExpression | None
+
+
+def find_arg(args: Sequence[cst.Arg], keyword: str | None, position: int | None) -> ArgValue:
+    splat = False
+    index = 0
+    for arg in args:
+        if arg.star:
+            splat = True
+            continue
+        if arg.keyword is not None:
+            if keyword is not None and arg.keyword.value == keyword:
+                return ArgValue(True, arg.value)
+            continue
+        if position is not None and index == position and not splat:
+            return ArgValue(True, arg.value)
+        index += 1
+    return ArgValue(not splat, None)
+
+
+def is_none(expr: cst.BaseExpression | None) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
+
+
+def is_zero(expr: cst.BaseExpression | None) -> bool:
+    if isinstance(expr, cst.Integer):
+        return expr.evaluated_value == 0
+    return isinstance(expr, cst.Name) and expr.value in ("False", "None")
+
+
+def disables_timeout(ctx: FileContext, expr: cst.BaseExpression | None, lib: Library) -> bool:
+    """`None`, or a timeout object built from None only (`httpx.Timeout(None)`)."""
+    if is_none(expr):
+        return True
+    if isinstance(expr, cst.Call) and expr.args and ctx.qualname(expr.func) in lib.disabled_by:
+        return all(is_none(arg.value) and not arg.star for arg in expr.args)
+    return False
+
+
+def is_self_attribute(expr: cst.BaseExpression) -> bool:
+    """`self.x` / `cls.x`."""
+    return (
+        isinstance(expr, cst.Attribute)
+        and isinstance(expr.value, cst.Name)
+        and expr.value.value in ("self", "cls")
+    )
+
+
+def enclosing_class_qualname(names: NameTable) -> str | None:
+    """Qualified name of the class whose body or method we are in (as `self.x` sees it)."""
+    owner = names.enclosing_class()
+    for i, scope in enumerate(names.scopes):
+        if scope is owner:
+            return ".".join([names.module_name, *(s.name for s in names.scopes[1 : i + 1])])
+    return None
+
+
+def scope_qualname(names: NameTable) -> str:
+    """Qualified name of the innermost scope (the function or class being walked)."""
+    return ".".join([names.module_name, *(s.name for s in names.scopes[1:])])
