@@ -32,7 +32,7 @@ def check(entry: DockerfileEntry, inventory: Inventory, tally: Tally) -> None:
             tally.unverifiable(rule, path, 1)
         return
     final = df.stages[-1]
-    tally.practice("TTP501", path, _unpinned_bases(df, path), _base_proof(path, final))
+    tally.practice("TTP501", path, _unpinned_bases(df, path), _base_proof(df, path))
     user_issue, user_proof = _root_user(df, final, path)
     tally.practice("TTP502", path, [user_issue] if user_issue else [], user_proof)
     health_issue, health_proof = _healthcheck(df, final, path)
@@ -65,9 +65,10 @@ def _unpinned_bases(df: Dockerfile, path: str) -> list[Issue]:
     return out
 
 
-def _base_proof(path: str, final: Stage) -> Evidence:
-    how = "pinned by digest" if values.is_digest_pinned(final.base) else "pinned by tag"
-    return Evidence(path, final.from_.line, f"base image {final.base} {how}")
+def _base_proof(df: Dockerfile, path: str) -> Evidence:
+    base = df.chain(df.stages[-1])[-1]  # the external image the final stage comes from
+    how = "pinned by digest" if values.is_digest_pinned(base.base) else "pinned by tag"
+    return Evidence(path, base.from_.line, f"base image {base.base} {how}")
 
 
 def _scope(df: Dockerfile, stage: Stage) -> dict[str, str]:

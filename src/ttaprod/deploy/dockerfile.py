@@ -285,7 +285,15 @@ def _stages(
                 stages[-1] = _with_body(stages[-1], current)
             current = []
             name = words[2] if len(words) == 3 else None
-            stages.append(Stage(len(stages), substitute(words[0], global_args), name, ins, ()))
+            stages.append(
+                Stage(
+                    len(stages),
+                    substitute(words[0], {k: v for k, v in global_args.items() if v}),
+                    name,
+                    ins,
+                    (),
+                )
+            )
         elif not stages:
             if ins.keyword != "ARG":
                 raise DockerfileError(ins.line, f"{ins.keyword} before the first FROM")

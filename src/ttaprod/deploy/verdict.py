@@ -3,8 +3,8 @@
 Each item counts practices: one per (file or workload, rule) that applies. A practice with a
 finding is not covered; the item scores 10 × covered / total through the scoring helpers, so
 one more finding never raises the score. Rules the configuration does not select (or ignores
-for a path) are not counted at all; `# ttaprod: ignore[TTP5nn]` on the reported line accepts
-that practice.
+for a path) are not counted at all; `# ttaprod: ignore[TTP5nn]` on the reported line (or on a
+comment line just above it) accepts that practice.
 """
 
 from __future__ import annotations
@@ -73,9 +73,16 @@ class Tally:
             self.total += count
 
     def _is_suppressed(self, issue: Issue) -> bool:
+        """`# ttaprod: ignore[CODE]` at the end of the reported line, or on a comment line of
+        its own just above it (a Dockerfile has no end-of-line comments)."""
+        text = self.texts.get(issue.path, "")
         if issue.path not in self._suppressed:
-            self._suppressed[issue.path] = suppressions(self.texts.get(issue.path, ""))
-        codes = self._suppressed[issue.path].get(issue.line, frozenset())
+            self._suppressed[issue.path] = suppressions(text)
+        marks = self._suppressed[issue.path]
+        codes = set(marks.get(issue.line, ()))
+        above = _line(text, issue.line - 1).strip()
+        if above.startswith("#"):
+            codes |= marks.get(issue.line - 1, frozenset())
         return "*" in codes or issue.rule in codes
 
     def finding(self, issue: Issue) -> Finding:
