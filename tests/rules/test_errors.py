@@ -675,3 +675,42 @@ def test_only_tta_dev_imports_are_checked(project) -> None:
     w = RetryPrimitive(TimeoutPrimitive(fetch, seconds=30), max_retries=3)
     """
     assert rows(project, src, "TTP103", "TTP104") == []
+
+
+def test_evidence_labels_and_wrappers_that_cannot_run_what_they_wrap(project) -> None:
+    src = """
+    import asyncio
+
+    import requests
+    from tta_dev_primitives import RetryPrimitive
+
+    def record(data, context):
+        return requests.post("https://x.example.com/usage", json=data, timeout=5)
+
+    usage = RetryPrimitive(record)
+
+    def _sync_fetch(url):
+        return requests.get(url)
+
+    async def go(url):
+        s = requests.Session()
+        s.get(url, timeout=(3.05, 30))
+        await asyncio.wait_for(_sync(url), 5)
+
+    async def _sync(url):
+        return _sync_fetch(url)
+    """
+    found = findings(project, src, "TTP101", "TTP102")
+    assert [(f.line, f.rule) for f in found] == [
+        (7, "TTP102"),
+        (12, "TTP101"),
+        (12, "TTP102"),
+        (16, "TTP102"),
+    ]
+    assert found[1].message == (
+        "requests.get() has no timeout and requests waits forever by default; the timeout at "
+        "every call site cannot interrupt this blocking call."
+    )
+    report = _report(project, src, ("TTP101",), "app/svc.py")
+    timeout = next(r for r in report.checklist if r.id == "errors.timeout")
+    assert [e.note for e in timeout.evidence] == ["timeout=5", "timeout=(3.05, 30)"]

@@ -274,9 +274,9 @@ def _weakest(protections: Iterable[Protection]) -> Protection:
     if not items:
         return NONE
     timeout = min(items, key=lambda p: p.timeout)
-    label_t = "every caller applies a timeout" if timeout.timeout else ""
+    label_t = "the timeout at every call site" if timeout.timeout else ""
     retry = all(p.retry_label for p in items)
-    return Protection(timeout.timeout, label_t, "every caller retries" if retry else "")
+    return Protection(timeout.timeout, label_t, "a retry at every call site" if retry else "")
 
 
 def _retrying_handler(node: cst.Try) -> bool:

@@ -44,6 +44,7 @@ from .values import (
     is_none,
     is_self_attribute,
     is_zero,
+    render,
     scope_qualname,
 )
 
@@ -76,6 +77,7 @@ __all__ = [
     "knowledge",
     "method_call",
     "mounted_adapter",
+    "render",
     "retry_setting_enabled",
     "scope_qualname",
     "wrappers",

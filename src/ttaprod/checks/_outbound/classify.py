@@ -9,10 +9,10 @@ from typing import Any
 import libcst as cst
 
 from ...engine.context import FileContext
-from ...engine.names import Instance, dotted
+from ...engine.names import Instance
 from .clients import Client, client_of
 from .knowledge import CallSpec, Knowledge, Library, Passthrough, knowledge
-from .values import ArgValue, enclosing_class_qualname, find_arg, is_self_attribute
+from .values import ArgValue, enclosing_class_qualname, find_arg, is_self_attribute, render
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,7 +85,7 @@ def _callable(
                 node,
                 spec.library,
                 spec.kind,
-                dotted(func) or qual,
+                render(func) or qual,
                 spec.is_async or through_async,
                 tuple(args),
                 spec.timeout_keyword,
@@ -104,7 +104,7 @@ def _callable(
     root, chain, options = _unwind(func, k.option_methods)
     if not chain:
         return None
-    operation = dotted(func) or ".".join(reversed(chain))
+    operation = render(func) or ".".join(reversed(chain))
     instance = ctx.instance(root)
     client = client_of(ctx.names, instance)
     if client is not None:

@@ -79,3 +79,19 @@ def enclosing_class_qualname(names: NameTable) -> str | None:
 def scope_qualname(names: NameTable) -> str:
     """Qualified name of the innermost scope (the function or class being walked)."""
     return ".".join([names.module_name, *(s.name for s in names.scopes[1:])])
+
+
+def render(expr: cst.BaseExpression, depth: int = 0) -> str | None:
+    """How the source names a callee, without reading the source text:
+    `requests.Session().get`, `client.with_options(…).chat.completions.create`."""
+    if depth > 12:
+        return None
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        base = render(expr.value, depth + 1)
+        return f"{base}.{expr.attr.value}" if base is not None else None
+    if isinstance(expr, cst.Call):
+        base = render(expr.func, depth + 1)
+        return None if base is None else f"{base}({'…' if expr.args else ''})"
+    return None
