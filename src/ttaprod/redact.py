@@ -82,8 +82,14 @@ def looks_like_placeholder(value: str) -> bool:
     return placeholder_patterns().search(value) is not None
 
 
+@cache
+def _key_placeholder() -> re.Pattern[str]:
+    patterns = knowledge.table("secrets").get("placeholders", {}).get("key_patterns", ())
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)", re.IGNORECASE)
+
+
 def _is_live(fmt: KeyFormat, token: str) -> bool:
-    if token in _documented_examples() or looks_like_placeholder(token):
+    if token in _documented_examples() or _key_placeholder().search(token):
         return False
     return shannon_entropy(token) >= fmt.min_entropy
 

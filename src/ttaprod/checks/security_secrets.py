@@ -14,6 +14,8 @@ from .security_common import is_local_host, parse_url, words
 
 PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "pass", "passphrase"})
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")  # names, env vars, header names
+_REGEX = re.compile(r"\\[wdsWDSbB]|\(\?[:=!<P]|\[\^")  # \w, (?:, [^ … : a pattern
 _PATH_PREFIXES = ("/", "./", "../", "~/")
 
 
@@ -30,6 +32,7 @@ class Knowledge:
     heads: frozenset[str]
     key_qualifiers: frozenset[str]
     token_not_after: frozenset[str]
+    not_if_first: frozenset[str]
     weak: frozenset[str]
     scheme_words: frozenset[str]
     contextual: tuple[tuple[str, re.Pattern[str], re.Pattern[str], float], ...]
@@ -76,6 +79,7 @@ def load() -> Knowledge:
         heads=frozenset(names["heads"]),
         key_qualifiers=frozenset(names["key_qualifiers"]),
         token_not_after=frozenset(names["token_not_after"]),
+        not_if_first=frozenset(names["not_if_first"]),
         weak=frozenset(v.lower() for v in t["weak_defaults"]["values"]),
         scheme_words=frozenset(v.lower() for v in t["scheme_words"]["values"]),
         contextual=tuple(
@@ -103,7 +107,7 @@ def is_credential_name(name: str) -> bool:
     `max_tokens`, `eos_token`, `cache_key` are not."""
     k = load()
     w = words(name)
-    if not w:
+    if len(w) == 0 or not _IDENTIFIER.fullmatch(name) or (len(w) > 1 and w[0] in k.not_if_first):
         return False
     head = w[-1]
     if head == "key":
@@ -173,8 +177,9 @@ def judge_url(text: str) -> Verdict | None:
 
 
 def not_secret_shape(value: str) -> bool:
-    """Env var names, file paths, prose and one- or two-character sentinels."""
-    if len(value) <= 2 or _ENV_NAME.fullmatch(value):
+    """Env var names, file paths, regular expressions, prose and one- or two-character
+    sentinels."""
+    if len(value) <= 2 or _ENV_NAME.fullmatch(value) or _REGEX.search(value):
         return True
     if value.startswith(_PATH_PREFIXES) and value.count("/") >= 2 and " " not in value:
         return True

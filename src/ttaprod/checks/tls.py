@@ -68,6 +68,7 @@ class TlsChecks(Detector):
         self.k = tk.load()
         self.env = security_secrets.load()
         self.judged: set[int] = set()  # URL literals already judged
+        self.ssl_aliases: set[str] = set()  # local names of ssl APIs imported under aliases
         self.in_test = ctx.is_test_file
 
     # --- calls ----------------------------------------------------------------------------
@@ -175,8 +176,21 @@ class TlsChecks(Detector):
         if node.attr.value in self.k.ssl_names:
             self._ssl_reference(node)
 
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        """`from ssl import CERT_NONE as NONE`: remember the local name."""
+        if isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:
+            if (
+                isinstance(alias.name, cst.Name)
+                and alias.name.value in self.k.ssl_names
+                and alias.asname is not None
+                and isinstance(alias.asname.name, cst.Name)
+            ):
+                self.ssl_aliases.add(alias.asname.name.value)
+
     def visit_Name(self, node: cst.Name) -> None:
-        if node.value not in self.k.ssl_names:
+        if node.value not in self.k.ssl_names and node.value not in self.ssl_aliases:
             return
         parent = self.ctx.parent()
         if isinstance(parent, cst.Attribute) and parent.attr is node:
@@ -189,13 +203,26 @@ class TlsChecks(Detector):
         qualname = self.ctx.qualname(node)
         if qualname is None:
             return
-        parent = self.ctx.parent()
-        if isinstance(parent, (cst.Comparison, cst.ComparisonTarget)):
-            return  # `if ctx.verify_mode == ssl.CERT_NONE:` reads, does not set
+        if self._read_only(node):
+            return
         if qualname in self.k.unverified:
             self._off(node, f"`{qualname}` builds a context that accepts any certificate")
         elif qualname in self.k.cert_none:
             self._off(node, f"`{qualname}` turns off certificate verification")
+
+    def _read_only(self, node: cst.BaseExpression) -> bool:
+        """`ctx.verify_mode == ssl.CERT_NONE`, `x in (CERT_NONE, CERT_OPTIONAL)` and a
+        mapping key `{ssl.CERT_NONE: …}` read the constant, they do not set anything."""
+        child: cst.CSTNode = node
+        for ancestor in self.ctx.ancestors():
+            if isinstance(ancestor, (cst.Comparison, cst.ComparisonTarget)):
+                return True
+            if isinstance(ancestor, cst.DictElement) and ancestor.key is child:
+                return True
+            if isinstance(ancestor, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+                return False
+            child = ancestor
+        return False
 
     # --- URLs -----------------------------------------------------------------------------
     def _url(self, expr: cst.BaseExpression) -> None:
