@@ -769,3 +769,30 @@ def test_a_new_library_is_a_data_change(project, monkeypatch) -> None:
     finally:
         monkeypatch.undo()
         _outbound.knowledge.cache_clear()
+
+
+def test_timeout_objects_built_from_none_turn_the_timeout_off(project) -> None:
+    src = """
+    import aiohttp
+    import httpx
+
+    async def go(url):
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as s:
+            async with s.get(url, timeout=aiohttp.ClientTimeout(total=None)) as r:
+                return await r.text()
+
+    client = httpx.Client(timeout=httpx.Timeout(None))
+    """
+    found = findings(project, src, "TTP101")
+    assert [(f.line, f.message) for f in found] == [
+        (
+            6,
+            "s.get() passes timeout=aiohttp.ClientTimeout(total=None), which turns the timeout "
+            "off, so it can hang forever.",
+        ),
+        (
+            9,
+            "httpx.Client(timeout=httpx.Timeout(None)) turns off httpx's default timeout of 5 s "
+            "for every request made with it.",
+        ),
+    ]

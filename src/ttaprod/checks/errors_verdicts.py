@@ -78,8 +78,8 @@ def timeout_verdict(
         blocked = f"; {path.timeout_label} cannot interrupt this blocking call"
     if own.value is not None:
         return _at_call(
-            f"{out.operation}() passes timeout=None, which turns the timeout off, "
-            f"so it can hang forever{blocked}.",
+            f"{out.operation}() passes timeout={_text(ctx, own.value)}, which turns the "
+            f"timeout off, so it can hang forever{blocked}.",
             lib,
         )
     for option in out.options:
@@ -87,8 +87,9 @@ def timeout_verdict(
         if given.value is not None:
             if disables_timeout(ctx, given.value, lib):
                 return _at_call(
-                    f"{out.operation}() runs with_options(timeout=None), which turns the "
-                    f"timeout off, so it can hang forever{blocked}.",
+                    f"{out.operation}() runs with_options(timeout="
+                    f"{_text(ctx, given.value)}), which turns the timeout off, so it can hang "
+                    f"forever{blocked}.",
                     lib,
                 )
             return Verdict(f"with_options(timeout={_text(ctx, given.value)})")
@@ -145,7 +146,8 @@ def client_problem(ctx: FileContext, client: Client) -> Problem | None:
     if given.value is not None and disables_timeout(ctx, given.value, lib):
         return Problem(
             "TTP101",
-            f"{name}(timeout=None) turns off {lib.timeout_phrase} for every request made with it.",
+            f"{name}(timeout={_text(ctx, given.value)}) turns off {lib.timeout_phrase} for every "
+            "request made with it.",
             fix=lib.timeout_fix,
         )
     if given.value is not None or not given.known or lib.timeout_default == "ok":
