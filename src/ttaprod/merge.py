@@ -14,6 +14,7 @@ reported it, so no output carries the value.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,6 +23,7 @@ from . import redact
 from .models import Finding
 
 SOURCE_ORDER = ("ttaprod", "ruff", "bandit", "pyright", "safety")
+_NUMBER = re.compile(r"(\d+)$")
 SECRET_ITEMS = frozenset({"security.secrets-in-env"})
 
 Place = tuple[str, int, str]
@@ -31,6 +33,13 @@ def place(finding: Finding) -> Place | None:
     if not finding.checklist_item:
         return None
     return (finding.path, finding.line, finding.checklist_item)
+
+
+def _number(rule: str) -> str | None:
+    if ":" not in rule:
+        return None
+    match = _NUMBER.search(rule)
+    return match.group(1) if match else None
 
 
 def _rank(finding: Finding) -> tuple[int, tuple[str, int, int, str]]:
@@ -46,15 +55,22 @@ class _Group:
     sources: set[str] = field(default_factory=set)
     others: list[str] = field(default_factory=list)
 
-    def absorb(self, finding: Finding) -> bool:
-        if finding.source in self.sources:
-            return False
+    def can_absorb(self, finding: Finding) -> bool:
+        return finding.source not in self.sources
+
+    def twin_of(self, finding: Finding) -> bool:
+        """ruff's S607 and bandit's B607 are ports of one check: pair them first."""
+        number = _number(finding.rule)
+        return number is not None and any(
+            _number(rule) == number for rule in (self.primary.rule, *self.others)
+        )
+
+    def absorb(self, finding: Finding) -> None:
         self.sources.add(finding.source)
         self.others.append(finding.rule)
         for rule in finding.also_reported_by:
             if rule not in self.others:
                 self.others.append(rule)
-        return True
 
     def result(self) -> Finding:
         if not self.others:
@@ -74,12 +90,32 @@ def merge(findings: Sequence[Finding]) -> list[Finding]:
         else:
             by_place[key].append(finding)
     for members in by_place.values():
-        groups: list[_Group] = []
-        for finding in sorted(members, key=_rank):
-            if not any(g.absorb(finding) for g in groups):
-                groups.append(_Group(finding, {finding.source}))
-        out.extend(g.result() for g in groups)
+        out.extend(g.result() for g in _groups(members))
     return sorted(mask_secret_lines(out), key=lambda f: f.sort_key)
+
+
+def _groups(members: list[Finding]) -> list[_Group]:
+    """Source by source (ttaprod first), each finding joins a group that has no finding of its
+    source yet, its twin's group first (ruff S607 with bandit B607), else starts its own."""
+    groups: list[_Group] = []
+    by_source: dict[str, list[Finding]] = defaultdict(list)
+    for finding in sorted(members, key=_rank):
+        by_source[finding.source].append(finding)
+    for findings in by_source.values():
+        rest = []
+        for finding in findings:
+            twin = next((g for g in groups if g.can_absorb(finding) and g.twin_of(finding)), None)
+            if twin is not None:
+                twin.absorb(finding)
+            else:
+                rest.append(finding)
+        for finding in rest:
+            group = next((g for g in groups if g.can_absorb(finding)), None)
+            if group is not None:
+                group.absorb(finding)
+            else:
+                groups.append(_Group(finding, {finding.source}))
+    return groups
 
 
 def mask_secret_lines(findings: Iterable[Finding]) -> list[Finding]:

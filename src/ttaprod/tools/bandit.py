@@ -1,7 +1,8 @@
 """bandit: `bandit -f json -q` on the Python files ttaprod discovered.
 
 Files are passed explicitly, so ttaprod's own `exclude` and its skipping of virtual
-environments apply (bandit's recursive walk would descend into `.venv`). The project's
+environments apply (bandit's recursive walk would descend into `.venv`); without a
+`[tool.bandit]` table test files are left out (asserts in tests are not a finding). The project's
 `[tool.bandit]` table is honoured with `-c pyproject.toml`. Positions: `line_number` is
 1-based, `col_offset` and `end_col_offset` are 0-based (normalised here). bandit echoes
 the flagged literal in some messages ("Possible hardcoded password: 'hunter2'"): every
@@ -11,7 +12,7 @@ quoted value is masked.
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .. import redact
@@ -19,6 +20,7 @@ from ..tomlcompat import TOMLDecodeError, loads
 from .base import (
     Context,
     Invocation,
+    NothingToCheck,
     Parsed,
     ToolError,
     last_line,
@@ -47,13 +49,30 @@ def has_own_config(root: Path) -> bool:
     return isinstance(tool, dict) and "bandit" in tool
 
 
+def is_test_file(rel: str) -> bool:
+    path = PurePosixPath(rel)
+    name = path.name
+    return (
+        "tests" in path.parts[:-1]
+        or "test" in path.parts[:-1]
+        or name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+    )
+
+
 def build(ctx: Context) -> Invocation:
     command = ctx.settings.command or DEFAULT_COMMAND
     argv = [command, "-f", "json", "-q"]
-    if has_own_config(ctx.root):
+    own_config = has_own_config(ctx.root)
+    if own_config:
         argv += ["-c", "pyproject.toml"]
     argv += list(ctx.settings.args)
     files = [f for f in ctx.python_files if f.endswith(".py")]
+    if not own_config:  # ttaprod's default: production code only, as ruff's profile does
+        files = [f for f in files if not is_test_file(f)]
+    if not files and not own_config:
+        raise NothingToCheck("no Python files outside tests")
     if files and sum(len(f) + 1 for f in files) < MAX_ARGV_CHARS:
         argv += ["--", *files]
     else:

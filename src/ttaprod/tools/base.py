@@ -26,6 +26,10 @@ class ToolUnavailable(Exception):
     """The tool cannot run here (not installed, no database); the message says why."""
 
 
+class NothingToCheck(Exception):
+    """No file is for this tool: it is `ok` with nothing found; the message says why."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """One tool's effective settings after config and command-line flags."""
@@ -33,7 +37,7 @@ class Settings:
     name: str
     enabled: bool = True
     command: str = ""  # executable name or path; "" means the adapter's default
-    timeout: float = 300.0
+    timeout: float = 0.0  # seconds; 0: the `tool-timeout` setting
     args: tuple[str, ...] = ()
     reason: str = ""  # why it is disabled
 

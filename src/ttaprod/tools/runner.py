@@ -32,7 +32,15 @@ from typing import IO
 from .. import redact
 from ..models import Finding, ToolRun, ToolStatus
 from . import bandit, pyright, ruff, safety
-from .base import Context, Invocation, Parsed, Settings, ToolError, ToolUnavailable
+from .base import (
+    Context,
+    Invocation,
+    NothingToCheck,
+    Parsed,
+    Settings,
+    ToolError,
+    ToolUnavailable,
+)
 
 SUBPROCESS_ADAPTERS: dict[str, ModuleType] = {"ruff": ruff, "pyright": pyright, "bandit": bandit}
 VERSION_GRACE_S = 5.0  # how long a version probe may outlive its tool
@@ -169,6 +177,9 @@ class Session:
             job.main = _launch(inv.argv, inv, scratch, "main", job.settings.timeout)
         except ToolUnavailable as exc:
             job.run = ToolRun(job.name, None, ToolStatus.UNAVAILABLE, 0.0, 0, str(exc))
+            return
+        except NothingToCheck as exc:
+            job.run = ToolRun(job.name, None, ToolStatus.OK, 0.0, 0, str(exc))
             return
         except OSError as exc:
             reason = f"cannot start {command}: {exc.strerror or exc}"
