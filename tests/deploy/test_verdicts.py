@@ -80,3 +80,20 @@ def test_fixture_projects_deploy_verdicts() -> None:
         assert item(good, item_id).evidence, item_id
         assert item(bad, item_id).status is Status.FAIL, item_id
         assert item(bad, item_id).score == 0.0, item_id
+
+
+def test_a_bug_on_one_file_is_reported_not_raised(tmp_path: Path, monkeypatch) -> None:
+    from ttaprod.deploy import compose
+
+    def boom(*_args: object) -> None:
+        raise KeyError("bug")
+
+    monkeypatch.setattr(compose, "check", boom)
+    files = {"compose.yaml": "services: {}\n", "Dockerfile": "FROM python:3.12\nUSER app\n"}
+    result = report(tmp_path, files, select=("TTP5", "TTP906"))
+    assert [(f.path, f.line, f.rule) for f in result.findings] == [
+        ("Dockerfile", 1, "TTP503"),
+        ("compose.yaml", 1, "TTP906"),
+    ]
+    container = item(result, "deploy.container")
+    assert (container.covered, container.total) == (5, 10)

@@ -47,21 +47,12 @@ def check(entry: DockerfileEntry, inventory: Inventory, tally: Tally) -> None:
 
 def _unpinned_bases(df: Dockerfile, path: str) -> list[Issue]:
     out = []
+    fix = "pin a version tag, ideally with its @sha256 digest"
     for stage in df.stages:
-        if df.parent(stage):
-            continue
-        problem = values.image_problem(stage.base)
+        problem = None if df.parent(stage) else values.image_problem(stage.base)
         if problem:
-            out.append(
-                Issue(
-                    "TTP501",
-                    path,
-                    stage.from_.line,
-                    f"base image `{stage.base}` {problem}",
-                    f"FROM {stage.base}",
-                    fix="pin a version tag, ideally with its @sha256 digest",
-                )
-            )
+            message, anchor = f"base image `{stage.base}` {problem}", f"FROM {stage.base}"
+            out.append(Issue("TTP501", path, stage.from_.line, message, anchor, fix=fix))
     return out
 
 
@@ -85,58 +76,31 @@ def _root_user(df: Dockerfile, final: Stage, path: str) -> tuple[Issue | None, E
     if found is None:
         base = df.chain(final)[-1].base
         if values.runs_nonroot_by_default(base):
-            return None, Evidence(
-                path, final.from_.line, f"base image {base} runs as a non-root user"
-            )
-        message = (
-            f"the final stage runs as root: no USER instruction (base `{base}` defaults to root)"
-        )
-        return Issue(
-            "TTP502",
-            path,
-            final.from_.line,
-            message,
-            "no USER",
-            fix="create a user and add `USER app` to the final stage",
-        ), None
+            note = f"base image {base} runs as a non-root user"
+            return None, Evidence(path, final.from_.line, note)
+        message = f"the final stage runs as root: no USER instruction (`{base}` defaults to root)"
+        fix = "create a user and add `USER app` to the final stage"
+        return Issue("TTP502", path, final.from_.line, message, "no USER", fix=fix), None
     stage, ins = found
-    user = values.substitute(ins.args.text.strip(), _scope(df, stage)).split(":")[0].strip("\"'")
+    written = ins.args.text.strip()
+    user = values.substitute(written, _scope(df, stage)).split(":")[0].strip("\"'")
     if user.lower() in _ROOT:
-        message = f"the final stage runs as root: its last USER is `{ins.args.text.strip()}`"
-        return Issue(
-            "TTP502",
-            path,
-            ins.line,
-            message,
-            f"USER {user}",
-            fix="switch to a non-root user after the steps that need root",
-        ), None
-    return None, Evidence(path, ins.line, f"runs as USER {ins.args.text.strip()}")
+        message = f"the final stage runs as root: its last USER is `{written}`"
+        fix = "switch to a non-root user after the steps that need root"
+        return Issue("TTP502", path, ins.line, message, f"USER {user}", fix=fix), None
+    return None, Evidence(path, ins.line, f"runs as USER {written}")
 
 
 def _healthcheck(df: Dockerfile, final: Stage, path: str) -> tuple[Issue | None, Evidence | None]:
     found = df.last(final, "HEALTHCHECK")
     if found is None:
-        message = (
-            "the final image has no HEALTHCHECK: nothing tells the runtime the service is stuck"
-        )
-        return Issue(
-            "TTP503",
-            path,
-            final.from_.line,
-            message,
-            "no HEALTHCHECK",
-            fix="add `HEALTHCHECK CMD curl -fsS http://localhost:8000/health || exit 1`",
-        ), None
-    _, ins = found
+        message = "the final image has no HEALTHCHECK: nothing tells the runtime it is stuck"
+        fix = "add `HEALTHCHECK CMD curl -fsS http://localhost:8000/health || exit 1`"
+        return Issue("TTP503", path, final.from_.line, message, "no HEALTHCHECK", fix=fix), None
+    ins = found[1]
     if ins.args.text.strip().upper().startswith("NONE"):
-        return Issue(
-            "TTP503",
-            path,
-            ins.line,
-            "HEALTHCHECK NONE disables the image's health check",
-            "HEALTHCHECK NONE",
-        ), None
+        message = "HEALTHCHECK NONE disables the image's health check"
+        return Issue("TTP503", path, ins.line, message, "HEALTHCHECK NONE"), None
     return None, Evidence(path, ins.line, "HEALTHCHECK " + ins.args.text.strip()[:60])
 
 
@@ -155,29 +119,17 @@ def _env_pairs(ins: Instruction, escape: str) -> list[tuple[str, str | None, int
 
 def _secrets(df: Dockerfile, path: str) -> list[Issue]:
     out = []
-    for ins in df.instructions:
-        if ins.keyword not in ("ENV", "ARG"):
-            continue
+    for ins in (i for i in df.instructions if i.keyword in ("ENV", "ARG")):
         for name, value, offset in _env_pairs(ins, df.escape):
-            line = ins.args.line_at(offset)
+            line, anchor = ins.args.line_at(offset), f"{ins.keyword} {name}"
             secret = values.literal_secret(name, value)
             if secret is not None:
                 message = (
                     f"{ins.keyword} {name} holds {secret.kind} ({values.masked(secret)}):"
                     " it is stored in the image"
                 )
-                out.append(
-                    Issue(
-                        "TTP504",
-                        path,
-                        line,
-                        message,
-                        f"{ins.keyword} {name}",
-                        severity=secret.severity,
-                        secret=secret.value,
-                        fix=_SECRET_FIX,
-                    )
-                )
+                extra = {"severity": secret.severity, "secret": secret.value, "fix": _SECRET_FIX}
+                out.append(Issue("TTP504", path, line, message, anchor, **extra))
             elif values.is_credential_name(name) and (
                 ins.keyword == "ARG" or values.has_variable(value or "")
             ):
@@ -185,17 +137,8 @@ def _secrets(df: Dockerfile, path: str) -> list[Issue]:
                     f"{ins.keyword} {name} passes a credential through the build:"
                     " it stays in the image history"
                 )
-                out.append(
-                    Issue(
-                        "TTP504",
-                        path,
-                        line,
-                        message,
-                        f"{ins.keyword} {name}",
-                        severity=Severity.MEDIUM,
-                        fix=_SECRET_FIX,
-                    )
-                )
+                extra = {"severity": Severity.MEDIUM, "fix": _SECRET_FIX}
+                out.append(Issue("TTP504", path, line, message, anchor, **extra))
     return out
 
 
@@ -239,22 +182,13 @@ def _shell_texts(df: Dockerfile) -> list[Located]:
 
 def _remote_adds(df: Dockerfile, path: str) -> list[Issue]:
     out = []
+    fix = "add `--checksum=sha256:…`, or download with curl and verify it"
     for ins in df.instructions:
         if ins.keyword != "ADD" or ins.flag("checksum"):
             continue
         for word, offset in tokens(ins.args, df.escape)[:-1]:
             if re.match(r"https?://", word, re.IGNORECASE) and not word.lower().endswith(".git"):
-                message = (
-                    f"ADD downloads `{word}` at build time with no checksum: the content can change"
-                )
-                out.append(
-                    Issue(
-                        "TTP506",
-                        path,
-                        ins.args.line_at(offset),
-                        message,
-                        f"ADD {word}",
-                        fix="add `--checksum=sha256:…`, or download with curl and verify it",
-                    )
-                )
+                message = f"ADD downloads `{word}` at build time with no checksum: it can change"
+                line = ins.args.line_at(offset)
+                out.append(Issue("TTP506", path, line, message, f"ADD {word}", fix=fix))
     return out

@@ -275,25 +275,14 @@ def _stages(
     for ins in instructions:
         if ins.keyword == "FROM":
             words = [w for w, _ in tokens(ins.args, escape)]
-            if (
-                not words
-                or len(words) not in (1, 3)
-                or (len(words) == 3 and words[1].upper() != "AS")
-            ):
+            if len(words) not in (1, 3) or (len(words) == 3 and words[1].upper() != "AS"):
                 raise DockerfileError(ins.line, "FROM needs an image and an optional `AS name`")
             if stages:
                 stages[-1] = _with_body(stages[-1], current)
             current = []
             name = words[2] if len(words) == 3 else None
-            stages.append(
-                Stage(
-                    len(stages),
-                    substitute(words[0], {k: v for k, v in global_args.items() if v}),
-                    name,
-                    ins,
-                    (),
-                )
-            )
+            base = substitute(words[0], {k: v for k, v in global_args.items() if v})
+            stages.append(Stage(len(stages), base, name, ins, ()))
         elif not stages:
             if ins.keyword != "ARG":
                 raise DockerfileError(ins.line, f"{ins.keyword} before the first FROM")

@@ -163,10 +163,14 @@ def _hinted_kind(text: str, rel: str) -> str | None:
 def _yaml(
     index: ProjectIndex, rel: str, inventory: Inventory, helm_actions: str, in_chart: bool
 ) -> None:
-    text = _read(index, rel, inventory)
+    text = _read_text(index.root / rel, inventory.max_bytes)
     if text is None:
-        return
+        if _COMPOSE.match(PurePosixPath(rel).name):
+            inventory.unread.append(rel)
+        return  # any other YAML we cannot read is not known to be ours
     kind = _hinted_kind(text, rel)
+    if kind is None and not in_chart:
+        return  # not a deployment file (CI workflows, app config): not parsed at all
     parsed = (
         None if in_chart or yamlfiles.is_template(text, helm_actions) else yamlfiles.load(rel, text)
     )

@@ -1,16 +1,20 @@
 """The three deploy.* item checks: read the deployment files once, count practices, judge.
 
 Each check has the `itemchecks` signature `(ProjectIndex, ItemResult) -> (ItemResult, findings)`;
-`ttaprod.checks.deploy` registers them.
+`ttaprod.checks.deploy` registers them. A bug of ours on one file must not sink the run: it is
+reported on that file as TTP906 and the file's practices count as not verified.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
 
 from ..itemchecks import CheckResult, ProjectIndex
 from ..models import ItemResult
 from . import alerts, compose, container, kubernetes
 from .inventory import Inventory, collect
-from .verdict import Tally
+from .verdict import Issue, Tally
 
 
 def _files(paths: list[str]) -> str:
@@ -25,13 +29,27 @@ def _tally(item: str, index: ProjectIndex, inventory: Inventory) -> Tally:
     return tally
 
 
+def _guarded(tally: Tally, path: str, rules: tuple[str, ...], run: Callable[[], None]) -> None:
+    try:
+        run()
+    except Exception as exc:  # reported as a finding, never a crash
+        if tally.applies("TTP906", path):
+            message = (
+                f"internal error while checking this file ({type(exc).__name__}); not analysed"
+            )
+            tally.findings.append(tally.finding(Issue("TTP906", path, 1, message, "internal")))
+        for rule in rules:
+            tally.unverifiable(rule, path, 1)
+
+
 def container_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     inventory = collect(index)
     tally = _tally("deploy.container", index, inventory)
     for entry in inventory.dockerfiles:
-        container.check(entry, inventory, tally)
+        run = partial(container.check, entry, inventory, tally)
+        _guarded(tally, entry.path, container.RULES, run)
     for file in inventory.compose:
-        compose.check(file, inventory, tally)
+        _guarded(tally, file.path, compose.RULES, partial(compose.check, file, inventory, tally))
     templates = inventory.templates.get("container", [])
     if templates:
         tally.notes.append(f"{len(templates)} template(s) not checked: {_files(templates)}")
@@ -43,15 +61,19 @@ def container_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
 def kubernetes_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     inventory = collect(index)
     tally = _tally("deploy.kubernetes", index, inventory)
-    kubernetes.check(inventory, tally, whole_project=not index.partial)
-    noun = f"workload practices followed ({_files([f.path for f in inventory.manifests])})"
+    paths = [f.path for f in inventory.manifests]
+    run = partial(kubernetes.check, inventory, tally, whole_project=not index.partial)
+    _guarded(tally, paths[0] if paths else "", kubernetes.RULES, run)
+    noun = f"workload practices followed ({_files(paths)})"
     return tally.result(default, noun, "no Kubernetes Deployment, StatefulSet or DaemonSet found")
 
 
 def alerts_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     inventory = collect(index)
     tally = _tally("deploy.alerts", index, inventory)
-    if inventory.rules:
-        alerts.check(inventory, tally, whole_project=not index.partial)
-    noun = f"alerting practices followed ({_files([f.path for f in inventory.rules])})"
+    paths = [f.path for f in inventory.rules]
+    if paths:
+        run = partial(alerts.check, inventory, tally, whole_project=not index.partial)
+        _guarded(tally, paths[0], tuple(alerts.KIND_RULES.values()), run)
+    noun = f"alerting practices followed ({_files(paths)})"
     return tally.result(default, noun, "no Prometheus alerting rule file found")
