@@ -188,21 +188,30 @@ def test_helm_templates_are_skipped_with_a_note(tmp_path: Path) -> None:
     )
 
 
-def test_malformed_manifests_and_workloads_without_containers(tmp_path: Path) -> None:
+def test_malformed_manifests_and_partial_workloads(tmp_path: Path) -> None:
     files = {
         "k8s/deployment.yaml": GOOD,
         "k8s/broken.yaml": "apiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: [1\n",
-        "k8s/empty.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {}\n",
+        "overlays/prod/patch.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: api}
+            spec:
+              replicas: 5
+              template:
+                spec:
+                  containers:
+                    - name: api
+                      resources: {limits: {memory: 1Gi}}
+        """,
         "notes/random.yaml": "this: [is not: a deployment file\n",
     }
     result = report(tmp_path, files)
-    assert rows(result) == [
-        ("k8s/broken.yaml", 5, "TTP590", "high"),
-        ("k8s/empty.yaml", 2, "TTP590", "high"),
-    ]
+    assert rows(result) == [("k8s/broken.yaml", 5, "TTP590", "high")]
     k8s = item(result, "deploy.kubernetes")
-    assert (k8s.status, k8s.covered, k8s.total) == (Status.FAIL, 6, 14)
+    assert (k8s.status, k8s.covered, k8s.total) == (Status.FAIL, 6, 13)
     assert {f.checklist_item for f in result.findings} == {"deploy.kubernetes"}
+    assert "1 partial workload(s) (patches) not checked: overlays/prod/patch.yaml:2" in k8s.reason
 
 
 def test_only_some_files_given_does_not_judge_replicas(tmp_path: Path) -> None:

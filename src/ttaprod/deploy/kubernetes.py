@@ -61,21 +61,23 @@ def check(inventory: Inventory, tally: Tally, whole_project: bool = True) -> Non
         if file.error is not None:
             _unparseable(file, tally)
     scalers = _autoscalers(objects, facts["autoscalers"])
+    partial: list[str] = []
     for file, doc in objects:
         if doc["kind"] not in facts["workloads"]:
             continue
         label = f"{doc['kind']} {get(doc, 'metadata', 'name') or '(unnamed)'}"
         pod = get(doc, "spec", "template", "spec")
-        if not isinstance(pod, YMap) or not isinstance(pod.get("containers"), YList):
-            message = f"{label} has no spec.template.spec.containers: it is not a valid workload"
-            issue = Issue("TTP590", file.path, doc.line("kind"), message, label)
-            tally.practice("TTP590", file.path, [issue])
-            continue
-        workload = _Workload(file.path, doc, pod, label)
+        workload = _Workload(file.path, doc, pod if isinstance(pod, YMap) else YMap(doc.pos), label)
+        if not any(isinstance(c.get("image"), str) for c in workload.containers()):
+            partial.append(f"{file.path}:{doc.line('kind')}")
+            continue  # no container image: a kustomize patch or an overlay fragment
         _judge_containers(workload)
         workload.count(tally, ("TTP521", "TTP522", "TTP523", "TTP524", "TTP526"))
         if doc["kind"] not in facts["per_node"]:
             _replicas(workload, scalers, tally, whole_project)
+    if partial:
+        shown = ", ".join(partial[:3])
+        tally.notes.append(f"{len(partial)} partial workload(s) (patches) not checked: {shown}")
     templates = inventory.templates.get("kubernetes", [])
     if templates:
         shown = ", ".join(templates[:3])
