@@ -796,3 +796,58 @@ def test_timeout_objects_built_from_none_turn_the_timeout_off(project) -> None:
             "for every request made with it.",
         ),
     ]
+
+
+def test_retry_objects_built_once_and_local_retry_helpers(project) -> None:
+    src = """
+    import time
+
+    import requests
+    import stamina
+    from tenacity import Retrying, retry, stop_after_attempt
+
+    api_retry = retry(stop=stop_after_attempt(3))
+    retryer = Retrying(stop=stop_after_attempt(3))
+
+    def with_retries(fn, *args, attempts=3):
+        for attempt in range(attempts):
+            try:
+                return fn(*args)
+            except requests.RequestException:
+                time.sleep(attempt)
+
+    def run_once(fn, *args):
+        return fn(*args)
+
+    @api_retry
+    def a(url):
+        return requests.get(url, timeout=5)
+
+    def b(url):
+        return requests.get(url, timeout=5)
+
+    def c(url):
+        return requests.get(url, timeout=5)
+
+    def d(url):
+        return requests.get(url, timeout=5)
+
+    def e(url):
+        return requests.get(url, timeout=5)
+
+    def main(url):
+        retryer(b, url)
+        with_retries(c, url)
+        stamina.RetryingCaller(attempts=3)(requests.RequestException, d, url)
+        run_once(e, url)
+    """
+    found = findings(project, src, "TTP102")
+    assert [f.line for f in found] == [34]
+    report = _report(project, src, ("TTP102",), "app/svc.py")
+    retry_item = next(r for r in report.checklist if r.id == "errors.retry")
+    assert (retry_item.covered, retry_item.total) == (4, 5)
+    assert [e.note for e in retry_item.evidence] == [  # the first three, as evidence
+        "tenacity @retry",
+        "tenacity Retrying",
+        "with_retries() retries it",
+    ]

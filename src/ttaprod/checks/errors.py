@@ -28,7 +28,8 @@ from ._outbound import (
     mounted_adapter,
     scope_qualname,
 )
-from .errors_paths import NONE, Paths, Protection
+from .errors_guards import NONE, Protection, guard
+from .errors_paths import Paths
 from .errors_verdicts import (
     ClientFacts,
     Mount,
@@ -104,7 +105,7 @@ class OutboundCallProtection(Detector):
                     self.mounts.setdefault(id(mounted[0]), []).append(mount)
 
     def _seen(self, node: cst.CSTNode) -> _Seen:
-        return _Seen(node, self.ctx.statement(), self.paths.function, self.paths.guard())
+        return _Seen(node, self.ctx.statement(), self.paths.function, guard(self.ctx))
 
     # --- the verdicts -------------------------------------------------------------------
     def finish(self) -> None:

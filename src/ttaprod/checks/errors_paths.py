@@ -1,60 +1,38 @@
 """Timeout and retry protection on the path of a call, within one module.
 
-A call is protected by what surrounds it in its function (a `with asyncio.timeout(…)` block,
-the awaitable argument of `asyncio.wait_for`, a tenacity/stamina retry loop, a hand-written
-retry loop around try/except), and by what protects its function: a decorator (tenacity
-`@retry`, backoff, stamina, TTA.dev `@with_retry(...)`), a wrapper applied to it in the module
-(`RetryPrimitive(Fetch())`, `TimeoutPrimitive(LambdaPrimitive(fetch), timeout_seconds=5)`,
-`retry(...)(fetch)`), or every in-module call of the function being protected (transitively).
-
-Timeout levels: 0 none, 1 cancellation (asyncio/anyio/trio/TimeoutPrimitive: interrupts only
-awaitable work), 2 anything (signal-based).
+A call is protected by what surrounds it in its function (errors_guards.py), and by what
+protects its function: a decorator (tenacity `@retry`, backoff, stamina, TTA.dev
+`@with_retry(...)`, a decorator built once: `api_retry = retry(...)`), a wrapper applied to it
+in the module (`RetryPrimitive(Fetch())`, `TimeoutPrimitive(LambdaPrimitive(fetch),
+timeout_seconds=5)`, `retry(...)(fetch)`, `Retrying(...)(fetch, url)`), a local helper that
+calls the function it is handed under protection (`with_retries(fetch, url)`), or every
+in-module call of the function being protected (transitively).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import libcst as cst
 
 from ..engine.context import FileContext
-from ..engine.names import dotted
 from ._outbound import (
     ASYNC_ONLY,
-    TimeoutWrapper,
     enclosing_class_qualname,
-    find_arg,
     is_none,
     scope_qualname,
     wrappers,
 )
+from .errors_guards import NONE, Protection, delay_set, guard
 from .errors_primitives import (
     argument_problems,
     bound_args,
     primitive_leaves,
+    reference_qualname,
     retry_disabled,
     tta_callable,
 )
-
-_RETRY_NAMES = ("attempt", "retr", "tries", "tried")
-
-
-@dataclass(frozen=True)
-class Protection:
-    timeout: int = 0
-    timeout_label: str = ""
-    retry_label: str = ""
-
-    def merge(self, other: Protection) -> Protection:
-        timeout, label = self.timeout, self.timeout_label
-        if other.timeout > timeout:
-            timeout, label = other.timeout, other.timeout_label
-        return Protection(timeout, label, self.retry_label or other.retry_label)
-
-
-NONE = Protection()
 
 
 class Paths:
@@ -67,6 +45,11 @@ class Paths:
         self.defs: set[str] = set()
         self.direct: dict[str, Protection] = {}
         self.sites: dict[str, list[tuple[str | None, Protection]]] = {}
+        self.params: dict[str, tuple[str, ...]] = {}  # function → its positional parameters
+        # helper functions that call a parameter under protection: `def with_retries(fn, …)`
+        self.helpers: dict[str, list[tuple[str, Protection]]] = {}
+        # local functions passed to local functions: callee → [(parameter or index, qual)]
+        self.passed: dict[str, list[tuple[str | int, str]]] = {}
 
     @property
     def function(self) -> str | None:
@@ -77,6 +60,9 @@ class Paths:
         qual = scope_qualname(self.ctx.names)
         self.stack.append(qual)
         self.defs.add(qual)
+        params = node.params
+        self.params[qual] = tuple(p.name.value for p in (*params.posonly_params, *params.params))
+        self.params[qual] += tuple(p.name.value for p in params.kwonly_params)
         for decorator in node.decorators:
             found = self._decorator(decorator.decorator)
             if found is not None:
@@ -89,14 +75,41 @@ class Paths:
     def visit_call(self, node: cst.Call, qual: str | None) -> None:
         callee = self._local_callee(node.func, qual)
         if callee is not None:
-            self.sites.setdefault(callee, []).append((self.function, self.guard()))
+            self.sites.setdefault(callee, []).append((self.function, guard(self.ctx)))
+            self._note_passed(callee, node.args)
+        elif (
+            isinstance(node.func, cst.Name)
+            and self.function is not None
+            and node.func.value in self.params.get(self.function, ())
+        ):
+            found = guard(self.ctx)
+            if found.timeout or found.retry_label:
+                self.helpers.setdefault(self.function, []).append((node.func.value, found))
         self._applied_wrapper(node, qual)
 
+    def _note_passed(self, callee: str, args: Sequence[cst.Arg]) -> None:
+        index = 0
+        for arg in args:
+            if arg.star:
+                continue
+            slot: str | int = arg.keyword.value if arg.keyword is not None else index
+            if arg.keyword is None:
+                index += 1
+            if isinstance(arg.value, (cst.Name, cst.Attribute)):
+                target = reference_qualname(self.ctx, arg.value)
+                if target is not None and target.startswith(self.prefix):
+                    self.passed.setdefault(callee, []).append((slot, target))
+
     # --- what protects a function ------------------------------------------------------
-    def _decorator(self, expr: cst.BaseExpression) -> Protection | None:
+    def _decorator(self, expr: cst.BaseExpression, qual: str | None = None) -> Protection | None:
+        """What a decorator expression protects with (`qual`: `expr`'s, when known)."""
         factory = isinstance(expr, cst.Call)
-        qual = self.ctx.qualname(expr.func if isinstance(expr, cst.Call) else expr)
         if qual is None:
+            qual = self.ctx.qualname(expr.func if isinstance(expr, cst.Call) else expr)
+        if qual is None:
+            built = None if factory else self.ctx.instance(expr)
+            if built is not None and built.call is not None:  # api_retry = retry(stop=…)
+                return self._decorator(built.call)
             return None
         retry = wrappers().retries.get(qual)
         if retry is not None and ("decorator_factory" if factory else "decorator") in retry.forms:
@@ -109,24 +122,22 @@ class Paths:
         timeout = wrappers().timeouts.get(qual)
         if timeout is not None and timeout.form == "decorator_factory" and factory:
             assert isinstance(expr, cst.Call)
-            if self._delay_set(expr, timeout):
+            if delay_set(expr, timeout):
                 return Protection(timeout.level, f"@{timeout.display}")
         return None
 
     def _applied_wrapper(self, node: cst.Call, qual: str | None) -> None:
-        """`retry(...)(fetch)`, `RetryPrimitive(Fetch())`, `TimeoutPrimitive(p, 5)`."""
-        if isinstance(node.func, cst.Call) and node.args:
-            found = self._decorator(node.func)
-            if found is not None:
-                self._protect_all(primitive_leaves(self.ctx, node.args[0].value), found)
-            return
+        """`retry(...)(fetch)`, `Retrying(...)(fetch, url)`, `RetryPrimitive(Fetch())`,
+        `TimeoutPrimitive(p, timeout_seconds=5)`: what they wrap is protected."""
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        if positional and (isinstance(node.func, cst.Call) or qual is None or len(positional) == 1):
+            wrapper = self._wrapper_object(node.func, qual)
+            if wrapper is not None:
+                if len(positional) > wrapper[1]:
+                    leaves = primitive_leaves(self.ctx, positional[wrapper[1]])
+                    self._protect_all(leaves, wrapper[0])
+                return
         if qual is None:
-            return
-        retry = wrappers().retries.get(qual)
-        if retry is not None and "decorator" in retry.forms and len(node.args) == 1:
-            if node.args[0].keyword is None and not node.args[0].star:
-                leaves = primitive_leaves(self.ctx, node.args[0].value)
-                self._protect_all(leaves, Protection(retry_label=retry.display))
             return
         spec = tta_callable(qual)
         if spec is None or spec.role not in ("retry", "timeout") or spec.form:
@@ -147,6 +158,24 @@ class Paths:
         if wrapped is not None:
             leaves = primitive_leaves(self.ctx, wrapped)
             self._protect_all((leaf for leaf in leaves if leaf.runs), found)
+
+    def _wrapper_object(
+        self, func: cst.BaseExpression, qual: str | None
+    ) -> tuple[Protection, int] | None:
+        """A retrying callable being called, and where the wrapped function is among the
+        arguments: a decorator applied by hand, or a tenacity/stamina retrying object."""
+        found = self._decorator(func, qual)
+        if found is not None:
+            return found, 0
+        if isinstance(func, cst.Call):
+            qual = self.ctx.qualname(func.func)
+        else:
+            built = self.ctx.instance(func)
+            qual = built.ctor if built is not None else None
+        retry = wrappers().retries.get(qual or "")
+        if retry is not None and "call" in retry.forms:
+            return Protection(retry_label=retry.display), retry.call_target
+        return None
 
     def _protect_all(self, leaves: Iterable[Any], found: Protection) -> None:
         for leaf in leaves:
@@ -170,80 +199,27 @@ class Paths:
             return f"{instance.ctor}.{func.attr.value}"
         return None
 
-    # --- what surrounds the node being visited -----------------------------------------
-    def guard(self) -> Protection:
-        """Protection from the enclosing statements and calls, up to the function boundary."""
-        stack = self.ctx.stack
-        found = NONE
-        retry_try = False
-        child = stack[-1]
-        for i in range(len(stack) - 2, -1, -1):
-            node = stack[i]
-            if isinstance(node, cst.FunctionDef):
-                break
-            if isinstance(node, cst.With) and child is node.body:
-                for item in node.items:
-                    found = found.merge(self._timeout_context(item.item))
-            elif isinstance(node, cst.Call) and isinstance(child, cst.Arg):
-                found = found.merge(self._timeout_call(node, child))
-            elif isinstance(node, cst.Try) and child is node.body:
-                retry_try = retry_try or _retrying_handler(node)
-            elif isinstance(node, (cst.For, cst.While)) and child is node.body:
-                label = self._retry_loop(node, retry_try)
-                if label and not found.retry_label:
-                    found = replace(found, retry_label=label)
-            child = node
-        return found
-
-    def _timeout_context(self, expr: cst.BaseExpression) -> Protection:
-        if not isinstance(expr, cst.Call):
-            return NONE
-        wrapper = wrappers().timeouts.get(self.ctx.qualname(expr.func) or "")
-        if wrapper is None or wrapper.form != "context" or not self._delay_set(expr, wrapper):
-            return NONE
-        return Protection(wrapper.level, dotted(expr.func) or wrapper.display)
-
-    def _timeout_call(self, node: cst.Call, child: cst.Arg) -> Protection:
-        wrapper = wrappers().timeouts.get(self.ctx.qualname(node.func) or "")
-        if wrapper is None or wrapper.form != "call" or not self._delay_set(node, wrapper):
-            return NONE
-        positional = [a for a in node.args if a.keyword is None and not a.star]
-        target = (
-            positional[wrapper.target_position]
-            if len(positional) > wrapper.target_position
-            else None
-        )
-        if child is not target and (
-            child.keyword is None or child.keyword.value == wrapper.delay_keyword
-        ):
-            return NONE
-        return Protection(wrapper.level, dotted(node.func) or wrapper.display)
-
-    def _delay_set(self, call: cst.Call, wrapper: TimeoutWrapper) -> bool:
-        delay = find_arg(call.args, wrapper.delay_keyword, wrapper.delay_position)
-        return not delay.known or (delay.value is not None and not is_none(delay.value))
-
-    def _retry_loop(self, loop: cst.For | cst.While, retry_try: bool) -> str:
-        if isinstance(loop, cst.For) and isinstance(loop.iter, cst.Call):
-            retry = wrappers().retries.get(self.ctx.qualname(loop.iter.func) or "")
-            if retry is not None and "loop" in retry.forms:
-                return retry.display
-        if not retry_try:
-            return ""
-        if isinstance(loop, cst.While):
-            return "a retry loop"
-        if (
-            isinstance(loop.iter, cst.Call)
-            and self.ctx.qualname(loop.iter.func) == "builtins.range"
-        ):
-            return "a retry loop"
-        target = dotted(loop.target) or ""
-        return "a retry loop" if any(n in target.lower() for n in _RETRY_NAMES) else ""
+    def _protect_passed(self) -> None:
+        """Functions handed to a local helper that calls that parameter under protection
+        (`with_retries(fetch, url)` where `with_retries` loops over `fn(...)`)."""
+        for helper, calls in self.helpers.items():
+            params = self.params.get(helper, ())
+            for param, found in calls:
+                index = params.index(param) if param in params else -1
+                label = Protection(
+                    found.timeout,
+                    f"{_short(helper)}() bounds it" if found.timeout else "",
+                    f"{_short(helper)}() retries it" if found.retry_label else "",
+                )
+                for slot, target in self.passed.get(helper, ()):
+                    if slot in (param, index):
+                        self._protect(target, label)
 
     # --- the verdict -----------------------------------------------------------------------
     def solve(self) -> dict[str, Protection]:
         """Protection of every local function: its own, its class's, or that of all its
         in-module call sites (a fixpoint over the call graph)."""
+        self._protect_passed()
         result: dict[str, Protection] = {}
         for qual in self.defs:
             own = self.direct.get(qual, NONE)
@@ -269,6 +245,10 @@ class Paths:
         return result
 
 
+def _short(qual: str) -> str:
+    return qual.rpartition(".")[2]
+
+
 def _weakest(protections: Iterable[Protection]) -> Protection:
     items = list(protections)
     if not items:
@@ -277,20 +257,3 @@ def _weakest(protections: Iterable[Protection]) -> Protection:
     label_t = "the timeout at every call site" if timeout.timeout else ""
     retry = all(p.retry_label for p in items)
     return Protection(timeout.timeout, label_t, "a retry at every call site" if retry else "")
-
-
-def _retrying_handler(node: cst.Try) -> bool:
-    """An except handler that lets the loop go round again (it does not end by leaving)."""
-    for handler in node.handlers:
-        body = handler.body
-        if not isinstance(body, cst.IndentedBlock) or not body.body:
-            continue
-        last = body.body[-1]
-        leaves = (
-            isinstance(last, cst.SimpleStatementLine)
-            and bool(last.body)
-            and isinstance(last.body[-1], (cst.Raise, cst.Return, cst.Break))
-        )
-        if not leaves:
-            return True
-    return False

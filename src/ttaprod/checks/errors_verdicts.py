@@ -28,7 +28,7 @@ from ._outbound import (
     knowledge,
     retry_setting_enabled,
 )
-from .errors_paths import Protection
+from .errors_guards import Protection
 
 _SEVERITY = {"info": Severity.INFO, "low": Severity.LOW, "medium": Severity.MEDIUM}
 

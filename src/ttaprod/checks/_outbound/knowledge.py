@@ -200,8 +200,9 @@ class TimeoutWrapper:
 class RetryWrapper:
     """Retries a call from outside (tenacity, backoff, stamina)."""
 
-    forms: frozenset[str]  # "decorator", "decorator_factory", "loop"
+    forms: frozenset[str]  # "decorator", "decorator_factory", "loop", "call"
     display: str
+    call_target: int = 0  # form "call": where the function is among the arguments
 
 
 @dataclass(frozen=True)
@@ -228,5 +229,9 @@ def wrappers() -> Wrappers:
     retries: dict[str, RetryWrapper] = {}
     for entry in raw.get("retry_wrappers", ()):
         for name in entry["names"]:
-            retries[name] = RetryWrapper(frozenset(entry["forms"]), entry.get("display", name))
+            retries[name] = RetryWrapper(
+                frozenset(entry["forms"]),
+                entry.get("display", name),
+                int(entry.get("call_target", 0)),
+            )
     return Wrappers(timeouts, retries)
