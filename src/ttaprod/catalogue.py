@@ -26,6 +26,19 @@ class Example:
     lines: tuple[int, ...]
     path: str = DEFAULT_EXAMPLE_PATH
 
+    @property
+    def language(self) -> str:
+        """For syntax highlighting: python, dockerfile, yaml, toml or text."""
+        name = self.path.rsplit("/", 1)[-1].lower()
+        if name.endswith((".py", ".pyi")):
+            return "python"
+        if "dockerfile" in name or name == "containerfile":
+            return "dockerfile"
+        for suffix, language in ((".yml", "yaml"), (".yaml", "yaml"), (".toml", "toml")):
+            if name.endswith(suffix):
+                return language
+        return "text"
+
 
 @dataclass(frozen=True)
 class RuleSpec:

@@ -34,7 +34,7 @@ def _example(example: Example, flagged: bool) -> RenderableType:
         title.append(f"  (reported on line {', '.join(map(str, example.lines))})", style="dim")
     code = Syntax(
         example.code.rstrip("\n"),
-        "python",
+        example.language,
         line_numbers=True,
         highlight_lines=set(example.lines) if flagged else None,
         word_wrap=True,
