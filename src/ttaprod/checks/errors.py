@@ -112,7 +112,7 @@ class OutboundCallProtection(Detector):
         if not self.active or not (self.calls or self.built):
             return
         protection = self.paths.solve()
-        ctor_findings: dict[int, PendingFinding | None] = {}
+        ctor_findings: dict[int, PendingFinding] = {}
         used: set[int] = set()
         for item, seen in self.calls:
             out = (
@@ -134,9 +134,7 @@ class OutboundCallProtection(Detector):
             self._site(RETRY, "TTP102", out.node, seen, retry, ctor_findings)
         self._unused_clients(used, ctor_findings)
 
-    def _unused_clients(
-        self, used: set[int], ctor_findings: dict[int, PendingFinding | None]
-    ) -> None:
+    def _unused_clients(self, used: set[int], ctor_findings: dict[int, PendingFinding]) -> None:
         """A client whose calls this module does not show (built here, used elsewhere) is
         judged where it is built, as one site."""
         for client, seen in self.built:
@@ -186,7 +184,7 @@ class OutboundCallProtection(Detector):
         node: cst.CSTNode,
         seen: _Seen,
         verdict: Verdict,
-        ctor_findings: dict[int, PendingFinding | None],
+        ctor_findings: dict[int, PendingFinding],
     ) -> None:
         """One site; a constructor's problem is reported once, on the constructor, and
         shared by every call that relies on it (suppressing it there covers them all)."""
@@ -197,11 +195,11 @@ class OutboundCallProtection(Detector):
         finding: PendingFinding | None = None
         if problem is not None and verdict.ctor is not None:
             key = id(verdict.ctor)
-            if key not in ctor_findings:
+            finding = ctor_findings.get(key)
+            if finding is None:
                 statement = self._statement_of(verdict.ctor)
-                ctor_findings[key] = PendingFinding(verdict.ctor, statement, problem)
-                ctx.findings.append(ctor_findings[key])  # type: ignore[arg-type]
-            finding = ctor_findings[key]
+                finding = ctor_findings[key] = PendingFinding(verdict.ctor, statement, problem)
+                ctx.findings.append(finding)
         elif problem is not None:
             finding = PendingFinding(node, seen.statement, problem)
             ctx.findings.append(finding)
