@@ -5,11 +5,33 @@ retries, and later fallbacks, caching, pooling, rate limits, TLS).
     out = classify(ctx, call)            # OutboundCall | Deferred | None
     client = construction(ctx, call)     # a client/session being built here, or None
 
-`Deferred` is a call on something a local factory function returns (`get_client().get(...)`,
-`self.session.get(...)` with a `session` property); note what functions return with
-`Factories` during the walk and resolve deferred calls in `finish()`.
+An `OutboundCall` names its `library` (defaults, fix hints), `kind` ("request", "connect",
+"method"), the `client` it goes through (`Client.call` is the constructor call when this module
+shows it; `Client.subclass` a local subclass), the `args` that reach the network function
+(through `asyncio.to_thread(requests.get, url, timeout=5)` too) and `options` calls
+(`client.with_options(timeout=…)`). Names are resolved by import and the instance tracker:
+aliases, `s = requests.Session()`, `async with httpx.AsyncClient() as c`, `self.client = …`,
+typed parameters, `requests.Session().get(...)` inline.
 
-The facts (libraries, calls, clients, defaults) are data: rules/knowledge/outbound.toml.
+`Deferred` is a call on something a local factory function or property returns
+(`get_client().get(...)`, `self.http.get(...)` with an `http` property): feed a `Factories`
+from `visit_FunctionDef` / `visit_Return` during the walk and `resolve` it in `finish()`:
+
+    class MyRule(Detector):
+        needs = knowledge().needs
+        def visit_FunctionDef(self, node):
+            self.factories.note_function(self.ctx, node, scope_qualname(self.ctx.names))
+        def visit_Return(self, node):
+            self.factories.note_return(self.ctx, node, <qualname of the enclosing function>)
+        def visit_Call(self, node):
+            out = classify(self.ctx, node)
+            ...
+        def finish(self):
+            out = self.factories.resolve(self.ctx.names, deferred)
+
+`mounted_adapter` finds `session.mount(prefix, adapter)`; `class_defaults` reads what a local
+Session/adapter subclass fills in; `wrappers()` lists the timeout and retry wrappers. The facts
+(libraries, calls, clients, defaults, wrappers) are data: rules/knowledge/outbound.toml.
 """
 
 from .classify import Deferred, OutboundCall, classify, method_call
