@@ -197,3 +197,25 @@ def test_a_bad_tools_config_is_a_usage_error(tmp_path: Path) -> None:
     root = _project(tmp_path, "[tool.ttaprod.tools]\nmypy = true\n")
     with pytest.raises(UsageError, match="unknown tool 'mypy'"):
         check(CheckOptions(paths=(root,), no_cache=True))
+
+
+def test_basedpyright_is_a_drop_in(tmp_path: Path, fake_tools: FakeTools) -> None:
+    diagnostic = {
+        "file": str(tmp_path / "svc" / "app.py"),
+        "severity": "error",
+        "message": "Type of parameter is partially unknown",
+        "range": {"start": {"line": 0, "character": 8}, "end": {"line": 0, "character": 9}},
+        "rule": "reportUnknownParameterType",
+    }
+    output = json.dumps({"version": "1.29.0", "generalDiagnostics": [diagnostic]})
+    fake_tools("basedpyright", f"echo '{output}'\nexit 1")
+    root = _project(tmp_path, '[tool.ttaprod.tools]\npyright = "basedpyright"\n')
+    report = check(CheckOptions(paths=(root,), tools=("pyright",), no_cache=True))
+    run = next(t for t in report.tools if t.name == "pyright")
+    assert (run.status, run.version, run.findings) == (ToolStatus.OK, "1.29.0", 1)
+    (finding,) = [f for f in report.findings if f.source == "pyright"]
+    assert (finding.rule, finding.line, finding.column) == (
+        "pyright:reportUnknownParameterType",
+        1,
+        9,
+    )

@@ -150,7 +150,7 @@ def test_with_the_fixture_database_the_vulnerable_pin_is_reported(tmp_path: Path
     report = check(options)
     run = next(t for t in report.tools if t.name == "safety")
     assert run.status is ToolStatus.OK and run.version == "advisory db 2026-01-01"
-    assert run.reason == "1 pinned dependencies checked, 1 without an exact pin not checked"
+    assert run.reason == "1 pinned dependency checked, 1 without an exact pin not checked"
     assert {(f.rule, f.path, f.line) for f in report.findings if f.source == "safety"} == {
         ("safety:36546", "requirements.txt", 1),
         ("safety:58755", "requirements.txt", 1),

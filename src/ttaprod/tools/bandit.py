@@ -72,7 +72,11 @@ def build(ctx: Context) -> Invocation:
     if not own_config:  # ttaprod's default: production code only, as ruff's profile does
         files = [f for f in files if not is_test_file(f)]
     if not files and not own_config:
-        raise NothingToCheck("no Python files outside tests")
+        raise NothingToCheck(
+            "only test files (left out without [tool.bandit])"
+            if ctx.python_files
+            else "no Python files"
+        )
     if files and sum(len(f) + 1 for f in files) < MAX_ARGV_CHARS:
         argv += ["--", *files]
     else:

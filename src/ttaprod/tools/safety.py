@@ -72,7 +72,8 @@ def scan(ctx: Context) -> Parsed:
         raise ToolUnavailable(str(exc)) from None
     declared = deps.collect(ctx.root, ctx.other_files)
     found = findings_for(declared, database)
-    note = f"{len(declared.pins)} pinned dependencies checked"
+    pins = len(declared.pins)
+    note = f"{pins} pinned {'dependency' if pins == 1 else 'dependencies'} checked"
     if declared.unpinned:
         note += f", {declared.unpinned} without an exact pin not checked"
     if not declared.files:
