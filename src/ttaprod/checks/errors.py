@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from ..engine.context import FileContext, PendingFinding, PendingSite, Problem
+from ..engine.context import FileContext, PendingFinding, Problem
 from ..engine.detector import Detector, register
 from ..engine.names import Instance
 from ._outbound import (
@@ -192,18 +192,15 @@ class OutboundCallProtection(Detector):
         if not ctx.wants(rule):
             return
         problem: Problem | None = verdict.problem
-        finding: PendingFinding | None = None
         if problem is not None and verdict.ctor is not None:
             key = id(verdict.ctor)
-            finding = ctor_findings.get(key)
-            if finding is None:
-                statement = self._statement_of(verdict.ctor)
-                finding = ctor_findings[key] = PendingFinding(verdict.ctor, statement, problem)
-                ctx.findings.append(finding)
-        elif problem is not None:
-            finding = PendingFinding(node, seen.statement, problem)
-            ctx.findings.append(finding)
-        ctx.sites.append(PendingSite(item, rule, node, verdict.label, problem, finding))
+            if key not in ctor_findings:
+                shared = ctx.report(verdict.ctor, problem, self._statement_of(verdict.ctor))
+                if shared is not None:
+                    ctor_findings[key] = shared
+            ctx.site(item, rule, node, label=verdict.label, finding=ctor_findings.get(key))
+        else:
+            ctx.site(item, rule, node, problem, verdict.label, statement=seen.statement)
 
     def _statement_of(self, call: cst.Call) -> cst.CSTNode | None:
         for client, seen in self.built:

@@ -115,10 +115,18 @@ class FileContext:
     def wants(self, rule: str) -> bool:
         return rule in self.enabled
 
-    def report(self, node: cst.CSTNode, problem: Problem) -> PendingFinding | None:
+    def report(
+        self,
+        node: cst.CSTNode,
+        problem: Problem,
+        statement: cst.CSTNode | None = None,
+    ) -> PendingFinding | None:
+        """A finding on `node`. `statement` is the statement whose first line may carry a
+        suppression comment; by default the one being visited (give it when reporting
+        from `finish()`, after the walk has left the node)."""
         if problem.rule not in self.enabled:
             return None
-        pending = PendingFinding(node, self.statement(), problem)
+        pending = PendingFinding(node, statement or self.statement(), problem)
         self.findings.append(pending)
         return pending
 
@@ -129,13 +137,20 @@ class FileContext:
         node: cst.CSTNode,
         problem: Problem | None = None,
         label: str = "",
+        finding: PendingFinding | None = None,
+        statement: cst.CSTNode | None = None,
     ) -> None:
         """Count `node` as one site of a sites-kind item; a `problem` makes it uncovered
-        (unless it is only informational, or the user suppresses it inline)."""
+        (unless it is only informational, or the user suppresses it inline). Several sites
+        can share one `finding` already reported elsewhere (a client's constructor): the
+        problem is then shown once, and suppressing it covers every site that shares it."""
         if rule not in self.enabled:
             return
-        pending = self.report(node, problem) if problem is not None else None
-        self.sites.append(PendingSite(item, rule, node, label, problem, pending))
+        if finding is not None:
+            problem = finding.problem
+        elif problem is not None:
+            finding = self.report(node, problem, statement)
+        self.sites.append(PendingSite(item, rule, node, label, problem, finding))
 
     def fact(self, kind: str, node: cst.CSTNode, **data: str) -> None:
         self.facts.append(PendingFact(kind, node, data))
