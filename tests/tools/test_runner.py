@@ -219,3 +219,38 @@ def test_basedpyright_is_a_drop_in(tmp_path: Path, fake_tools: FakeTools) -> Non
         1,
         9,
     )
+
+
+def test_tool_rules_obey_ignore_per_file_ignores_and_severity(
+    tmp_path: Path, fake_tools: FakeTools
+) -> None:
+    def diagnostic(code: str, path: str) -> dict:
+        return {
+            "code": code,
+            "filename": str(tmp_path / "svc" / path),
+            "location": {"row": 1, "column": 1},
+            "end_location": {"row": 1, "column": 4},
+            "message": f"{code} here",
+        }
+
+    (tmp_path / "svc" / "tests").mkdir(parents=True)
+    (tmp_path / "svc" / "tests" / "test_app.py").write_text("def test_x() -> None:\n    pass\n")
+    output = json.dumps(
+        [
+            diagnostic("F401", "app.py"),
+            diagnostic("T201", "app.py"),
+            diagnostic("E711", "tests/test_app.py"),
+        ]
+    )
+    _fake(fake_tools, "ruff", f"echo '{output}'")
+    (tmp_path / "svc" / "app.py").write_text("import os\n")
+    config = (
+        '[tool.ttaprod]\nignore = ["ruff:T2"]\n'
+        '[tool.ttaprod.per-file-ignores]\n"tests/**" = ["ruff:"]\n'
+        '[tool.ttaprod.severity]\n"ruff:F401" = "high"\n'
+    )
+    (tmp_path / "svc" / "pyproject.toml").write_text(config, encoding="utf-8")
+    report = check(CheckOptions(paths=(tmp_path / "svc",), tools=("ruff",), no_cache=True))
+    assert [(f.rule, f.path, f.severity.value) for f in report.findings if f.source == "ruff"] == [
+        ("ruff:F401", "app.py", "high")
+    ]
