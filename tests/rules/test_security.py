@@ -288,15 +288,41 @@ def test_weak_defaults_are_low(project) -> None:
     src = """
     import os
 
+    from pydantic_settings import BaseSettings
+
     ADMIN_PASSWORD = "changeme"
     REDIS_PASSWORD = os.getenv("REDIS_PASSWORD", "admin")
-    password: str = "password"
+
+    class Settings(BaseSettings):
+        password: str = "password"
+
+    def connect(user: str = "app", password: str = "postgres") -> None:
+        db.connect(user=user, password="password")
     """
     assert check(project, {"app/weak.py": src}, "TTP402") == [
-        ("app/weak.py", 3, "TTP402", "low"),
-        ("app/weak.py", 4, "TTP402", "low"),
         ("app/weak.py", 5, "TTP402", "low"),
+        ("app/weak.py", 6, "TTP402", "low"),
+        ("app/weak.py", 9, "TTP402", "low"),
+        ("app/weak.py", 11, "TTP402", "low"),
+        ("app/weak.py", 12, "TTP402", "low"),
     ]
+
+
+def test_a_field_named_after_itself_is_a_label(project) -> None:
+    src = """
+    from enum import Enum
+
+    PASSWORD = "password"
+    FIELD_PASSWORD = "password"
+    ATTR_API_KEY = "api_key"
+    form = {"username": "username", "password": "password"}
+
+    class Credential(str, Enum):
+        PASSWORD = "password"
+        TOKEN = "token"
+        API_KEY = "api-key"
+    """
+    assert check(project, {"app/labels.py": src}, "TTP402") == []
 
 
 def test_env_defaults_fallbacks_and_headers(project) -> None:
@@ -357,6 +383,26 @@ def test_connection_urls_with_passwords(project) -> None:
         "connection URL is bound to a hard-coded credential (…(10 chars)); "
         "read it from the environment or a secret store"
     )
+
+
+def test_key_value_connection_strings_with_passwords(project) -> None:
+    src = """
+    import psycopg2
+    import pyodbc
+
+    psycopg2.connect("host=db.acme-prod.io user=app password=S3cr3t-99 dbname=app")
+    pyodbc.connect("Server=tcp:acme.database.windows.net,1433;Uid=sa;Pwd=Str0ng!Pass;")
+    LEGACY = "Data Source=db.acme.io;User Id=admin;Password=admin;"
+    psycopg2.connect("dbname=app user=app password=S3cr3t")
+    pyodbc.connect("Server=localhost;Uid=sa;Pwd=x9x9x9x9")
+    psycopg2.connect("host=%s password=%s" % (host, pw))
+    QUERY = "SELECT * FROM users WHERE password = %s"
+    """
+    assert check(project, {"app/kv.py": src}, "TTP402") == [
+        ("app/kv.py", 4, "TTP402", "high"),
+        ("app/kv.py", 5, "TTP402", "high"),
+        ("app/kv.py", 6, "TTP402", "low"),
+    ]
 
 
 def test_pydantic_wrappers_and_settings_coverage(project) -> None:

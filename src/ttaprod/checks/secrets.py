@@ -19,6 +19,8 @@ as a site.
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from .. import redact
@@ -27,6 +29,7 @@ from ..engine.detector import Detector, register
 from ..models import Severity
 from . import security_secrets as sk
 from .security_common import (
+    CallTarget,
     argument,
     assignment_pairs,
     call_target,
@@ -37,6 +40,7 @@ from .security_common import (
 )
 
 ITEM = "security.secrets-in-env"
+_KV_HINT = re.compile(r"(?i)pass|pwd")  # the cheap test before parsing a connection string
 _NEEDS_WORDS = ("key", "secret", "token", "pass", "pwd", "auth", "cred", "bearer")
 
 
@@ -60,6 +64,7 @@ class HardcodedSecrets(Detector):
         self.k = sk.load()
         self.hint = redact.keyword_hint()
         self.handled: set[int] = set()  # literals and env calls already judged
+        self.targets: dict[int, CallTarget] = {}  # call_target per call node, computed once
         self.scopes: list[bool] = []  # per class/function: is it a settings class body
         self.in_test = ctx.is_test_file
 
@@ -77,6 +82,10 @@ class HardcodedSecrets(Detector):
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         self.scopes.pop()
 
+    def _in_settings(self) -> bool:
+        """Directly in the body of a pydantic-settings class (fields read from the env)."""
+        return bool(self.scopes) and self.scopes[-1]
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.scopes.append(False)
 
@@ -85,16 +94,18 @@ class HardcodedSecrets(Detector):
 
     # --- bindings -------------------------------------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> None:
+        label_ok = not self._in_settings()
         for target in node.targets:
             for name, _, value in assignment_pairs(target.target, node.value):
-                self._binding(name, value)
+                self._binding(name, value, label_ok=label_ok)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         name = target_name(node.target)
         if name is None:
             return
-        made_site = node.value is not None and self._binding(name, node.value)
-        if not made_site and self.scopes and self.scopes[-1] and sk.is_credential_name(name):
+        settings = self._in_settings()
+        made_site = node.value is not None and self._binding(name, node.value, not settings)
+        if not made_site and settings and sk.is_credential_name(name):
             self._covered(node.target, "settings field read from the environment")
 
     def visit_Dict(self, node: cst.Dict) -> None:
@@ -102,14 +113,13 @@ class HardcodedSecrets(Detector):
             if isinstance(element, cst.DictElement):
                 key = string_value(element.key)
                 if key is not None:
-                    self._binding(key[0], element.value, dict_key=True)
+                    self._binding(key[0], element.value, label_ok=True)
 
     def visit_Param(self, node: cst.Param) -> None:
         if node.default is not None:
             self._binding(node.name.value, node.default)
 
     def visit_Call(self, node: cst.Call) -> None:
-        target = call_target(self.ctx, node)
         for keyword, arg in keyword_args(node):
             if keyword in self.k.pair_keywords and isinstance(arg.value, (cst.Tuple, cst.List)):
                 elements = arg.value.elements
@@ -118,6 +128,22 @@ class HardcodedSecrets(Detector):
                     self._judge_expr("password", elements[-1].value, label=label)
                 continue
             self._binding(keyword, arg.value)
+        if len(node.args) >= 2:
+            self._password_argument(node)
+        first = node.args[0].value if node.args else None
+        literal_first = isinstance(first, (cst.SimpleString, cst.ConcatenatedString))
+        if literal_first and id(node) not in self.handled:
+            self._env_read(node)
+
+    def _target(self, call: cst.Call) -> CallTarget:
+        target = self.targets.get(id(call))
+        if target is None:
+            target = self.targets[id(call)] = call_target(self.ctx, call)
+        return target
+
+    def _password_argument(self, node: cst.Call) -> None:
+        """`HTTPBasicAuth("user", "pw")`, `smtp.login(user, "pw")`."""
+        target = self._target(node)
         index = None
         if target.qualname is not None:
             index = self.k.password_calls.get(target.qualname)
@@ -127,8 +153,6 @@ class HardcodedSecrets(Detector):
             password = argument(node, index, "password")
             if password is not None:
                 self._judge_expr("password", password.value)
-        if id(node) not in self.handled:
-            self._env_read(node)
 
     def _env_read(self, node: cst.Call) -> None:
         """`os.getenv("DB_PASSWORD", "hunter2")` outside a credential-like binding."""
@@ -155,6 +179,11 @@ class HardcodedSecrets(Detector):
             verdict = sk.judge_url(text) if text is not None else None
             if verdict is not None:
                 self._report(verdict, "connection URL", node)
+        elif "=" in raw and _KV_HINT.search(raw):
+            text = simple_text(node)
+            verdict = sk.judge_connection_string(text) if text is not None else None
+            if verdict is not None:
+                self._report(verdict, "connection string", node)
 
     def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
         if id(node) not in self.handled and self.hint.search(node.value):
@@ -168,41 +197,41 @@ class HardcodedSecrets(Detector):
         return True
 
     # --- judging --------------------------------------------------------------------------
-    def _binding(self, name: str, value: cst.BaseExpression, dict_key: bool = False) -> bool:
+    def _binding(self, name: str, value: cst.BaseExpression, label_ok: bool = False) -> bool:
         """Judge `value` bound to `name`; True when it made a site."""
         if not sk.is_credential_name(name):
             return False
-        return self._judge_expr(name, value, dict_key=dict_key)
+        return self._judge_expr(name, value, label_ok=label_ok)
 
     def _judge_expr(
-        self, name: str, value: cst.BaseExpression, dict_key: bool = False, label: str = ""
+        self, name: str, value: cst.BaseExpression, label_ok: bool = False, label: str = ""
     ) -> bool:
         found = string_value(value)
         if found is not None:
             text, nodes = found
             self.handled.update(id(n) for n in nodes)
-            verdict = sk.judge(name, text, dict_key)
+            verdict = sk.judge(name, text, label_ok)
             if verdict is None:
                 return False
             self._report(verdict, label or f"`{name}`", nodes[0])
             return True
         if isinstance(value, cst.Await):
-            return self._judge_expr(name, value.expression, dict_key, label)
+            return self._judge_expr(name, value.expression, label_ok, label)
         if isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or):
             # os.getenv("API_KEY") or "sk-…": the literal fallback is what ships
-            if self._judge_expr(name, value.right, dict_key, label):
+            if self._judge_expr(name, value.right, label_ok, label):
                 return True
-            return self._judge_expr(name, value.left, dict_key, label)
+            return self._judge_expr(name, value.left, label_ok, label)
         if isinstance(value, cst.Subscript):
             if self.ctx.qualname(value.value) in self.k.store_subscripts:
                 return self._covered(value, "read from the environment")
-            return self._judge_expr(name, value.value, dict_key, label)
+            return self._judge_expr(name, value.value, label_ok, label)
         if isinstance(value, cst.Call):
             return self._judge_call(name, value, label)
         return False
 
     def _judge_call(self, name: str, call: cst.Call, label: str) -> bool:
-        target = call_target(self.ctx, call)
+        target = self._target(call)
         wrapper = self.k.wrappers.get(target.qualname or "")
         if wrapper is not None:
             inner = argument(call, wrapper.index, wrapper.keyword)
@@ -211,7 +240,7 @@ class HardcodedSecrets(Detector):
         if reader is not None:
             self.handled.add(id(call))
             default = argument(call, reader.index, reader.keyword)
-            if default is not None and self._judge_expr(name, default.value, label=label):
+            if default is not None and self._judge_expr(name, default.value, False, label):
                 return True
             return self._covered(call, "read from the environment")
         if target.qualname in self.k.store_calls or target.method in self.k.store_methods:
@@ -228,7 +257,7 @@ class HardcodedSecrets(Detector):
         if isinstance(expr, cst.Subscript):
             return self.ctx.qualname(expr.value) in self.k.store_subscripts
         if isinstance(expr, cst.Call):
-            target = call_target(self.ctx, expr)
+            target = self._target(expr)
             return (
                 self._reader(expr) is not None
                 or target.qualname in self.k.store_calls
@@ -237,7 +266,7 @@ class HardcodedSecrets(Detector):
         return False
 
     def _reader(self, call: cst.Call) -> sk.Reader | None:
-        target = call_target(self.ctx, call)
+        target = self._target(call)
         if target.qualname is not None and target.qualname in self.k.env_calls:
             return self.k.env_calls[target.qualname]
         if target.receiver is not None and target.method is not None:

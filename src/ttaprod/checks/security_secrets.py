@@ -17,6 +17,12 @@ _ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")  # names, env vars, header names
 _REGEX = re.compile(r"\\[wdsWDSbB]|\(\?[:=!<P]|\[\^")  # \w, (?:, [^ … : a pattern
 _PATH_PREFIXES = ("/", "./", "../", "~/")
+_KV = r"(?i)(?:^|[\s;])(?:{keys})\s*=\s*(?P<{group}>[^\s;'\"]+)"
+_KV_PASSWORD = re.compile(_KV.format(keys="password|passwd|pwd", group="pw"))
+_KV_HOST = re.compile(
+    _KV.format(keys="host|hostaddr|server|data source|address|addr", group="host")
+)
+_KV_USER = re.compile(_KV.format(keys="user|username|uid|user id", group="user"))
 
 
 @dataclass(frozen=True)
@@ -124,8 +130,13 @@ class Verdict:
     provider: str = ""
 
 
-def judge(name: str, text: str, dict_key: bool = False) -> Verdict | None:
-    """Is `text`, bound to `name` (already known to be credential-like), a hard-coded secret?"""
+def judge(name: str, text: str, label_ok: bool = False) -> Verdict | None:
+    """Is `text`, bound to `name` (already known to be credential-like), a hard-coded secret?
+
+    `label_ok`: the binding may hold the field's own name as a label (`PASSWORD = "password"`
+    in a constants module or an Enum, `{"password": "password"}`); for a keyword argument,
+    a parameter default, an env var default or a settings field the same value is a weak
+    password."""
     k = load()
     value = text.strip()
     if not value:
@@ -151,8 +162,9 @@ def judge(name: str, text: str, dict_key: bool = False) -> Verdict | None:
     name_words = words(name)
     if lowered in k.scheme_words and name_words[-1] not in PASSWORD_WORDS:
         return None
-    if dict_key and words(value) == name_words:
-        return None  # {"password": "password"}: a field name mapping
+    value_words = words(value)
+    if label_ok and value_words and name_words[-len(value_words) :] == value_words:
+        return None  # FIELD_PASSWORD = "password": the field's name, not its value
     if "://" in value:
         return judge_url(value)
     if lowered in k.weak:
@@ -168,10 +180,36 @@ def judge_url(text: str) -> Verdict | None:
     url = parse_url(text)
     if url is None or not url.password or not url.host_complete or is_local_host(url.host):
         return None
-    password = url.password
-    if redact.looks_like_placeholder(password) or password.startswith(("$", "%", "{")):
+    return _judge_password(url.password, url.user)
+
+
+def judge_connection_string(text: str) -> Verdict | None:
+    """A key=value connection string with a password for a non-local server
+    (`"host=db.prod.net user=app password=…"`, `"Server=tcp:x.net,1433;Pwd=…"`)."""
+    match = _KV_PASSWORD.search(text)
+    if match is None:
         return None
-    if password.lower() in load().weak or password == url.user:
+    host = _KV_HOST.search(text)
+    if host is None or is_local_host(_server_host(host.group("host"))):
+        return None  # no host: libpq and ODBC default to the local machine
+    user = _KV_USER.search(text)
+    return _judge_password(match.group("pw"), user.group("user") if user else None)
+
+
+def _server_host(server: str) -> str:
+    """`tcp:db.acme.net,1433` / `db.acme.net:5432` / `(localdb)\\v11` → the host name."""
+    if server.lower().startswith(("tcp:", "np:", "lpc:")):
+        server = server.split(":", 1)[1]
+    server = server.split(",", 1)[0]
+    if server.startswith("(") or server.startswith("."):
+        return "localhost"  # (localdb)\instance, .\SQLEXPRESS
+    return server.rsplit(":", 1)[0] if server.count(":") == 1 else server
+
+
+def _judge_password(password: str, user: str | None) -> Verdict | None:
+    if redact.looks_like_placeholder(password) or password.startswith(("$", "%", "{", "<")):
+        return None
+    if password.lower() in load().weak or password == user:
         return Verdict("weak", password)
     return Verdict("secret", password)
 

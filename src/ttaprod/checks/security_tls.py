@@ -19,6 +19,7 @@ class TlsKnowledge:
     by_method: dict[tuple[str, str], dict[str, Off]]  # (class, method) → keyword → off
     unresolved_methods: frozenset[str]
     unresolved_keywords: frozenset[str]
+    setting_keywords: frozenset[str]  # every keyword above, and the hostname checks
     unverified: frozenset[str]
     cert_none: frozenset[str]
     ssl_names: frozenset[str]  # last parts of the above: the cheap test on every name
@@ -60,6 +61,8 @@ def load() -> TlsKnowledge:
                 url_methods[(ctor, method)] = entry["index"]
     ssl = t["ssl"]
     urls = t["urls"]
+    keywords = {kw for specs in (*by_call.values(), *by_method.values()) for kw in specs}
+    keywords |= set(t["unresolved"]["keywords"]) | set(ssl["hostname_checks"])
     unverified = frozenset(ssl["unverified_factories"])
     cert_none = frozenset(ssl["cert_none"])
     return TlsKnowledge(
@@ -67,6 +70,7 @@ def load() -> TlsKnowledge:
         by_method=by_method,
         unresolved_methods=frozenset(t["unresolved"]["methods"]),
         unresolved_keywords=frozenset(t["unresolved"]["keywords"]),
+        setting_keywords=frozenset(keywords),
         unverified=unverified,
         cert_none=cert_none,
         ssl_names=frozenset(q.rsplit(".", 1)[-1] for q in unverified | cert_none),

@@ -73,6 +73,13 @@ class TlsChecks(Detector):
 
     # --- calls ----------------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
+        if not node.args:
+            return
+        if not any(self._interesting(arg) for arg in node.args):
+            for keyword, arg in keyword_args(node):  # only URL-like keywords to judge
+                if tk.is_url_name(keyword):
+                    self._url(arg.value)
+            return
         target = call_target(self.ctx, node)
         specs = None
         if target.qualname is not None:
@@ -96,6 +103,18 @@ class TlsChecks(Detector):
                 self._url(arg.value)
         self._url_argument(node, target)
         self._env_default(node, target)
+
+    def _interesting(self, arg: cst.Arg) -> bool:
+        """Does this argument need the call resolved (a verification keyword, a URL)?"""
+        if arg.keyword is not None and arg.keyword.value in self.k.setting_keywords:
+            return True
+        value = arg.value
+        if isinstance(value, cst.SimpleString):
+            return "://" in value.value
+        if isinstance(value, cst.FormattedString) and value.parts:
+            first = value.parts[0]
+            return isinstance(first, cst.FormattedStringText) and "://" in first.value
+        return isinstance(value, cst.ConcatenatedString)
 
     def _url_argument(self, node: cst.Call, target: CallTarget) -> None:
         index = None
