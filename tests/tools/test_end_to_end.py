@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from dataclasses import replace
 from importlib import import_module
 from pathlib import Path
 
@@ -145,7 +146,11 @@ def test_pyright_is_pointed_at_the_projects_virtualenv(tmp_path: Path) -> None:
     argv = pyright.build(_ctx(root, scratch)).argv
     assert argv[argv.index("--pythonpath") + 1] == str(root / ".venv" / "bin" / "python")
     config = json.loads((scratch / "pyrightconfig.json").read_text(encoding="utf-8"))
-    assert config["include"] == [os.path.relpath(root, scratch)]
+    assert config["include"] == [os.path.relpath(root, scratch)]  # no Python file discovered
+    files = ("app/main.py", "app/api/routes.py", "manage.py")
+    pyright.build(replace(_ctx(root, scratch), python_files=files))
+    config = json.loads((scratch / "pyrightconfig.json").read_text(encoding="utf-8"))
+    assert config["include"] == [os.path.relpath(root / e, scratch) for e in ("app", "manage.py")]
     assert "--pythonpath" not in pyright.build(_ctx(root, scratch, ("--venvpath", "x"))).argv[:-2]
     (root / "pyrightconfig.json").write_text('{"venv": ".venv", "venvPath": "."}', encoding="utf-8")
     argv = pyright.build(_ctx(root, scratch)).argv

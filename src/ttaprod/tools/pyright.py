@@ -2,9 +2,10 @@
 
 The project's `pyrightconfig.json` or `[tool.pyright]` at the checked root is used with
 `-p ROOT`. Without one, pyright would search the enclosing directories for a config, so
-ttaprod writes a neutral one into its scratch directory that includes only the checked
-paths. A virtual environment at the root (`.venv`, `venv`, `env`) is handed over with
-`--pythonpath` unless the project's config or the tool args name one.
+ttaprod writes a neutral one into its scratch directory that includes only what ttaprod
+checks (the top-level folders holding the Python files it discovered). A virtual
+environment at the root (`.venv`, `venv`, `env`) is handed over with `--pythonpath`
+unless the project's config or the tool args name one.
 
 pyright positions are 0-based on both axes (normalised here). Unresolved imports of
 modules that are not part of the project are environment noise (pyright is not looking
@@ -81,6 +82,14 @@ def project_python(root: Path) -> Path | None:
     return None
 
 
+def _includes(ctx: Context) -> list[str]:
+    """What ttaprod checks: the given paths, or the top-level entries holding the Python files
+    it discovered (so virtualenvs of any name and excluded top-level folders stay out)."""
+    if ctx.targets != (".",) or not ctx.python_files:
+        return list(ctx.targets)
+    return sorted({f.split("/", 1)[0] for f in ctx.python_files})
+
+
 def _neutral_config(ctx: Context) -> Path:
     """A config in the scratch directory: only the checked paths, imports resolved from the root."""
 
@@ -89,7 +98,7 @@ def _neutral_config(ctx: Context) -> Path:
 
     extra = [rel(ctx.root)] + ([rel(ctx.root / "src")] if (ctx.root / "src").is_dir() else [])
     data = {
-        "include": [rel(ctx.root / target) for target in ctx.targets],
+        "include": [rel(ctx.root / entry) for entry in _includes(ctx)],
         "exclude": [*DEFAULT_EXCLUDE, *(rel(v) for v in _venvs(ctx.root))],
         "extraPaths": extra,
     }
