@@ -259,6 +259,9 @@ def test_names_that_describe_credentials_are_not_credentials(project) -> None:
     generate_api_key = "uuid4-hex"
     use_auth = "when-configured"
     name_token = r"[^\\W\\d]\\w*"
+    hashed_password = "$2b$12$EixZaYVK1fsbw1ZfbX3OXePaWxn96p36WQoeG6Lruj3vjPGga31lW"
+    users = {"alice": {"password": "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2g"}}
+    DJANGO_PW = {"password": "pbkdf2_sha256$600000$salt$hashhashhash="}
     """
     assert check(project, {"app/names.py": src}, "TTP402") == []
 
@@ -380,7 +383,7 @@ def test_connection_urls_with_passwords(project) -> None:
     found = findings(project, {"app/dsn.py": src}, "TTP402")
     assert [(f.line, f.severity.value) for f in found] == [(1, "high"), (2, "low")]
     assert found[0].message == (
-        "connection URL is bound to a hard-coded credential (…(10 chars)); "
+        "connection URL embeds a hard-coded password (…(10 chars)); "
         "read it from the environment or a secret store"
     )
 
@@ -619,19 +622,24 @@ def test_unresolved_http_verbs_urllib3_and_database_clients(project) -> None:
     import urllib3
     from elasticsearch import Elasticsearch
 
+    class Api:
+        def get(self, url, verify=True): ...
+
     def push(http, payload):
         http.post("https://partner.io/hook", json=payload, verify=False)
+        Api().get("https://partner.io/hook", verify=False)
 
     pool = urllib3.PoolManager(cert_reqs="CERT_NONE", assert_hostname=False)
     es = Elasticsearch("https://es.acme.io:9200", verify_certs=False)
     mongo = pymongo.MongoClient("mongodb://db.acme.io", tlsAllowInvalidCertificates=True)
     """
     assert check(project, {"app/db.py": src}, "TTP403") == [
-        ("app/db.py", 6, "TTP403", "critical"),
-        ("app/db.py", 8, "TTP403", "critical"),
-        ("app/db.py", 8, "TTP403", "critical"),
         ("app/db.py", 9, "TTP403", "critical"),
         ("app/db.py", 10, "TTP403", "critical"),
+        ("app/db.py", 12, "TTP403", "critical"),
+        ("app/db.py", 12, "TTP403", "critical"),
+        ("app/db.py", 13, "TTP403", "critical"),
+        ("app/db.py", 14, "TTP403", "critical"),
     ]
 
 

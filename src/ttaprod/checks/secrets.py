@@ -193,7 +193,7 @@ class HardcodedSecrets(Detector):
         found = redact.find_key(text)
         if found is None:
             return False
-        self._report(sk.Verdict("key", found[1], found[0]), "string literal", node)
+        self._report(sk.Verdict("key", found[1], found[0]), "a string literal", node)
         return True
 
     # --- judging --------------------------------------------------------------------------
@@ -280,6 +280,8 @@ class HardcodedSecrets(Detector):
         return True
 
     def _report(self, verdict: sk.Verdict, label: str, node: cst.CSTNode) -> None:
+        """`label` names where the value sits: "`api_key`", "a string literal",
+        "connection URL", "connection string"."""
         if verdict.kind == "key" and self.ctx.wants("TTP401"):
             masked = redact.mask_value(verdict.value)
             problem = Problem(
@@ -287,16 +289,20 @@ class HardcodedSecrets(Detector):
                 f"{verdict.provider} hard-coded in {label} ({masked}); revoke it and read it "
                 "from the environment or a secret store",
                 fix="revoke the key now, then load it with os.environ[...] or a secret store",
-                fingerprint_text=f"{verdict.provider}:{masked}",
+                fingerprint_text=f"{verdict.provider}:{label}:{masked}",
                 snippet_mask=True,
             )
             self.ctx.site(ITEM, "TTP401", node, problem)
             return
         masked = redact.mask_value(verdict.value, keep=0)
-        if verdict.kind == "weak":
-            message = f"{label} has a weak hard-coded default ({masked})"
-        elif verdict.kind == "key":
+        embedded = label.startswith("connection")
+        if verdict.kind == "key":
             message = f"{label} holds a hard-coded {verdict.provider} ({masked})"
+        elif embedded:
+            weak = "weak " if verdict.kind == "weak" else ""
+            message = f"{label} embeds a {weak}hard-coded password ({masked})"
+        elif verdict.kind == "weak":
+            message = f"{label} has a weak hard-coded default ({masked})"
         else:
             message = f"{label} is bound to a hard-coded credential ({masked})"
         severity = Severity.LOW if verdict.kind == "weak" else None

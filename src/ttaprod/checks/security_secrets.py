@@ -12,9 +12,14 @@ from functools import cache, lru_cache
 from .. import knowledge, redact
 from .security_common import is_local_host, parse_url, words
 
-PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "pass", "passphrase"})
+PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "pw", "pass", "passphrase"})
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")  # names, env vars, header names
+# Password hashes (bcrypt $2b$, argon2, scrypt, crypt(3) $1$/$5$/$6$, Django's pbkdf2_sha256$):
+# what a service stores to check a password, not the password.
+_HASH = re.compile(
+    r"^\$(?:2[abxy]?|argon2(?:id|i|d)|scrypt|[156])\$|^(?:pbkdf2_\w+|bcrypt\w*|argon2|scrypt)\$"
+)
 _REGEX = re.compile(r"\\[wdsWDSbB]|\(\?[:=!<P]|\[\^")  # \w, (?:, [^ … : a pattern
 _PATH_PREFIXES = ("/", "./", "../", "~/")
 _KV = r"(?i)(?:^|[\s;])(?:{keys})\s*=\s*(?P<{group}>[^\s;'\"]+)"
@@ -218,6 +223,8 @@ def not_secret_shape(value: str) -> bool:
     """Env var names, file paths, regular expressions, prose and one- or two-character
     sentinels."""
     if len(value) <= 2 or _ENV_NAME.fullmatch(value) or _REGEX.search(value):
+        return True
+    if _HASH.match(value):
         return True
     if value.startswith(_PATH_PREFIXES) and value.count("/") >= 2 and " " not in value:
         return True

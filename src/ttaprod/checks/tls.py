@@ -86,10 +86,11 @@ class TlsChecks(Detector):
             specs = self.k.by_call.get(target.qualname)
         if specs is None and target.receiver is not None and target.method is not None:
             specs = self.k.by_method.get((target.receiver, target.method))
+        # `x.get(url, verify=False)` on a receiver not in the tables (unknown, or a local
+        # wrapper class): no other API spells an HTTP verb with verify=/ssl= that way
         unresolved = (
             specs is None
-            and target.qualname is None
-            and target.receiver is None
+            and isinstance(node.func, cst.Attribute)
             and target.method in self.k.unresolved_methods
         )
         for keyword, arg in keyword_args(node):
