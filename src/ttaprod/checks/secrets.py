@@ -189,11 +189,33 @@ class HardcodedSecrets(Detector):
         if id(node) not in self.handled and self.hint.search(node.value):
             self._known_key(node.value, node)
 
-    def _known_key(self, text: str, node: cst.CSTNode) -> bool:
+    def finish(self) -> None:
+        """Keys in comments (`# OPENAI_API_KEY=sk-proj-…`) are leaked as surely as keys in
+        literals. Comments are trivia the walker skips, so they are looked for here, and
+        only in files where a key keyword follows a `#` on some line."""
+        if not self.ctx.wants("TTP401") or not self._key_after_hash():
+            return
+        todo: list[cst.CSTNode] = [self.ctx.module]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, cst.Comment):
+                if self.hint.search(node.value):
+                    self._known_key(node.value, node, "a comment")
+                continue
+            todo.extend(node.children)
+
+    def _key_after_hash(self) -> bool:
+        for line in self.ctx.text.splitlines():
+            at = line.find("#")
+            if at >= 0 and self.hint.search(line, at):
+                return True
+        return False
+
+    def _known_key(self, text: str, node: cst.CSTNode, where: str = "a string literal") -> bool:
         found = redact.find_key(text)
         if found is None:
             return False
-        self._report(sk.Verdict("key", found[1], found[0]), "a string literal", node)
+        self._report(sk.Verdict("key", found[1], found[0]), where, node)
         return True
 
     # --- judging --------------------------------------------------------------------------

@@ -249,8 +249,10 @@ class TlsChecks(Detector):
         if isinstance(expr, cst.BooleanOperation):
             self._url(expr.right)
             return
-        if isinstance(expr, cst.Call):  # os.getenv("X", "http://…") bound to a URL-like name
-            reader = self.env.env_calls.get(self.ctx.qualname(expr.func) or "")
+        if isinstance(expr, cst.Call):
+            # os.getenv("X", "http://…") / Field(default="http://…") bound to a URL-like name
+            qualname = self.ctx.qualname(expr.func) or ""
+            reader = self.env.env_calls.get(qualname) or self.env.wrappers.get(qualname)
             if reader is not None:
                 default = argument(expr, reader.index, reader.keyword)
                 if default is not None:
