@@ -613,6 +613,23 @@ def test_ssl_module_apis_resolved_by_import(project) -> None:
     )
 
 
+def test_an_unverified_context_passed_as_a_setting_is_one_finding_and_one_site(project) -> None:
+    src = """
+    import ssl
+
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(ssl=ssl._create_unverified_context())
+    sock = ssl.wrap_socket(raw, cert_reqs=ssl.CERT_NONE)
+    """
+    files = {"app/c.py": src}
+    assert check(project, files, "TTP403") == [
+        ("app/c.py", 5, "TTP403", "critical"),
+        ("app/c.py", 6, "TTP403", "critical"),
+    ]
+    assert coverage(project, files, "security.tls", "TTP403") == (0, 2)
+
+
 def test_what_does_not_turn_verification_off(project) -> None:
     src = """
     import jwt

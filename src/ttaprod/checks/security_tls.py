@@ -22,6 +22,7 @@ class TlsKnowledge:
     setting_keywords: frozenset[str]  # every keyword above, and the hostname checks
     unverified: frozenset[str]
     cert_none: frozenset[str]
+    ssl_apis: frozenset[str]  # both sets above
     ssl_names: frozenset[str]  # last parts of the above: the cheap test on every name
     hostname_checks: frozenset[str]
     session_verify_attrs: frozenset[str]
@@ -73,6 +74,7 @@ def load() -> TlsKnowledge:
         setting_keywords=frozenset(keywords),
         unverified=unverified,
         cert_none=cert_none,
+        ssl_apis=unverified | cert_none,
         ssl_names=frozenset(q.rsplit(".", 1)[-1] for q in unverified | cert_none),
         hostname_checks=frozenset(ssl["hostname_checks"]),
         session_verify_attrs=frozenset(ssl["session_verify_attrs"]),

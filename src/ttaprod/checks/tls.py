@@ -141,6 +141,9 @@ class TlsChecks(Detector):
                 self._url(default.value)
 
     def _setting(self, keyword: str, arg: cst.Arg, off: tk.Off, where: str | None) -> None:
+        inner = arg.value.func if isinstance(arg.value, cst.Call) else arg.value
+        if self.ctx.qualname(inner) in self.k.ssl_apis:
+            return  # cert_reqs=ssl.CERT_NONE, ssl=ssl._create_unverified_context(): one finding
         value = constant(arg.value)
         code = self.ctx.code_for(arg.value)
         if value is not NOT_CONSTANT and tk.is_off(value, off):
