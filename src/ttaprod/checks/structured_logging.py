@@ -11,64 +11,17 @@ a logger or a CLI entry point is data in `rules/knowledge/logging.toml`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
-from typing import Any
-
 import libcst as cst
 
-from .. import knowledge
 from ..engine.context import FileContext, Problem
 from ..engine.detector import Detector, register
 from ..engine.walker import children
+from ._logcalls import LogCalls
+from ._logcalls import logging_data as _logging_data
 from ._web import argument, function_qualname
 
 LOGGING = "observability.structured-logging"
 _STD_STREAMS = frozenset({"sys.stdout", "sys.stderr", "sys.__stdout__", "sys.__stderr__"})
-
-
-@dataclass(frozen=True)
-class _Library:
-    name: str
-    methods: frozenset[str]
-    level_first: frozenset[str]
-    derive: frozenset[str]
-    message_index: int
-    message_keywords: tuple[str, ...]
-    lazy: str
-
-
-@dataclass(frozen=True)
-class _LogTable:
-    functions: dict[str, _Library]
-    objects: dict[str, _Library]
-    factories: dict[str, _Library]
-
-
-@cache
-def _log_table() -> _LogTable:
-    functions: dict[str, _Library] = {}
-    objects: dict[str, _Library] = {}
-    factories: dict[str, _Library] = {}
-    for raw in knowledge.table("logging")["loggers"]:
-        lib = _Library(
-            raw["library"],
-            frozenset(raw["methods"]),
-            frozenset(raw["level_first"]),
-            frozenset(raw["derive"]),
-            int(raw["message_index"]),
-            tuple(raw["message_keywords"]),
-            raw["lazy"],
-        )
-        functions.update((name, lib) for name in raw["functions"])
-        objects.update((name, lib) for name in raw["objects"])
-        factories.update((name, lib) for name in raw["factories"])
-    return _LogTable(functions, objects, factories)
-
-
-@cache
-def _logging_data() -> dict[str, Any]:
-    return knowledge.table("logging")
 
 
 def _literal_only(expr: cst.BaseExpression) -> bool:
@@ -226,15 +179,15 @@ class LogMessagePreformatted(Detector):
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self.off = ctx.is_test_file
-        self.derived: dict[tuple[int, str], _Library] = {}  # `log = logger.bind(...)`
+        self.calls = LogCalls(ctx)  # tracks derived loggers: `log = logger.bind(...)`
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.off:
             return
-        found = self._log_call(node)
+        found = self.calls.log_call(node)
         if found is None:
             return
-        lib, method = found
+        lib, method = found.library, found.method
         index = lib.message_index + (1 if method in lib.level_first else 0)
         message = argument(node, index, lib.message_keywords[0] if lib.message_keywords else "")
         kind = preformatted(message) if message is not None else None
@@ -248,65 +201,6 @@ class LogMessagePreformatted(Detector):
             )
         self.ctx.site(LOGGING, "TTP204", node, problem)
 
-    def _log_call(self, call: cst.Call) -> tuple[_Library, str] | None:
-        table = _log_table()
-        func = call.func
-        qual = self.ctx.qualname(func)
-        if qual is not None:
-            lib = table.functions.get(qual)
-            if lib is not None:
-                return lib, qual.rsplit(".", 1)[-1]
-            owner, _, method = qual.rpartition(".")
-            lib = table.objects.get(owner)
-            return (lib, method) if lib is not None and method in lib.methods else None
-        if isinstance(func, cst.Attribute):
-            lib = self._logger(func.value)
-            if lib is not None and func.attr.value in lib.methods:
-                return lib, func.attr.value
-        return None
-
-    def _logger(self, expr: cst.BaseExpression, depth: int = 0) -> _Library | None:
-        """The logging library of the logger `expr` holds, if it is one."""
-        table = _log_table()
-        held = self.ctx.instance(expr)
-        if held is not None:
-            for base in self.ctx.names.bases_of(held.ctor):
-                if base in table.factories:
-                    return table.factories[base]
-        qual = self.ctx.qualname(expr)
-        if qual is not None:
-            return table.objects.get(qual)
-        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and depth < 8:
-            lib = self._logger(expr.func.value, depth + 1)
-            return lib if lib is not None and expr.func.attr.value in lib.derive else None
-        key = self._key(expr)
-        return self.derived.get(key) if key is not None else None
-
-    def _key(self, target: cst.BaseExpression) -> tuple[int, str] | None:
-        names = self.ctx.names
-        if isinstance(target, cst.Name):
-            for scope in reversed(names.scopes):
-                if target.value in scope.bindings or (id(scope), target.value) in self.derived:
-                    return id(scope), target.value
-            return id(names.current), target.value
-        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
-            cls = names.enclosing_class()
-            if target.value.value in ("self", "cls") and cls is not None:
-                return id(cls), "self." + target.attr.value
-        return None
-
     def leave_Assign(self, node: cst.Assign) -> None:
-        if self.off or not isinstance(node.value, cst.Call):
-            return
-        lib = self._logger(node.value)
-        for target in node.targets:
-            if isinstance(target.target, cst.Name):
-                key = (id(self.ctx.names.current), target.target.value)
-            else:
-                key = self._key(target.target)
-            if key is None:
-                continue
-            if lib is not None:
-                self.derived[key] = lib
-            else:
-                self.derived.pop(key, None)
+        if not self.off:
+            self.calls.leave_Assign(node)
