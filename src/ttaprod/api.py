@@ -162,6 +162,8 @@ def check(options: CheckOptions) -> Report:
     collected = tools.collect(session, frozenset(found.python) | frozenset(found.other))
     own_suppressed = [f for r in results for f in r.suppressed]
     tool_findings, absorbed = merge.absorb_suppressed(collected.findings, own_suppressed)
+    sites = [site for r in results for site in r.sites]
+    tool_findings, overruled = merge.overrule_covered(tool_findings, sites)
     findings: list[Finding] = [f for r in results for f in r.findings]
     findings.extend(_outside_link_findings(found))
     findings.extend(tool_findings)
@@ -182,7 +184,7 @@ def check(options: CheckOptions) -> Report:
         root_label=str(root),
         index=index,
         findings=tuple(findings),
-        suppressed=len(own_suppressed) + collected.suppressed + absorbed,
+        suppressed=len(own_suppressed) + collected.suppressed + absorbed + overruled,
         duration_s=time.perf_counter() - started,
         parse_errors=sum(1 for r in results if r.parse_error),
         notes=notes,

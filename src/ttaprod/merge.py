@@ -9,7 +9,9 @@ named in `also_reported_by`. Findings with no checklist item never merge, and tw
 findings of one source never merge with each other (they are different rules).
 
 Also here: every finding on a line that holds a secret gets its snippet masked, whoever
-reported it, so no output carries the value.
+reported it, so no output carries the value; a tool finding on a site that ttaprod counted
+as covered is overruled; and tool findings at the place of a ttaprod finding suppressed
+inline are suppressed with it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from . import redact
-from .models import Finding
+from .models import Finding, Site
 
 SOURCE_ORDER = ("ttaprod", "ruff", "bandit", "pyright", "safety")
 _NUMBER = re.compile(r"(\d+)$")
@@ -137,4 +139,20 @@ def absorb_suppressed(
     silenced = {key for key in map(place, own_suppressed) if key is not None}
     findings = list(tool_findings)
     kept = [f for f in findings if place(f) not in silenced]
+    return kept, len(findings) - len(kept)
+
+
+def overrule_covered(
+    tool_findings: Iterable[Finding], sites: Iterable[Site]
+) -> tuple[list[Finding], int]:
+    """Tool findings on a site ttaprod judged covered are dropped: ttaprod resolves names,
+    wrappers and instances the tool does not see (its analysis decides the sites items). A place
+    with any uncovered site of that item keeps the tool's finding."""
+    covered: set[Place] = set()
+    uncovered: set[Place] = set()
+    for site in sites:
+        (covered if site.covered else uncovered).add((site.path, site.line, site.item))
+    decided = covered - uncovered
+    findings = list(tool_findings)
+    kept = [f for f in findings if place(f) not in decided]
     return kept, len(findings) - len(kept)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ttaprod import merge
-from ttaprod.models import Finding, Severity
+from ttaprod.models import Finding, Severity, Site
 
 
 def _finding(
@@ -105,3 +105,17 @@ def test_ports_of_one_check_pair_up_on_a_line_with_several() -> None:
         ("bandit:B603", ()),
         ("ruff:S607", ("bandit:B607",)),
     ]
+
+
+def test_a_site_ttaprod_judged_covered_overrules_the_tools() -> None:
+    covered = Site(
+        "errors.timeout", "TTP101", "app/client.py", 12, True, "timeout via TimeoutPrimitive"
+    )
+    mixed = [
+        Site("errors.timeout", "TTP101", "app/client.py", 20, True),
+        Site("errors.timeout", "TTP101", "app/client.py", 20, False),
+    ]
+    findings = [_finding("ruff:S113"), _finding("bandit:B113"), _finding("ruff:S113", line=20)]
+    kept, overruled = merge.overrule_covered(findings, [covered, *mixed])
+    assert [(f.rule, f.line) for f in kept] == [("ruff:S113", 20)]
+    assert overruled == 2
