@@ -112,8 +112,9 @@ def _tool_result(
     names = ", ".join(t.name for t in ran)
     reason = f"{len(findings)} finding(s) from {names} in {lines} lines"
     missing = [f"{t.name} {t.status.value}" for t in tools if t.name in wanted and t not in ran]
-    if missing:
-        reason += f" ({', '.join(missing)})"
+    notes = [f"{t.name}: {t.reason.split(': ')[0]}" for t in ran if t.reason]  # e.g. hidden imports
+    if missing or notes:
+        reason += f" ({'; '.join(missing + notes)})"
     return replace(
         base,
         status=scoring.density_status(findings, lines),
