@@ -2,7 +2,8 @@
 
 Where the detector looks:
 - every string literal (and f-string text): a key in a known live format is TTP401
-  wherever it sits; a connection URL with a password in it is TTP402;
+  wherever it sits (comments: security_comments.py); a connection URL or key=value
+  connection string with a password for a non-local host is TTP402;
 - every credential-like binding (assignment target, attribute, annotated field, dict key,
   keyword argument, parameter default, env var read with a default, `Authorization`
   header, `auth=(user, pw)`, `HTTPBasicAuth(user, pw)`): a literal is judged, a read
@@ -24,9 +25,8 @@ import re
 import libcst as cst
 
 from .. import redact
-from ..engine.context import FileContext, Problem
+from ..engine.context import FileContext
 from ..engine.detector import Detector, register
-from ..models import Severity
 from . import security_secrets as sk
 from .security_common import (
     CallTarget,
@@ -189,28 +189,6 @@ class HardcodedSecrets(Detector):
         if id(node) not in self.handled and self.hint.search(node.value):
             self._known_key(node.value, node)
 
-    def finish(self) -> None:
-        """Keys in comments (`# OPENAI_API_KEY=sk-proj-…`) are leaked as surely as keys in
-        literals. Comments are trivia the walker skips, so they are looked for here, and
-        only in files where a key keyword follows a `#` on some line."""
-        if not self.ctx.wants("TTP401") or not self._key_after_hash():
-            return
-        todo: list[cst.CSTNode] = [self.ctx.module]
-        while todo:
-            node = todo.pop()
-            if isinstance(node, cst.Comment):
-                if self.hint.search(node.value):
-                    self._known_key(node.value, node, "a comment")
-                continue
-            todo.extend(node.children)
-
-    def _key_after_hash(self) -> bool:
-        for line in self.ctx.text.splitlines():
-            at = line.find("#")
-            if at >= 0 and self.hint.search(line, at):
-                return True
-        return False
-
     def _known_key(self, text: str, node: cst.CSTNode, where: str = "a string literal") -> bool:
         found = redact.find_key(text)
         if found is None:
@@ -302,42 +280,10 @@ class HardcodedSecrets(Detector):
         return True
 
     def _report(self, verdict: sk.Verdict, label: str, node: cst.CSTNode) -> None:
-        """`label` names where the value sits: "`api_key`", "a string literal",
-        "connection URL", "connection string"."""
         if verdict.kind == "key" and self.ctx.wants("TTP401"):
-            masked = redact.mask_value(verdict.value)
-            problem = Problem(
-                "TTP401",
-                f"{verdict.provider} hard-coded in {label} ({masked}); revoke it and read it "
-                "from the environment or a secret store",
-                fix="revoke the key now, then load it with os.environ[...] or a secret store",
-                fingerprint_text=f"{verdict.provider}:{label}:{masked}",
-                snippet_mask=True,
-            )
-            self.ctx.site(ITEM, "TTP401", node, problem)
+            self.ctx.site(ITEM, "TTP401", node, sk.key_problem(verdict, label))
             return
-        masked = redact.mask_value(verdict.value, keep=0)
-        embedded = label.startswith("connection")
-        if verdict.kind == "key":
-            message = f"{label} holds a hard-coded {verdict.provider} ({masked})"
-        elif embedded:
-            weak = "weak " if verdict.kind == "weak" else ""
-            message = f"{label} embeds a {weak}hard-coded password ({masked})"
-        elif verdict.kind == "weak":
-            message = f"{label} has a weak hard-coded default ({masked})"
-        else:
-            message = f"{label} is bound to a hard-coded credential ({masked})"
-        severity = Severity.LOW if verdict.kind == "weak" else None
-        if self.in_test:
-            severity = Severity.INFO
-        problem = Problem(
-            "TTP402",
-            message + "; read it from the environment or a secret store",
-            severity=severity,
-            fix='os.environ["NAME"] (fails fast when unset) or a secret-store lookup',
-            fingerprint_text=f"{label}:{masked}",
-            snippet_mask=True,
-        )
+        problem = sk.credential_problem(verdict, label, self.in_test)
         if self.in_test:
             self.ctx.report(node, problem)
         else:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from .. import knowledge, redact
+from ..engine.context import Problem
+from ..models import Severity
 from .security_common import is_local_host, parse_url, words
 
 PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "pw", "pass", "passphrase"})
@@ -232,3 +234,40 @@ def not_secret_shape(value: str) -> bool:
         parts = value.split()
         return value[-1] in ":?.!" or len(parts) >= 5
     return False
+
+
+# --- messages: the value never appears, only its length (and a known format's prefix) ----
+def key_problem(verdict: Verdict, label: str) -> Problem:
+    """TTP401. `label` says where the key sits: "`api_key`", "a string literal", "a comment"."""
+    masked = redact.mask_value(verdict.value)
+    return Problem(
+        "TTP401",
+        f"{verdict.provider} hard-coded in {label} ({masked}); revoke it and read it "
+        "from the environment or a secret store",
+        fix="revoke the key now, then load it with os.environ[...] or a secret store",
+        fingerprint_text=f"{verdict.provider}:{label}:{masked}",
+        snippet_mask=True,
+    )
+
+
+def credential_problem(verdict: Verdict, label: str, in_test: bool) -> Problem:
+    """TTP402: high, low for a weak default, info in a test file."""
+    masked = redact.mask_value(verdict.value, keep=0)
+    if verdict.kind == "key":  # a live-format key while TTP401 is not selected
+        message = f"{label} holds a hard-coded {verdict.provider} ({masked})"
+    elif label.startswith("connection"):
+        weak = "weak " if verdict.kind == "weak" else ""
+        message = f"{label} embeds a {weak}hard-coded password ({masked})"
+    elif verdict.kind == "weak":
+        message = f"{label} has a weak hard-coded default ({masked})"
+    else:
+        message = f"{label} is bound to a hard-coded credential ({masked})"
+    severity = Severity.LOW if verdict.kind == "weak" else None
+    return Problem(
+        "TTP402",
+        message + "; read it from the environment or a secret store",
+        severity=Severity.INFO if in_test else severity,
+        fix='os.environ["NAME"] (fails fast when unset) or a secret-store lookup',
+        fingerprint_text=f"{label}:{masked}",
+        snippet_mask=True,
+    )
