@@ -254,3 +254,25 @@ def test_tool_rules_obey_ignore_per_file_ignores_and_severity(
     assert [(f.rule, f.path, f.severity.value) for f in report.findings if f.source == "ruff"] == [
         ("ruff:F401", "app.py", "high")
     ]
+
+
+def test_the_scratch_directory_is_removed_even_when_the_analysis_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ttaprod import api
+
+    made: list[Path] = []
+    real = runner.scratch_dir
+
+    def scratch() -> Path:
+        made.append(real())
+        return made[-1]
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("analysis crashed")
+
+    monkeypatch.setattr("ttaprod.tools.scratch_dir", scratch)
+    monkeypatch.setattr(api, "_analyse", broken)
+    with pytest.raises(RuntimeError):
+        check(CheckOptions(paths=(_project(tmp_path),), no_tools=True, no_cache=True))
+    assert made and not made[0].exists()

@@ -75,15 +75,8 @@ def collect(session: Session, known_files: frozenset[str]) -> Collected:
         kept, suppressed = finalize(session.findings(), session.ctx.root, known_files)
     finally:
         session.close()
-        _remove(session.ctx.scratch)
     counts: dict[str, int] = {}
     for finding in kept:
         counts[finding.source] = counts.get(finding.source, 0) + 1
     runs = [replace(r, findings=counts.get(r.name, 0)) if r.findings else r for r in runs]
     return Collected(tuple(runs), tuple(kept), len(suppressed))
-
-
-def _remove(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)

@@ -280,6 +280,7 @@ class Session:
         return job.adapter.parse_version(stdout)
 
     def close(self) -> None:
+        """Kill what still runs and remove the scratch directory; safe to call twice."""
         for job in self.jobs:
             for proc in (job.main, job.probe):
                 if proc is not None and proc.popen.poll() is None:
@@ -288,6 +289,7 @@ class Session:
                     for handle in (proc.stdout, proc.stderr):
                         if not handle.closed:
                             handle.close()
+        shutil.rmtree(self.ctx.scratch, ignore_errors=True)
 
 
 def _since(started: float) -> float:
