@@ -14,6 +14,7 @@ SOURCE = "def f(:\n"
 
 
 def _report_json(root: Path, **options: object) -> dict:
+    options.setdefault("no_cache", False)
     data = json_report.report_dict(run_check(root, **options))
     data["stats"]["duration_s"] = 0
     return data
@@ -72,6 +73,6 @@ def test_no_cache_writes_nothing(project) -> None:
 
 def test_cache_directory_is_marked(project) -> None:
     root = project({"app/a.py": SOURCE})
-    run_check(root)
+    run_check(root, no_cache=False)
     assert (root / ".ttaprod_cache" / ".gitignore").read_text(encoding="utf-8").endswith("*\n")
     assert (root / ".ttaprod_cache" / "CACHEDIR.TAG").exists()

@@ -29,8 +29,9 @@ class KeyFormat:
     min_entropy: float
 
 
-def mask_value(value: str, keep: int = 4) -> str:
-    """`sk-proj-abc…` → `sk-p…(51 chars)`; short values keep no prefix at all."""
+def mask_value(value: str, keep: int = 0) -> str:
+    """`…(51 chars)`; with `keep=4`, for a key in a known public format, `sk-p…(51 chars)`
+    (short values never keep a prefix). Ordinary passwords show only their length."""
     shown = value[:keep] if keep > 0 and len(value) >= 12 else ""
     return f"{shown}…({len(value)} chars)"
 
@@ -119,7 +120,7 @@ def redact_text(text: str) -> str:
         return text
     for fmt in formats():
         if any(k in text for k in fmt.keywords):
-            text = fmt.pattern.sub(lambda m: mask_value(m.group(0)), text)
+            text = fmt.pattern.sub(lambda m: mask_value(m.group(0), keep=4), text)
     return text
 
 

@@ -524,7 +524,8 @@ def test_no_output_format_or_cache_carries_a_secret_value(project, tmp_path: Pat
 
 
 def test_mask_helpers() -> None:
-    assert redact.mask_value("sk-proj-abcdefghijklmnop") == "sk-p…(24 chars)"
+    assert redact.mask_value("sk-proj-abcdefghijklmnop") == "…(24 chars)"
+    assert redact.mask_value("sk-proj-abcdefghijklmnop", keep=4) == "sk-p…(24 chars)"
     assert redact.mask_value("hunter2") == "…(7 chars)"
     assert redact.mask_string_literals('password = "hunter2"  # a comment "x"') == (
         'password = "…(7 chars)"  # a comment "x"'

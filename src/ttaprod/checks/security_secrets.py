@@ -239,7 +239,7 @@ def not_secret_shape(value: str) -> bool:
 # --- messages: the value never appears, only its length (and a known format's prefix) ----
 def key_problem(verdict: Verdict, label: str) -> Problem:
     """TTP401. `label` says where the key sits: "`api_key`", "a string literal", "a comment"."""
-    masked = redact.mask_value(verdict.value)
+    masked = redact.mask_value(verdict.value, keep=4)
     return Problem(
         "TTP401",
         f"{verdict.provider} hard-coded in {label} ({masked}); revoke it and read it "

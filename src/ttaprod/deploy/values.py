@@ -142,4 +142,6 @@ def literal_secret(name: str, value: Any) -> SecretValue | None:
 
 
 def masked(secret: SecretValue) -> str:
-    return redact.mask_value(secret.value)
+    """The length only; a key in a known public format also shows its 4-character prefix."""
+    keep = 4 if redact.known_format(secret.value) else 0
+    return redact.mask_value(secret.value, keep=keep)
