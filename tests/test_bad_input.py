@@ -140,7 +140,7 @@ def test_bad_option_is_one_line_and_exit_2(tmp_path: Path) -> None:
 def test_bad_format_value_is_one_line_and_exit_2(tmp_path: Path) -> None:
     result = _cli("check", str(tmp_path), "--format", "yaml", "--no-tools")
     assert result.returncode == 2
-    assert result.stderr.strip() == "ttaprod: error: unknown format 'yaml' (choose from rich, json)"
+    assert result.stderr.strip() == "ttaprod: error: unknown format 'yaml' (choose from rich, json, sarif, junit, github, markdown, gitlab)"
 
 
 def test_unknown_config_key_names_file_and_key(tmp_path: Path) -> None:
