@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import catalogue, discovery, itemchecks, merge, report, runner, selection, tools
 from . import config as config_mod
+from . import project  # noqa: F401  (registers the `[tool.ttaprod] attest` config key)
 from .config import Config, ConfigError
 from .engine.analyze import FileTask, fingerprint
 from .cache import ResultCache, file_key

@@ -1,0 +1,126 @@
+"""Evidence in Python code for quality.tests, performance.load-testing and
+security.secret-storage (judged in `ttaprod.project`). Reports nothing.
+
+Facts:
+
+- `tests` once per test module (a file under `tests/`/`test/`, or named `test*.py` /
+  `*_test.py`) at its first test, with `count`: module-level `test*` functions and `test*`
+  methods of `Test*` classes or `unittest.TestCase` subclasses (pytest's defaults).
+- `load_test` at an import of a load-testing library (`locust`), with `tool`.
+- `secret_store` at a secret-store client (`hvac.Client(...)`, `SecretClient(...)`,
+  `boto3.client("secretsmanager")`…), with `api`; not in test files.
+
+Knowledge: `rules/knowledge/evidence.toml`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import libcst as cst
+
+from .. import knowledge
+from ..engine.context import FileContext
+from ..engine.detector import Detector, register
+from ..engine.names import dotted
+from ._observability import callee
+from ._web import argument, literal_str
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    class_prefixes: tuple[str, ...]
+    function_prefixes: tuple[str, ...]
+    testcase_bases: frozenset[str]
+    load_modules: frozenset[str]
+    secret_clients: frozenset[str]
+    secret_factories: frozenset[str]
+    secret_services: frozenset[str]
+
+
+@cache
+def _evidence() -> _Evidence:
+    data = knowledge.table("evidence")
+    tests, secrets = data["tests"], data["secret_storage"]
+    return _Evidence(
+        tuple(tests["python_classes"]),
+        tuple(tests["python_functions"]),
+        frozenset(tests["testcase_bases"]),
+        frozenset(data["load_testing"]["python_modules"]),
+        frozenset(secrets["clients"]),
+        frozenset(secrets["factories"]["names"]),
+        frozenset(secrets["factories"]["services"]),
+    )
+
+
+def _roots() -> tuple[bytes, ...]:
+    ev = _evidence()
+    names = ev.load_modules | ev.secret_clients | ev.secret_factories
+    return (b"test", b"Test", *sorted({n.split(".", 1)[0].encode() for n in names}))
+
+
+def is_test_module(ctx: FileContext) -> bool:
+    name = ctx.path.rsplit("/", 1)[-1]
+    return (ctx.is_test_file and name != "conftest.py") or name.startswith("test")
+
+
+@register
+class EvidenceFacts(Detector):
+    facts_only = True
+    needs = _roots()
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.test_module = is_test_module(ctx)
+        self.test_classes: set[int] = set()
+        self.tests: list[cst.CSTNode] = []
+
+    # --- tests ---------------------------------------------------------------------------
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if not self.test_module or self.ctx.functions or len(self.ctx.classes) != 1:
+            return
+        ev = _evidence()
+        bases = {self.ctx.qualname(b.value) for b in node.bases}
+        if node.name.value.startswith(ev.class_prefixes) or bases & ev.testcase_bases:
+            self.test_classes.add(id(node))
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if not self.test_module or len(self.ctx.functions) != 1:
+            return
+        if not node.name.value.startswith(_evidence().function_prefixes):
+            return
+        classes = self.ctx.classes
+        if not classes or (len(classes) == 1 and id(classes[0]) in self.test_classes):
+            self.tests.append(node.name)
+
+    # --- load tests ----------------------------------------------------------------------
+    def _load_module(self, node: cst.CSTNode, module: str | None) -> None:
+        top = (module or "").split(".", 1)[0]
+        if top in _evidence().load_modules:
+            self.ctx.fact("load_test", node, tool=top)
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            self._load_module(node, dotted(alias.name))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if not node.relative and node.module is not None:
+            self._load_module(node, dotted(node.module))
+
+    # --- secret stores -------------------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.ctx.is_test_file:
+            return
+        ev = _evidence()
+        qual = callee(self.ctx, node)
+        if qual in ev.secret_clients:
+            self.ctx.fact("secret_store", node, api=qual)
+        elif qual in ev.secret_factories:
+            service = literal_str(argument(node, 0, "service_name"))
+            if service in ev.secret_services:
+                self.ctx.fact("secret_store", node, api=f'{qual}("{service}")')
+
+    def finish(self) -> None:
+        if self.tests:
+            self.ctx.fact("tests", self.tests[0], count=str(len(self.tests)))

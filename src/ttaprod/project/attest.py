@@ -1,0 +1,100 @@
+"""`[tool.ttaprod.attest]`: what code cannot show, attested by the team in config.
+
+    [tool.ttaprod.attest]
+    "performance.load-testing" = "docs/load-test-2026-10.md"
+
+Keys are checklist item ids that may be attested (`rules/knowledge/evidence.toml`,
+`attestable`); values are paths relative to the config file's directory. An unknown id, an
+item judged from code, or a path that is absolute or leaves that directory is a config error
+(exit 2). A path that does not exist is judged by the item check (the item fails, naming the
+file): a report made before the file was deleted must not keep passing.
+
+An attestation is shown as such: evidence "attested in config: <file>" pointing at the config
+entry, reason "attested, not verified". It passes the item like evidence in code does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from .. import checklist, knowledge
+from ..config import ConfigError, register_key
+from ..itemchecks import ProjectIndex
+from ..models import Evidence
+from .common import read_text, relative
+
+KEY = "attest"
+ATTESTABLE: tuple[str, ...] = tuple(knowledge.table("evidence")["attestable"])
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def validate(key: str, value: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"'{key}' must be a table of checklist item id = file path, "
+            f"not {type(value).__name__} {value!r}"
+        )
+    out: list[tuple[str, str]] = []
+    for item, path in value.items():
+        where = f"{key}.{item}"
+        if not checklist.is_item(item):
+            raise ConfigError(f"'{where}' is not a checklist item id")
+        if item not in ATTESTABLE:
+            raise ConfigError(
+                f"'{where}' cannot be attested: it is judged from the code "
+                f"(attestable: {', '.join(ATTESTABLE)})"
+            )
+        if not isinstance(path, str) or not path.strip():
+            raise ConfigError(f"'{where}' must be a file path, not {path!r}")
+        posix = PurePosixPath(path.strip().replace("\\", "/"))
+        if posix.is_absolute() or _DRIVE.match(str(posix)) or ".." in posix.parts:
+            raise ConfigError(
+                f"'{where}' must be a path relative to the config file's directory, not {path!r}"
+            )
+        out.append((item, posix.as_posix()))
+    return tuple(out)
+
+
+register_key(KEY, validate)
+
+
+@dataclass(frozen=True)
+class Attestation:
+    item: str
+    path: str  # as written in config (POSIX)
+    shown: str  # relative to the checked root
+    exists: bool
+    config: str  # the config file, relative to the checked root
+    line: int  # the entry's line in the config file
+
+    @property
+    def evidence(self) -> Evidence:
+        note = f"attested in config: {self.shown}"
+        if not self.exists:
+            note = f"attested in config: {self.shown} (missing)"
+        return Evidence(self.config, self.line, note)
+
+
+def attestation(index: ProjectIndex, item: str) -> Attestation | None:
+    entries = dict(index.config.extra.get(KEY, ()))
+    source = index.config.source
+    if item not in entries or source is None:
+        return None
+    target = source.parent / entries[item]
+    config = relative(index, source)
+    text = read_text(index, config) or ""
+    line = next(
+        (n for n, t in enumerate(text.splitlines(), 1) if f'"{item}"' in t or f"'{item}'" in t),
+        1,
+    )
+    return Attestation(
+        item=item,
+        path=entries[item],
+        shown=relative(index, target),
+        exists=target.is_file(),
+        config=config,
+        line=line,
+    )
