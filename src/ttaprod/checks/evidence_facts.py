@@ -3,9 +3,9 @@ security.secret-storage (judged in `ttaprod.project`). Reports nothing.
 
 Facts:
 
-- `tests` once per test module (a file under `tests/`/`test/`, or named `test*.py` /
-  `*_test.py`) at its first test, with `count`: module-level `test*` functions and `test*`
-  methods of `Test*` classes or `unittest.TestCase` subclasses (pytest's defaults).
+- `tests` once per module holding tests, at its first test, with `count`: module-level `test*`
+  functions and `test*` methods of `Test*` classes or `unittest.TestCase` subclasses (pytest's
+  defaults); `conftest.py` excepted. Which modules pytest collects is judged project-wide.
 - `load_test` at an import of a load-testing library (`locust`), with `tool`.
 - `secret_store` at a secret-store client (`hvac.Client(...)`, `SecretClient(...)`,
   `boto3.client("secretsmanager")`…), with `api`; not in test files.
@@ -60,11 +60,6 @@ def _roots() -> tuple[bytes, ...]:
     return (b"test", b"Test", *sorted({n.split(".", 1)[0].encode() for n in names}))
 
 
-def is_test_module(ctx: FileContext) -> bool:
-    name = ctx.path.rsplit("/", 1)[-1]
-    return (ctx.is_test_file and name != "conftest.py") or name.startswith("test")
-
-
 @register
 class EvidenceFacts(Detector):
     facts_only = True
@@ -72,7 +67,7 @@ class EvidenceFacts(Detector):
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self.test_module = is_test_module(ctx)
+        self.test_module = not ctx.path.endswith("conftest.py")
         self.test_classes: set[int] = set()
         self.tests: list[cst.CSTNode] = []
 

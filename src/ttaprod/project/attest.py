@@ -5,8 +5,7 @@
 
 Keys are checklist item ids that may be attested (`rules/knowledge/evidence.toml`,
 `attestable`); values are paths relative to the config file's directory. An unknown id, an
-item judged from code, or a path that is absolute or leaves that directory is a config error
-(exit 2). A path that does not exist is judged by the item check (the item fails, naming the
+item judged from code, or an absolute path is a config error (exit 2). A path that does not exist is judged by the item check (the item fails, naming the
 file): a report made before the file was deleted must not keep passing.
 
 An attestation is shown as such: evidence "attested in config: <file>" pointing at the config
@@ -50,7 +49,7 @@ def validate(key: str, value: Any) -> tuple[tuple[str, str], ...]:
         if not isinstance(path, str) or not path.strip():
             raise ConfigError(f"'{where}' must be a file path, not {path!r}")
         posix = PurePosixPath(path.strip().replace("\\", "/"))
-        if posix.is_absolute() or _DRIVE.match(str(posix)) or ".." in posix.parts:
+        if posix.is_absolute() or _DRIVE.match(str(posix)):
             raise ConfigError(
                 f"'{where}' must be a path relative to the config file's directory, not {path!r}"
             )

@@ -11,7 +11,9 @@ probe, a Dockerfile HEALTHCHECK or a compose healthcheck. Their handlers' bodies
 - `fail`: web routes, none of them a health route;
 - `pass`: a health route whose handler awaits or calls something that can reach a dependency;
 - `warn`: health routes that only return constants (TTP541, on a readiness-style route first),
-  or whose handlers are not found in the project.
+  or whose handlers are not found in the project. When TTP541 is not selected, ignored or
+  suppressed on its line, the constant is not judged (as deploy practices are not counted)
+  and the health route passes.
 """
 
 from __future__ import annotations
@@ -111,7 +113,10 @@ def health_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     reason = f"health endpoint {labels} returns a constant without checking any dependency"
     found = finding(index, ITEM, _issue(target))
     notes = [evidence(r.fact, f"{r.label} returns a constant") for r in constant]
-    return verdict(default, Status.WARN, reason, notes), ((found,) if found else ())
+    if found is None:  # TTP541 not selected, ignored, or suppressed on the line: not judged
+        reason = f"health endpoint {labels} found (TTP541 ignored or suppressed: not judged)"
+        return verdict(default, Status.PASS, reason, notes), ()
+    return verdict(default, Status.WARN, reason, notes), (found,)
 
 
 def _issue(route: _Route) -> Issue:

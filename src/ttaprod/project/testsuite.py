@@ -1,6 +1,7 @@
 """quality.tests: a test suite exists and pytest would collect it. ttaprod never runs the tests.
 
-Tests are `tests` facts (`checks/evidence_facts.py`: test functions per test module). pytest's
+Tests are `tests` facts (`checks/evidence_facts.py`: test functions per module) of modules meant
+as tests (under `tests/`/`test/`, named `test*`/`*_test.py`, or matching `python_files`). pytest's
 configuration is read from the checked root (`pytest.ini`, `.pytest.ini`, `pyproject.toml`
 `[tool.pytest.ini_options]`/`[tool.pytest]`, `tox.ini` `[pytest]`, `setup.cfg` `[tool:pytest]`,
 first found wins, as pytest does): its `testpaths` and `python_files`, else pytest's defaults.
@@ -95,6 +96,15 @@ def pytest_config(index: ProjectIndex) -> PytestConfig | None:
     return None
 
 
+def _test_like(path: str, patterns: tuple[str, ...]) -> bool:
+    """A module meant as tests: under a tests directory, named like one, or matching the
+    configured patterns (`test_connection()` in application code is not a test)."""
+    *dirs, name = path.split("/")
+    if any(d in ("tests", "test", "testing") for d in dirs) or name.startswith("test"):
+        return True
+    return name.endswith("_test.py") or any(fnmatch(name, p) for p in patterns)
+
+
 def _collected(fact: Fact, patterns: tuple[str, ...], testpaths: tuple[str, ...]) -> bool:
     name = PurePosixPath(fact.path).name
     if not any(fnmatch(name, p) or fnmatch(fact.path, p) for p in patterns):
@@ -124,10 +134,12 @@ def _coverage(index: ProjectIndex) -> tuple[str, list[Evidence]]:
 
 
 def tests_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
-    facts = sorted(index.facts_of("tests"), key=lambda f: f.path)
     config = pytest_config(index)
     defaults = tuple(knowledge.table("evidence")["tests"]["python_files"])
     patterns = (config.python_files if config else ()) or defaults
+    facts = sorted(
+        (f for f in index.facts_of("tests") if _test_like(f.path, patterns)), key=lambda f: f.path
+    )
     testpaths = config.testpaths if config else ()
     cover, cover_evidence = _coverage(index)
     total = sum(int(f.get("count", "0") or 0) for f in facts)
