@@ -5,8 +5,9 @@
 
 Keys are checklist item ids that may be attested (`rules/knowledge/evidence.toml`,
 `attestable`); values are paths relative to the config file's directory. An unknown id, an
-item judged from code, or an absolute path is a config error (exit 2). A path that does not exist is judged by the item check (the item fails, naming the
-file): a report made before the file was deleted must not keep passing.
+item judged from code, or an absolute path is a config error (exit 2). A path that does not
+exist is judged by the item check (the item fails, naming the file): an attestation whose
+report was deleted must not keep passing.
 
 An attestation is shown as such: evidence "attested in config: <file>" pointing at the config
 entry, reason "attested, not verified". It passes the item like evidence in code does.
