@@ -124,7 +124,8 @@ class Judge:
         added: list[Finding],
         evidence: list[Evidence] | None = None,
     ) -> ItemResult:
-        """`default` with `covered`/`total` more sites and the findings `added`, rescored."""
+        """`default` with `covered`/`total` more sites and the findings `added`, rescored;
+        `evidence` (what this check found) is shown before the default's."""
         covered += default.covered or 0
         total += default.total or 0
         findings = [*self.item_findings(), *added]
@@ -135,11 +136,7 @@ class Judge:
         if total:
             spec = checklist.BY_ID[self.item]
             reason = f"{covered} of {total} {spec.site_noun} {spec.covered_phrase}"
-        shown = list(default.evidence)
-        for proof in evidence or ():
-            if len(shown) >= 3:
-                break
-            shown.append(proof)
+        shown = [*(evidence or ()), *default.evidence][: max(3, len(default.evidence))]
         return replace(
             default,
             status=status,

@@ -154,7 +154,9 @@ class MultiWriteCompensation(Detector):
         w = _writes()
         out = classify(self.ctx, node, qual)
         if isinstance(out, OutboundCall):
-            method = out.operation.rpartition(".")[2]
+            # a module function by its resolved name (`from requests import post as send`)
+            named = qual if qual and out.kind != "method" and not out.through else out.operation
+            method = named.rpartition(".")[2]
             library = out.library.id
             if library in w.http:
                 if method in w.verbs:

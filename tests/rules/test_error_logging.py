@@ -1,0 +1,405 @@
+"""TTP112 swallowed-exception, TTP113 error-log-without-exc-info, TTP114
+error-log-without-correlation-id (errors.logging): tricky cases both ways, exact lines,
+severities, site counts, and the project-level correlation judgement."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from textwrap import dedent
+
+from ttaprod.checks import load_all
+from ttaprod.checks.error_logging import correlation_item
+from ttaprod.config import Config
+from ttaprod.engine.analyze import FileTask, analyze_file
+from ttaprod.itemchecks import ProjectIndex
+from ttaprod.models import Report
+
+from ..conftest import run_check
+
+Row = tuple[str, int, str, str]  # path, line, rule, severity
+CODES = ("TTP112", "TTP113", "TTP114")
+
+
+def _run(project, files: dict[str, str], codes: tuple[str, ...]) -> Report:
+    root: Path = project({path: dedent(text).lstrip("\n") for path, text in files.items()})
+    return run_check(root, select=codes)
+
+
+def check(project, files: dict[str, str], *codes: str) -> list[Row]:
+    report = _run(project, files, codes or CODES)
+    wanted = codes or CODES
+    return sorted(
+        (f.path, f.line, f.rule, f.severity.value) for f in report.findings if f.rule in wanted
+    )
+
+
+def item(report: Report, item_id: str = "errors.logging") -> tuple[int, int, str]:
+    result = next(r for r in report.checklist if r.id == item_id)
+    return result.covered or 0, result.total or 0, result.status.value
+
+
+# --- TTP112 ---------------------------------------------------------------------------------------
+def test_pass_only_handlers_broad_medium_specific_low_control_flow_quiet(project) -> None:
+    src = """
+    import asyncio
+    import queue
+
+
+    def work(q: queue.Queue, task: asyncio.Task, items: list[str]) -> None:
+        try:
+            q.get_nowait()
+        except queue.Empty:
+            pass
+        try:
+            task.cancel()
+        except asyncio.CancelledError:
+            pass
+        for item in items:
+            try:
+                int(item)
+            except (ValueError, TypeError):
+                continue
+        try:
+            task.result()
+        except:
+            ...
+        try:
+            task.result()
+        except Exception as exc:
+            pass
+        try:
+            import orjson  # noqa: F401
+        except ImportError:
+            pass
+    """
+    assert check(project, {"app/jobs.py": src}, "TTP112") == [
+        ("app/jobs.py", 17, "TTP112", "low"),
+        ("app/jobs.py", 21, "TTP112", "medium"),
+        ("app/jobs.py", 25, "TTP112", "medium"),
+    ]
+
+
+def test_broad_handlers_that_log_report_raise_or_hand_on_are_not_swallowed(project) -> None:
+    src = """
+    import logging
+    import traceback
+
+    import sentry_sdk
+    import structlog
+
+    logger = logging.getLogger(__name__)
+    log = structlog.get_logger().bind(job="sync")
+
+
+    def a(job) -> None:
+        try:
+            job()
+        except Exception:
+            log.warning("job_failed", exc_info=True)
+
+
+    def b(job) -> None:
+        try:
+            job()
+        except Exception:
+            sentry_sdk.capture_exception()
+
+
+    def c(job) -> None:
+        try:
+            job()
+        except BaseException:
+            traceback.print_exc()
+
+
+    def d(job, errors: list) -> None:
+        try:
+            job()
+        except Exception as exc:
+            errors.append(exc)
+
+
+    def e(job) -> None:
+        try:
+            job()
+        except Exception:
+            if job.critical:
+                raise
+
+
+    def f(job, span) -> int:
+        try:
+            job()
+        except Exception as exc:
+            span.record_exception(exc)
+        return 0
+
+
+    def g(job) -> int | None:
+        try:
+            return job()
+        except Exception:
+            return None
+
+
+    def h(job) -> int:
+        try:
+            return job()
+        except (KeyError, Exception):
+            metrics_failed = 1
+            return metrics_failed
+    """
+    assert check(project, {"app/jobs.py": src}, "TTP112") == [
+        ("app/jobs.py", 58, "TTP112", "medium"),
+        ("app/jobs.py", 65, "TTP112", "medium"),
+    ]
+
+
+def test_one_line_handlers_star_handlers_and_exception_aliases(project) -> None:
+    src = """
+    from builtins import Exception as Oops
+
+
+    def a(job) -> None:
+        try: job()
+        except Oops: pass
+
+
+    def b(job) -> None:
+        try:
+            job()
+        except* ValueError:
+            pass
+
+
+    def c(job) -> None:
+        try:
+            job()
+        except Oops:
+            '''Deliberately ignored.'''
+    """
+    assert check(project, {"app/jobs.py": src}, "TTP112") == [
+        ("app/jobs.py", 6, "TTP112", "medium"),
+        ("app/jobs.py", 12, "TTP112", "low"),
+        ("app/jobs.py", 19, "TTP112", "medium"),
+    ]
+
+
+def test_tests_are_not_checked_and_suppression_works(project) -> None:
+    src = """
+    def test_it(job):
+        try:
+            job()
+        except Exception:
+            pass
+    """
+    svc = """
+    def run(job) -> None:
+        try:
+            job()
+        except Exception:  # ttaprod: ignore[TTP112] best effort clean-up
+            pass
+    """
+    report = _run(project, {"tests/test_jobs.py": src, "app/jobs.py": svc}, CODES)
+    assert [f for f in report.findings if f.rule in CODES] == []
+    assert item(report) == (1, 1, "pass")
+
+
+# --- TTP113 ---------------------------------------------------------------------------------------
+def test_error_and_warning_logs_without_exc_info(project) -> None:
+    src = """
+    import logging
+
+    import structlog
+    from loguru import logger as lg
+
+    logger = logging.getLogger(__name__)
+    log = structlog.get_logger()
+
+
+    def sync(batch) -> None:
+        bound = log.bind(batch_id=batch.id)
+        try:
+            batch.push()
+        except TimeoutError as exc:
+            logger.error("push timed out: %s", exc)
+            bound.warning("push_timed_out")
+            logging.log(logging.WARNING, "push timed out")
+            logger.info("will retry")
+            logger.error("push timed out", exc_info=False)
+        except ConnectionError:
+            lg.error("push failed")
+            lg.opt(exception=True).error("push failed")
+            logger.critical("push failed", exc_info=True)
+            logger.exception("push failed")
+            bound.error("push_failed", exc_info=1)
+            raise
+    """
+    assert check(project, {"app/sync.py": src}, "TTP113") == [
+        ("app/sync.py", 15, "TTP113", "low"),
+        ("app/sync.py", 16, "TTP113", "low"),
+        ("app/sync.py", 17, "TTP113", "low"),
+        ("app/sync.py", 19, "TTP113", "low"),
+        ("app/sync.py", 21, "TTP113", "low"),
+    ]
+
+
+def test_logs_in_nested_handlers_and_functions_are_judged_once_or_not_at_all(project) -> None:
+    src = """
+    import logging
+
+    logger = logging.getLogger(__name__)
+
+
+    def sync(batch) -> None:
+        try:
+            batch.push()
+        except Exception:
+            try:
+                batch.rollback()
+            except Exception:
+                logger.error("rollback failed")
+
+            def later() -> None:
+                logger.error("deferred")
+
+            batch.on_close(later)
+            raise
+        logger.error("not in a handler")
+    """
+    report = _run(project, {"app/sync.py": src}, ("TTP112", "TTP113"))
+    assert [(f.line, f.rule) for f in report.findings] == [(13, "TTP113")]
+    # two handlers: the inner one is uncovered, the outer one re-raises and logs nothing itself
+    assert item(report) == (1, 2, "warn")
+
+
+# --- TTP114 ---------------------------------------------------------------------------------------
+SERVICE = """
+import logging
+
+logger = logging.getLogger(__name__)
+
+
+def handle(event, cid: str) -> None:
+    adapter = logging.LoggerAdapter(logger, {"correlation_id": cid})
+    try:
+        event.process()
+    except ValueError:
+        logger.exception("bad event")
+    except KeyError:
+        logger.error("missing field", exc_info=True, extra={"request_id": cid})
+    except TimeoutError:
+        adapter.exception("timed out")
+    except OSError:
+        logger.warning("retrying", exc_info=True)
+    except Exception:
+        logger.critical("processing failed", exc_info=True)
+        raise
+"""
+
+
+def test_error_logs_without_correlation_in_a_project_that_binds_none(project) -> None:
+    report = _run(project, {"app/handler.py": SERVICE}, CODES)
+    rows = sorted((f.path, f.line, f.rule, f.severity.value) for f in report.findings)
+    assert rows == [
+        ("app/handler.py", 11, "TTP114", "low"),
+        ("app/handler.py", 19, "TTP114", "low"),
+    ]
+    finding = next(f for f in report.findings if f.line == 11)
+    assert finding.column == 9 and finding.checklist_item == "errors.logging"
+    assert finding.snippet.strip() == 'logger.exception("bad event")'
+    # five handlers: three carry the id or log no error, two do not
+    assert item(report) == (3, 5, "warn")
+
+
+def test_one_binding_anywhere_clears_the_project(project) -> None:
+    middleware = """
+    import structlog
+
+
+    async def correlation(request, call_next):
+        structlog.contextvars.bind_contextvars(correlation_id=request.headers["X-Request-ID"])
+        return await call_next(request)
+    """
+    report = _run(project, {"app/handler.py": SERVICE, "app/middleware.py": middleware}, CODES)
+    assert [f for f in report.findings if f.rule in CODES] == []
+    result = next(r for r in report.checklist if r.id == "errors.logging")
+    assert (result.covered, result.total) == (5, 5)
+    assert any(e.path == "app/middleware.py" and e.line == 5 for e in result.evidence)
+
+
+def test_bindings_filters_and_integrations(project) -> None:
+    filters = """
+    import logging
+
+    from app.context import REQUEST_ID
+
+
+    class RequestIdFilter(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            record.request_id = REQUEST_ID.get()
+            return True
+    """
+    middleware = """
+    from asgi_correlation_id import CorrelationIdMiddleware
+    from fastapi import FastAPI
+
+    app = FastAPI()
+    app.add_middleware(CorrelationIdMiddleware)
+    """
+    unrelated = """
+    import logging
+    import structlog
+
+
+    class Quiet(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            return "healthz" not in record.getMessage()
+
+
+    structlog.contextvars.bind_contextvars(user_id="u1")
+    """
+    for extra in (filters, middleware):
+        files = {"app/handler.py": SERVICE, "app/extra.py": extra}
+        assert check(project, files, "TTP114") == []
+    files = {"app/handler.py": SERVICE, "app/extra.py": unrelated}
+    assert [r[1] for r in check(project, files, "TTP114")] == [11, 19]
+
+
+def test_pending_correlation_findings_can_be_suppressed(project) -> None:
+    src = """
+    import logging
+
+
+    def run(job) -> None:
+        try:
+            job()
+        except Exception:
+            logging.exception("job failed")  # ttaprod: ignore[TTP114]
+        try:
+            job()
+        except Exception:
+            # ttaprod: ignore[TTP114]
+            logging.exception("job failed again")
+    """
+    report = _run(project, {"app/jobs.py": src}, CODES)
+    assert [f for f in report.findings if f.rule in CODES] == []
+    assert item(report) == (2, 2, "pass")
+
+
+def test_partial_runs_do_not_judge_correlation(project) -> None:
+    report = _run(project, {"app/handler.py": SERVICE}, CODES)
+    assert [f.rule for f in report.findings].count("TTP114") == 2
+    # the project check on an index marked partial (a pre-commit run on some files)
+    root = Path(report.root)
+    result = analyze_file(
+        FileTask(str(root / "app/handler.py"), "app/handler.py", frozenset(CODES)), load_all()
+    )
+    index = ProjectIndex(root, Config(), (result,), ("app/handler.py",), (), 10, facts=result.facts)
+    default = next(r for r in report.checklist if r.id == "errors.logging")
+    judged, findings = correlation_item(index, replace(default, covered=3, total=3))
+    assert len(findings) == 2 and judged.total == 5
+    partial = replace(index, partial=True)
+    untouched = replace(default, covered=3, total=3)
+    assert correlation_item(partial, untouched) == (untouched, ())
