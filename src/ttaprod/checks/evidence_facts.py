@@ -8,7 +8,8 @@ Facts:
   defaults); `conftest.py` excepted. Which modules pytest collects is judged project-wide.
 - `load_test` at an import of a load-testing library (`locust`), with `tool`.
 - `secret_store` at a secret-store client (`hvac.Client(...)`, `SecretClient(...)`,
-  `boto3.client("secretsmanager")`…), with `api`; not in test files.
+  `boto3.client("secretsmanager")`…), with `api`; not in test files (`SecretStoreFacts`, which
+  runs only on files naming one of those packages).
 
 Knowledge: `rules/knowledge/evidence.toml`.
 """
@@ -54,26 +55,24 @@ def _evidence() -> _Evidence:
     )
 
 
-def _roots() -> tuple[bytes, ...]:
-    ev = _evidence()
-    names = ev.load_modules | ev.secret_clients | ev.secret_factories
-    return (b"test", b"Test", *sorted({n.split(".", 1)[0].encode() for n in names}))
+def _roots(names: frozenset[str]) -> tuple[bytes, ...]:
+    return tuple(sorted({n.split(".", 1)[0].encode() for n in names}))
 
 
 @register
 class EvidenceFacts(Detector):
     facts_only = True
-    needs = _roots()
+    needs = (b"test", b"Test", *_roots(_evidence().load_modules))
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self.test_module = not ctx.path.endswith("conftest.py")
+        self.counting = not ctx.path.endswith("conftest.py")
         self.test_classes: set[int] = set()
         self.tests: list[cst.CSTNode] = []
 
     # --- tests ---------------------------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if not self.test_module or self.ctx.functions or len(self.ctx.classes) != 1:
+        if not self.counting or self.ctx.functions or len(self.ctx.classes) != 1:
             return
         ev = _evidence()
         bases = {self.ctx.qualname(b.value) for b in node.bases}
@@ -81,7 +80,7 @@ class EvidenceFacts(Detector):
             self.test_classes.add(id(node))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if not self.test_module or len(self.ctx.functions) != 1:
+        if not self.counting or len(self.ctx.functions) != 1:
             return
         if not node.name.value.startswith(_evidence().function_prefixes):
             return
@@ -103,7 +102,16 @@ class EvidenceFacts(Detector):
         if not node.relative and node.module is not None:
             self._load_module(node, dotted(node.module))
 
-    # --- secret stores -------------------------------------------------------------------
+    def finish(self) -> None:
+        if self.tests:
+            self.ctx.fact("tests", self.tests[0], count=str(len(self.tests)))
+
+
+@register
+class SecretStoreFacts(Detector):
+    facts_only = True
+    needs = _roots(_evidence().secret_clients | _evidence().secret_factories)
+
     def visit_Call(self, node: cst.Call) -> None:
         if self.ctx.is_test_file:
             return
@@ -115,7 +123,3 @@ class EvidenceFacts(Detector):
             service = literal_str(argument(node, 0, "service_name"))
             if service in ev.secret_services:
                 self.ctx.fact("secret_store", node, api=f'{qual}("{service}")')
-
-    def finish(self) -> None:
-        if self.tests:
-            self.ctx.fact("tests", self.tests[0], count=str(len(self.tests)))

@@ -103,7 +103,8 @@ class HandlerBodyFacts(Detector):
         if self.off:
             return
         self.handlers.visit_call(node)
-        if self.ctx.function is not None and self._reaches_out(node):
+        fn = self.ctx.function
+        if fn is not None and id(fn) not in self.probes and self._reaches_out(node):
             self._probe(self._called(node))
 
     def _called(self, expr: cst.BaseExpression) -> str:

@@ -70,7 +70,7 @@ def _duplicates(index: ProjectIndex) -> list[Finding]:
 
 def _otel_sites(index: ProjectIndex) -> list[Evidence]:
     """What initialises OpenTelemetry: provider installs first, then the rest, each by place."""
-    inits = [f for f in index.facts_of("obs_init") if f.get("what") != "meter"]
+    inits = index.facts_of("obs_init")
     sites = [evidence(f, _init_note(f)) for f in sorted(inits, key=lambda f: (f.path, f.line))]
     sites += [evidence(f, f"{short_api(f.get('api'))}()") for f in index.facts_of("trace_setup")]
     sites += deployfiles.auto_instrumentation(index)
@@ -82,15 +82,13 @@ def integration_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     broken = visible(index, INTEGRATION, ("TTP211",))
     in_handler = visible(index, INTEGRATION, ("TTP212",))
     duplicates = _duplicates(index)
-    sites = _otel_sites(index) + [
-        evidence(f, _init_note(f)) for f in index.facts_of("obs_init") if f.get("what") == "meter"
-    ]
+    sites = _otel_sites(index)
     if broken:
         first = broken[0]
         more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
         reason = f"observability set-up fails at start-up: {first.message} ({at(first)}){more}"
         return verdict(default, Status.FAIL, reason, sites), tuple(duplicates)
-    if not _otel_sites(index):
+    if not sites:
         defined, exposed = _metrics_evidence(index)
         if defined or exposed:
             reason = (

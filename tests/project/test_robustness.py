@@ -1,0 +1,92 @@
+"""Project items on partial runs, broken inputs and our own bugs: a reason, never a crash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ttaprod import checklist
+from ttaprod.checks import project as registration
+from ttaprod.config import Config
+from ttaprod.itemchecks import ProjectIndex
+from ttaprod.models import ItemResult, Status
+from ttaprod.project.common import PARTIAL
+
+from .helpers import check, item
+
+ITEMS = tuple(registration.CHECKS)
+
+
+def _default(item_id: str) -> ItemResult:
+    spec = checklist.BY_ID[item_id]
+    return ItemResult(spec.id, spec.title, spec.section, Status.SKIP, None, reason="default")
+
+
+@pytest.mark.parametrize("item_id", ITEMS)
+def test_absence_is_never_judged_on_a_partial_run(tmp_path: Path, item_id: str) -> None:
+    index = ProjectIndex(
+        root=tmp_path, config=Config(), files=(), python_files=(), other_files=(), lines=0,
+        partial=True,
+    )  # fmt: skip
+    result, findings = registration.CHECKS[item_id](index, _default(item_id))
+    assert result.status is Status.SKIP and result.score is None and findings == ()
+    expected = {
+        "observability.structured-logging": "default",
+        "deploy.health-endpoint": "no web routes: not a long-running web service",
+    }
+    assert result.reason == expected.get(item_id, PARTIAL)
+
+
+def test_a_bug_in_a_check_skips_its_item_with_the_reason(tmp_path: Path) -> None:
+    def broken(index: ProjectIndex, default: ItemResult) -> tuple[ItemResult, tuple]:
+        raise KeyError("boom")
+
+    index = ProjectIndex(tmp_path, Config(), (), (), (), 0)
+    result, findings = registration._guarded(broken)(index, _default("quality.tests"))
+    assert (result.status, result.score, findings) == (Status.SKIP, None, ())
+    assert result.reason == "not judged: internal error (KeyError); please report this bug"
+
+
+def test_broken_deployment_files_and_binary_scripts(tmp_path: Path) -> None:
+    files = {
+        "app/main.py": "def run() -> int:\n    return 1\n",
+        "Dockerfile": "CMD opentelemetry-instrument python -m app\n",  # no FROM: unparseable
+        "k8s/bad.yaml": "apiVersion: v1\nkind: Deployment\nspec: [unclosed\n",
+        "compose.yaml": "services: [\n",
+        "Procfile": "web opentelemetry-instrument python -m app\n",  # no `name:`: not a process
+    }
+    root = tmp_path
+    (root / "perf").mkdir()
+    (root / "perf" / "smoke.js").write_bytes(b"\xff\xfe\x00k6/http")
+    report = check(root, files)
+    for item_id in ITEMS:
+        assert item(report, item_id).status in Status
+    assert item(report, "observability.tracing").status is Status.FAIL
+    assert item(report, "performance.load-testing").status is Status.WARN
+
+
+def test_files_over_the_size_limit_are_not_read(tmp_path: Path) -> None:
+    files = {
+        "app/main.py": "def run() -> int:\n    return 1\n",
+        "pyproject.toml": "[tool.ttaprod]\nmax-file-size-kb = 1\n",
+        "perf/smoke.js": "import http from 'k6/http';\n" + "// padding\n" * 200,
+    }
+    result = item(check(tmp_path, files), "performance.load-testing")
+    assert result.status is Status.WARN
+
+
+def test_an_opentelemetry_meter_provider_initialises_observability(tmp_path: Path) -> None:
+    src = """
+    from opentelemetry import metrics
+    from opentelemetry.exporter.prometheus import PrometheusMetricReader
+    from opentelemetry.sdk.metrics import MeterProvider
+
+    metrics.set_meter_provider(MeterProvider(metric_readers=[PrometheusMetricReader()]))
+    """
+    result = item(check(tmp_path, {"app/otel.py": src}), "observability.integration")
+    assert result.status is Status.PASS
+    assert (
+        result.reason
+        == "initialised at start-up: metrics.set_meter_provider() at module level (app/otel.py:5)"
+    )
