@@ -90,7 +90,7 @@ def _judge(
             "[tool.ttaprod.attest]): restore it or remove the entry"
         )
         return verdict(default, Status.FAIL, reason, [attested.evidence]), ()
-    shown = listed([f"{e.note} ({at(e)})" for e in found], 2)
+    shown = listed([f"{e.note} ({at(e)})" for e in found], 1)
     if found and attested is not None:
         reason = f"{shown}; also attested in config (not verified): {attested.shown}"
         return verdict(default, Status.PASS, reason, [*found, attested.evidence]), ()

@@ -109,7 +109,7 @@ def integration_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     if problems:
         reason = "observability initialised " + listed(problems)
         return verdict(default, Status.WARN, reason, sites), tuple(duplicates)
-    reason = "initialised at start-up: " + listed([f"{e.note} ({at(e)})" for e in sites], 2)
+    reason = "initialised at start-up: " + listed([f"{e.note} ({at(e)})" for e in sites], 1)
     return verdict(default, Status.PASS, reason, sites), ()
 
 
