@@ -403,3 +403,44 @@ def test_partial_runs_do_not_judge_correlation(project) -> None:
     partial = replace(index, partial=True)
     untouched = replace(default, covered=3, total=3)
     assert correlation_item(partial, untouched) == (untouched, ())
+
+
+def test_loggers_imported_from_the_project_are_recognised_by_name(project) -> None:
+    logmod = """
+    import logging
+
+    logger = logging.getLogger("svc")
+    """
+    src = """
+    import sys
+
+    from app.log import logger
+
+
+    class Worker:
+        def __init__(self, log) -> None:
+            self.log = log
+
+        def run(self, job) -> None:
+            try:
+                job()
+            except Exception:
+                logger.exception("job failed")
+            try:
+                job()
+            except Exception:
+                self.log.error("job failed")
+            try:
+                job()
+            except BaseException:
+                job.throw(*sys.exc_info())
+            try:
+                job()
+            except Exception:
+                self.other.error("job failed")
+    """
+    files = {"app/log.py": logmod, "app/worker.py": src}
+    assert check(project, files, "TTP112", "TTP113") == [
+        ("app/worker.py", 18, "TTP113", "low"),
+        ("app/worker.py", 25, "TTP112", "medium"),
+    ]

@@ -123,6 +123,26 @@ class LogCalls:
         found = self.derived.get(key) if key is not None else None
         return found[0] if found is not None else None
 
+    def guessed_log_call(self, call: cst.Call, names: frozenset[str]) -> LogCall | None:
+        """A log method called on a receiver that cannot be resolved but is named like a
+        logger (`names`: `logger.error(...)` with `logger` imported from a project module,
+        `self.log.warning(...)`), read as a stdlib logger. For rules that would rather not miss
+        a log call; `log_call` stays exact."""
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return None
+        receiver = func.value
+        if isinstance(receiver, cst.Name):
+            name = receiver.value
+        elif isinstance(receiver, cst.Attribute):
+            name = receiver.attr.value
+        else:
+            return None
+        if name not in names or self.ctx.instance(receiver) is not None:
+            return None
+        lib = log_table().functions.get("logging." + func.attr.value)
+        return LogCall(lib, func.attr.value) if lib is not None else None
+
     # --- what a logger carries --------------------------------------------------------------
     def bound_keywords(self, call: cst.Call) -> frozenset[str]:
         """Keywords bound on the logger a log call goes through: `logger.bind(a=1).info(…)`,

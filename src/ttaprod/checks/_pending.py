@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
-from .. import catalogue, checklist, redact, scoring
+from .. import catalogue, checklist, redact, scoring, selection
 from ..engine.analyze import fingerprint, suppressions
 from ..engine.context import FileContext, Problem
 from ..itemchecks import ProjectIndex
@@ -45,7 +45,13 @@ def pending(ctx: FileContext, node: cst.CSTNode, problem: Problem, site: bool, *
 
 
 def pending_facts(index: ProjectIndex, rules: tuple[str, ...]) -> list[Fact]:
-    return [f for f in index.facts_of(PENDING) if f.get("rule") in rules]
+    """Pending facts of `rules`, except where per-file-ignores turn the rule off."""
+    ignores = index.config.per_file_ignores
+    return [
+        f
+        for f in index.facts_of(PENDING)
+        if f.get("rule") in rules and not selection.ignored_for_path(f.get("rule"), f.path, ignores)
+    ]
 
 
 @dataclass
@@ -106,15 +112,19 @@ class Judge:
             fingerprint=fingerprint(rule, fact.path, anchor),
             snippet=redact.redact_text(source),
             statement_line=fact.line,
-            on_site=bool(fact.get("site")),
+            on_site=True,  # every pending finding is about a site its detector counted
         )
 
     def item_findings(self) -> list[Finding]:
         """The per-file findings of this item, as the report will show them."""
+        own = [f for r in self.index.files for f in r.findings if f.checklist_item == self.item]
+        return self.shown(own)
+
+    def shown(self, findings: list[Finding]) -> list[Finding]:
+        """`findings` as the report will show them (select/ignore, severity overrides)."""
         from ..report import filter_findings  # the report imports the checks' registry
 
-        own = [f for r in self.index.files for f in r.findings if f.checklist_item == self.item]
-        return filter_findings(own, self.index.config)
+        return filter_findings(findings, self.index.config)
 
     def result(
         self,
@@ -128,7 +138,7 @@ class Judge:
         `evidence` (what this check found) is shown before the default's."""
         covered += default.covered or 0
         total += default.total or 0
-        findings = [*self.item_findings(), *added]
+        findings = [*self.item_findings(), *self.shown(added)]
         status = scoring.sites_status(covered, total, findings)
         if status is Status.SKIP:
             return default

@@ -10,6 +10,7 @@ when the walk leaves it, from one pass over its body (nested functions and class
   (sentry, traceback, warnings, print), re-raises nor uses the exception it bound;
 - TTP113: a warning or error log call directly in the handler (not in a handler nested in it,
   which judges its own) without `exc_info=` / loguru `opt(exception=…)` and not `exception()`;
+  loggers that cannot be resolved (imported from a project module) count when named like one;
 - TTP114: an error log call in a handler that carries no correlation id itself (a keyword or an
   `extra=` key, or bound on its logger: `log.bind(correlation_id=…)`, a LoggerAdapter) is only
   wrong when the project binds none for every line either (structlog contextvars, a logging
@@ -50,6 +51,7 @@ class _Knowledge:
     expected: frozenset[str]
     reporters: frozenset[str]
     reporter_methods: frozenset[str]
+    logger_names: frozenset[str]
     error_methods: frozenset[str]
     warning_methods: frozenset[str]
     exception_methods: frozenset[str]
@@ -72,6 +74,7 @@ def _k() -> _Knowledge:
         expected=frozenset(raw["expected"]),
         reporters=frozenset(raw["reporters"]),
         reporter_methods=frozenset(raw["reporter_methods"]),
+        logger_names=frozenset(raw["logger_names"]),
         error_methods=frozenset(raw["error_methods"]),
         warning_methods=frozenset(raw["warning_methods"]),
         exception_methods=frozenset(raw["exception_methods"]),
@@ -158,7 +161,7 @@ class _Reader:
         return body
 
     def _call(self, call: cst.Call, nested: bool, body: _Body) -> None:
-        found = self.calls.log_call(call)
+        found = self.calls.log_call(call) or self.calls.guessed_log_call(call, _k().logger_names)
         if found is not None:
             body.logs_anywhere = True
             if not nested:
