@@ -293,7 +293,7 @@ def test_tracing_from_auto_instrumentation_in_start_commands(tmp_path: Path) -> 
             USER app
             CMD ["opentelemetry-instrument", "uvicorn", "app.main:app"]
         """,
-        "Procfile": "web: opentelemetry-instrument gunicorn app.main:app\n",
+        "Procfile": 'web: sh -c "opentelemetry-instrument gunicorn app.main:app"\n',
         "compose.yaml": """
             services:
               api:
@@ -385,7 +385,14 @@ def test_tracer_provider_without_processor_warns(tmp_path: Path) -> None:
 
 
 def test_no_tracing_fails(tmp_path: Path) -> None:
-    result = item(check(tmp_path, {"app/main.py": APP}), "observability.tracing")
+    dockerfile = """
+    FROM python:3.12-slim
+    RUN pip install opentelemetry-distro && opentelemetry-bootstrap -a install
+    USER app
+    CMD ["uvicorn", "app.main:app"]
+    """
+    files = {"app/main.py": APP, "Dockerfile": dockerfile}
+    result = item(check(tmp_path, files), "observability.tracing")
     assert result.status is Status.FAIL
     assert result.reason == (
         "no OpenTelemetry tracing: no TracerProvider with a span exporter, no "

@@ -112,7 +112,11 @@ def auto_instrumentation(index: ProjectIndex) -> list[Evidence]:
     commands = set(auto["commands"])
     out: list[Evidence] = []
     for command in start_commands(index):
-        words = {PurePosixPath(w.strip("[],\"'")).name for w in _words(command.text)}
+        words = {
+            PurePosixPath(part.strip("[],\"'")).name
+            for word in _words(command.text)
+            for part in word.split()  # `sh -c "opentelemetry-instrument uvicorn …"`
+        }
         found = words & commands
         if found:
             out.append(
