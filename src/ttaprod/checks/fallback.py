@@ -1,8 +1,9 @@
 """TTP110 llm-call-without-fallback (errors.fallback).
 
-Every call to an LLM (rules/knowledge/llm.toml: SDK generation calls classified by `_outbound`,
-LiteLLM functions and routers, TTA.dev LLM primitives) outside test modules is one site of
-errors.fallback. It has a degraded path when:
+Every generation call to an LLM (`_expensive.llm_call`, rules/knowledge/expensive.toml: SDK
+calls classified by `_outbound`, LiteLLM functions and routers; embeddings are not sites) and
+every TTA.dev LLM primitive construction outside test modules is one site of errors.fallback.
+What gives one a fallback is data in rules/knowledge/fallback.toml. It has a degraded path when:
 
 - the call itself falls back: LiteLLM `fallbacks=`, a LiteLLM Router built with fallbacks or
   with two or more deployments, a TTA.dev LLM primitive built with `fallbacks=`;
@@ -37,6 +38,8 @@ from ..engine.detector import Detector, register
 from ..engine.names import dotted
 from ..itemchecks import CheckResult, ProjectIndex
 from ..models import Evidence, Fact, ItemResult
+from ._expensive import GENERATION, llm_call
+from ._expensive import table as expensive_table
 from ._outbound import (
     Deferred,
     Factories,
@@ -59,17 +62,14 @@ _SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 # --- knowledge ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Router:
-    display: str
-    methods: frozenset[str]
     fallback_keywords: tuple[str, ...]
     model_list_keyword: str
 
 
 @dataclass(frozen=True)
-class _Llm:
+class _Fallbacks:
     needs: tuple[bytes, ...]
-    sdk: dict[str, tuple[str, tuple[str, ...]]]  # outbound library id → (display, operations)
-    functions: dict[str, tuple[str, tuple[str, ...]]]  # qualname → (display, fallback keywords)
+    call_keywords: tuple[tuple[str, tuple[str, ...]], ...]  # (qualname prefix, keywords)
     routers: dict[str, _Router]
     primitives: dict[str, tuple[str, str]]  # TTA.dev name → (display, fallback keyword)
     fallback_primitive: str
@@ -78,31 +78,20 @@ class _Llm:
 
 
 @cache
-def _llm() -> _Llm:
-    raw = knowledge.table("llm")
-    sdk = {e["library"]: (e["display"], tuple(e["operations"])) for e in raw["sdk"]}
-    functions: dict[str, tuple[str, tuple[str, ...]]] = {}
-    for entry in raw["functions"]:
-        value = (entry["display"], tuple(entry["fallback_keywords"]))
-        functions.update(dict.fromkeys(entry["names"], value))
+def _llm() -> _Fallbacks:
+    raw = knowledge.table("fallback")
     routers: dict[str, _Router] = {}
     for entry in raw["routers"]:
-        router = _Router(
-            entry["display"],
-            frozenset(entry["methods"]),
-            tuple(entry["fallback_keywords"]),
-            entry["model_list_keyword"],
-        )
+        router = _Router(tuple(entry["fallback_keywords"]), entry["model_list_keyword"])
         routers.update(dict.fromkeys(entry["names"], router))
     primitives = {e["name"]: (e["display"], e["fallback_keyword"]) for e in raw["primitives"]}
     fb = raw["fallbacks"]
     decorators: dict[str, tuple[str, int | None]] = {}
     for entry in fb["decorators"]:
         decorators.update(dict.fromkeys(entry["names"], (entry["keyword"], entry.get("position"))))
-    return _Llm(
+    return _Fallbacks(
         needs=tuple(token.encode() for token in raw["needs"]),
-        sdk=sdk,
-        functions=functions,
+        call_keywords=tuple((e["prefix"], tuple(e["keywords"])) for e in raw["call_fallbacks"]),
         routers=routers,
         primitives=primitives,
         fallback_primitive=fb["primitive"],
@@ -291,14 +280,8 @@ class LlmCallFallback(Detector):
         spec = tta_callable(qual)
         if spec is not None:
             self._tta(node, spec.name)
-        elif qual is not None and qual in _llm().functions:
-            display, keywords = _llm().functions[qual]
-            label = _keyword(node, keywords)
-            self._site(
-                node, f"`{dotted(node.func) or qual}` ({display})", f"{label}=" if label else ""
-            )
         else:
-            self._router_or_sdk(node, qual)
+            self._llm_call(node, qual)
         self._edge(node, qual)
 
     def _decorator(self, expr: cst.BaseExpression) -> str:
@@ -344,52 +327,52 @@ class LlmCallFallback(Detector):
         elif qual:
             self.covers.append((qual, where))
 
-    def _router_or_sdk(self, node: cst.Call, qual: str | None) -> None:
-        ctx = self.ctx
+    def _llm_call(self, node: cst.Call, qual: str | None) -> None:
+        """A generation call (`_expensive.llm_call`), with the fallback it carries itself."""
+        found = llm_call(self.ctx, node, qual)
+        if found is None:
+            if qual is None and isinstance(node.func, cst.Attribute):
+                out = classify(self.ctx, node, qual)  # a client from a local factory: later
+                if isinstance(out, Deferred):
+                    self.deferred.append((out, self._seen(node, "", "")))
+            return
+        if found.kind != GENERATION:
+            return
+        label = ""
         func = node.func
-        if qual is None and isinstance(func, cst.Attribute):
-            held = ctx.instance(func.value)
-            router = _llm().routers.get(held.ctor) if held is not None else None
-            if held is not None and router is not None:
-                if func.attr.value in router.methods:
-                    label = self._router_label(router, held.call)
-                    self._site(
-                        node, f"`{dotted(func) or func.attr.value}` ({router.display})", label
-                    )
-                return
-        out = classify(ctx, node, qual)
-        if isinstance(out, OutboundCall):
-            display = self._generation(out)
-            if display:
-                self._site(node, display, "")
-        elif isinstance(out, Deferred):
-            self.deferred.append((out, self._seen(node, "", "")))
+        held = self.ctx.instance(func.value) if isinstance(func, cst.Attribute) else None
+        router = _llm().routers.get(held.ctor) if held is not None else None
+        if router is not None:
+            label = self._router_label(router, found.provider, held.call if held else None)
+        elif qual is not None:
+            for prefix, keywords in _llm().call_keywords:
+                if qual.startswith(prefix) and _keyword(node, keywords):
+                    label = f"{_keyword(node, keywords)}="
+        self._site(node, f"`{found.operation}` ({found.provider})", label)
 
     @staticmethod
-    def _router_label(router: _Router, built: cst.Call | None) -> str:
+    def _router_label(router: _Router, display: str, built: cst.Call | None) -> str:
         if built is None:
-            return f"a {router.display} (built elsewhere)"
+            return f"a {display} (built elsewhere)"
         keyword = _keyword(built, router.fallback_keywords)
         if keyword:
-            return f"{router.display} with {keyword}="
+            return f"{display} with {keyword}="
         models = find_arg(built.args, router.model_list_keyword, 0)
         value = models.value
         if value is None and models.known:
             return ""
         if isinstance(value, (cst.List, cst.Tuple)) and len(value.elements) < 2:
             return ""
-        return f"{router.display} over several deployments"
+        return f"{display} over several deployments"
 
     @staticmethod
     def _generation(out: OutboundCall) -> str:
-        found = _llm().sdk.get(out.library.id)
+        """A call resolved late (through a local factory) that generates."""
+        found = expensive_table().sdk.get(out.library.id)
         if found is None:
             return ""
-        display, operations = found
-        operation = out.operation
-        if any(operation == op or operation.endswith("." + op) for op in operations):
-            return f"`{operation}` ({display})"
-        return ""
+        display, generation, _ = found
+        return f"`{out.operation}` ({display})" if out.operation.endswith(generation) else ""
 
     def _edge(self, node: cst.Call, qual: str | None) -> None:
         """An in-module call (for propagation) or a call into another module (for covers)."""
