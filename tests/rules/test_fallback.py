@@ -358,3 +358,27 @@ def test_suppression_and_test_modules(project) -> None:
     report = _run(project, {"app/llm.py": src, "tests/test_llm.py": test})
     assert report.findings == ()
     assert coverage(report) == (1, 1, "pass")
+
+
+def test_per_file_ignores_and_severity_overrides_apply_to_project_findings(project) -> None:
+    config = """
+    [tool.ttaprod]
+    per-file-ignores = { "app/legacy/**" = ["TTP110"] }
+    [tool.ttaprod.severity]
+    TTP110 = "low"
+    """
+    src = """
+    from openai import OpenAI
+
+    client = OpenAI(timeout=30.0)
+
+
+    def answer(q: str) -> str:
+        return client.chat.completions.create(model="m", messages=[])
+    """
+    files = {"pyproject.toml": config, "app/llm.py": src, "app/legacy/llm.py": src}
+    report = _run(project, files)
+    assert [(f.path, f.line, f.severity.value) for f in report.findings] == [
+        ("app/llm.py", 7, "low")
+    ]
+    assert coverage(report) == (0, 1, "fail")
