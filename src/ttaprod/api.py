@@ -6,22 +6,43 @@ and the report; it prints nothing. Problems the user must fix raise `UsageError`
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
-from . import catalogue, discovery, itemchecks, merge, report, runner, selection, tools
+from . import baseline as baseline_mod
+from . import (
+    catalogue,
+    discovery,
+    gitdiff,
+    itemchecks,
+    merge,
+    project,  # noqa: F401  (registers the `[tool.ttaprod] attest` config key)
+    ratchet,
+    report,
+    runner,
+    selection,
+    tools,
+)
 from . import config as config_mod
-from . import project  # noqa: F401  (registers the `[tool.ttaprod] attest` config key)
+from .cache import ResultCache, file_key
 from .config import Config, ConfigError
 from .engine.analyze import FileTask, fingerprint
-from .cache import ResultCache, file_key
 from .models import FileResult, Finding, Report, Severity
 
 
 class UsageError(Exception):
     """The run cannot be done as asked (exit 2); the message is one line."""
+
+
+class Progress(Protocol):
+    """Told how the run advances: `("files", done, total, "")` after each analysed file and
+    `("tools", finished, total, "ruff, pyright")` while external tools run."""
+
+    def __call__(self, stage: str, done: int, total: int, detail: str = "") -> None: ...
 
 
 @dataclass(frozen=True)
@@ -36,7 +57,11 @@ class CheckOptions:
     safety_db: Path | None = None
     no_cache: bool = False
     jobs: int | None = None
-    progress: Callable[[str, int, int], None] | None = field(default=None, compare=False)
+    baseline: Path | None = None  # --baseline FILE (else config `baseline`)
+    no_baseline: bool = False  # ignore any baseline
+    diff: str | None = None  # --diff REF: report findings on lines changed since REF only
+    diff_gate_project: bool = False  # with --diff: the whole-project gate applies too
+    progress: Progress | None = field(default=None, compare=False)
 
 
 def load_config(options: CheckOptions) -> tuple[Config, Path]:
@@ -113,7 +138,7 @@ def _analyse(
             if tick:
                 tick(1)
     fresh = runner.run([tasks[i] for i in todo], config.jobs, tick)
-    for i, result in zip(todo, fresh):
+    for i, result in zip(todo, fresh, strict=True):
         results[i] = result
         if i in keys:
             store.put(tasks[i], keys[i], result)
@@ -121,15 +146,140 @@ def _analyse(
     return [results[i] for i in range(len(tasks))]
 
 
+@dataclass(frozen=True)
+class _Plan:
+    root: Path
+    walk: tuple[Path, ...]  # what discovery walks
+    given: tuple[Path, ...] | None  # explicit files (pre-commit): report on these only
+    partial: bool  # only the given files are analysed: no project around them
+
+
+def _absolute(path: Path) -> Path:
+    """Absolute, with the directories resolved but the last part kept (a symlink stays one)."""
+    absolute = Path(os.path.normpath(path if path.is_absolute() else Path.cwd() / path))
+    return Path(os.path.realpath(absolute.parent)) / absolute.name
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _project_root(paths: tuple[Path, ...], config: Config) -> Path | None:
+    """The project around explicit files: the config's directory, else the git work tree."""
+    absolute = [_absolute(p) for p in paths]
+    candidates = [config.source.parent.resolve()] if config.source else []
+    top = gitdiff.toplevel(absolute[0])
+    if top is not None:
+        candidates.append(top)
+    return next((c for c in candidates if all(_inside(p, c) for p in absolute)), None)
+
+
+def _plan(options: CheckOptions, config: Config, root: Path) -> _Plan:
+    """Explicit files (what pre-commit passes) are checked with their project as context
+    when there is one; a directory is checked as the project."""
+    if not any(p.is_file() for p in options.paths):
+        return _Plan(root, options.paths, None, False)
+    project_root = _project_root(options.paths, config)
+    if project_root is None:
+        return _Plan(root, options.paths, options.paths, True)
+    given = tuple(_absolute(p) for p in options.paths)
+    return _Plan(project_root, (project_root, *given), given, False)
+
+
+def _focus_files(plan: _Plan, found: discovery.Discovered) -> frozenset[str] | None:
+    if plan.given is None:
+        return None
+    everything = (*found.python, *found.other)
+    if plan.partial:
+        return frozenset(everything)
+    prefixes = [g.relative_to(plan.root).as_posix() if g != plan.root else "" for g in plan.given]
+    return frozenset(
+        path
+        for path in everything
+        if any(not p or path == p or path.startswith(p + "/") for p in prefixes)
+    )
+
+
+def baseline_file(options: CheckOptions, config: Config) -> Path | None:
+    """The baseline a check compares with: `--baseline`, else the config's `baseline`
+    (relative to the config file)."""
+    if options.baseline is not None:
+        return options.baseline
+    value = config.extra.get("baseline")
+    if value is None:
+        return None
+    return (config.source.parent if config.source else Path.cwd()) / value
+
+
+def default_baseline_file(options: CheckOptions) -> tuple[Path, bool]:
+    """Where `ttaprod baseline` writes: the config's `baseline` (True: configured), else
+    `.ttaprod-baseline.json` beside the config, else in the checked root."""
+    config, root = load_config(options)
+    configured = baseline_file(replace(options, baseline=None), config)
+    if configured is not None:
+        return configured, True
+    return (config.source.parent if config.source else root) / baseline_mod.FILE_NAME, False
+
+
+def _baseline(
+    options: CheckOptions, config: Config, root: Path
+) -> tuple[baseline_mod.Baseline | None, str]:
+    path = None if options.no_baseline else baseline_file(options, config)
+    if path is None:
+        return None, ""
+    try:
+        loaded = baseline_mod.load(path)
+    except baseline_mod.BaselineError as exc:
+        raise UsageError(str(exc)) from None
+    shown = os.path.relpath(loaded.path, root) if _inside(loaded.path, root) else str(path)
+    return loaded, Path(shown).as_posix()
+
+
+def _changes(options: CheckOptions, root: Path) -> gitdiff.Changes | None:
+    if options.diff is None:
+        if options.diff_gate_project:
+            raise UsageError("--diff-gate-project needs --diff REF")
+        return None
+    try:
+        return gitdiff.changes(root, options.diff)
+    except gitdiff.GitError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _tool_state(session: tools.Session) -> tuple[int, int, str]:
+    """(finished, started, names still running) of the external tools."""
+    started = [job for job in session.jobs if job.main is not None]
+    running = [job.name for job in started if job.main is not None and job.main.ended is None]
+    return len(started) - len(running), len(started), ", ".join(running)
+
+
+def _wait_for_tools(session: tools.Session, progress: Progress | None) -> None:
+    """Show the tools still running after the analysis (only when someone is watching)."""
+    if progress is None:
+        return
+    while True:
+        session.poll()
+        finished, total, running = _tool_state(session)
+        progress("tools", finished, total, running)
+        if not running:
+            return
+        time.sleep(0.1)
+
+
 def check(options: CheckOptions) -> Report:
     started = time.perf_counter()
     config, root = load_config(options)
     _validate_codes(config.select, "select")
     _validate_codes(config.ignore, "ignore")
+    plan = _plan(options, config, root)
+    root = plan.root
+    changes = _changes(options, root)  # a bad REF or baseline fails before any work
+    baseline, baseline_label = _baseline(options, config, root)
     try:
-        found = discovery.discover(list(options.paths), root, config.exclude)
+        found = discovery.discover(list(plan.walk), root, config.exclude)
     except discovery.DiscoveryError as exc:
         raise UsageError(str(exc)) from None
+    focus_files = _focus_files(plan, found)
 
     enabled = frozenset(
         code
@@ -137,16 +287,25 @@ def check(options: CheckOptions) -> Report:
         if selection.is_selected(code, config.select, config.ignore)
     )
     max_bytes = config.max_file_size_kb * 1024
-    tasks = [
-        FileTask(str(root / rel), rel, enabled, max_bytes) for rel in found.python
-    ]
+    tasks = [FileTask(str(root / rel), rel, enabled, max_bytes) for rel in found.python]
     done = 0
+
+    def in_focus(rel: str) -> bool:
+        return focus_files is None or rel in focus_files
+
     # Tools start before the analysis forks its pool (no thread is running then) and are
     # polled after each file, so they run alongside it and each tool's time is exact.
+    # Given explicit files, they check only those: their findings elsewhere are not shown.
     session = tools.start(
-        root, options.paths, found.python, found.other, config,
-        options.tools, options.no_tools, options.safety_db,
-    )  # fmt: skip
+        root,
+        plan.given or options.paths,
+        tuple(f for f in found.python if in_focus(f)),
+        tuple(f for f in found.other if in_focus(f)),
+        config,
+        options.tools,
+        options.no_tools,
+        options.safety_db,
+    )
 
     def tick(n: int) -> None:
         nonlocal done
@@ -154,9 +313,11 @@ def check(options: CheckOptions) -> Report:
         session.poll()
         if options.progress:
             options.progress("files", done, len(tasks))
+            options.progress("tools", *_tool_state(session))
 
     try:
         results = _analyse(tasks, root, config, options, tick)
+        _wait_for_tools(session, options.progress)
     except BaseException:
         session.close()
         raise
@@ -178,6 +339,8 @@ def check(options: CheckOptions) -> Report:
         other_files=found.other,
         lines=lines,
         tools=collected.runs,
+        partial=plan.partial,
+        tool_lines=0 if focus_files is None else sum(r.lines for r in results if in_focus(r.path)),
         facts=tuple(f for r in results for f in r.facts),
     )
     notes = () if found.python else ("no Python files found under the given paths",)
@@ -189,6 +352,15 @@ def check(options: CheckOptions) -> Report:
         duration_s=time.perf_counter() - started,
         parse_errors=sum(1 for r in results if r.parse_error),
         notes=notes,
+        baseline=baseline,
+        baseline_label=baseline_label,
+        focus=ratchet.Focus(
+            files=focus_files,
+            changes=changes,
+            partial=plan.partial,
+            gate_project=options.diff_gate_project,
+            context_files=len(found.python) + len(found.other),
+        ),
     )
     return report.build(inputs)
 

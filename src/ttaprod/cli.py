@@ -1,38 +1,32 @@
-"""The command line: flags in, `api.check()` called, a formatter out, an exit code back.
+"""The command line: flags declared here, each command's work in `commands/`.
 
 Exit codes: 0 gate passed, 1 gate failed, 2 the run could not be done as asked
 (bad option, bad config, missing path, internal error: one line on stderr).
+Shell completion: `ttaprod --install-completion` (bash, zsh, fish, PowerShell).
 """
 
 from __future__ import annotations
 
-import os
 import sys
 import traceback
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn
 
 import typer
-from rich.console import Console
 
-from . import __version__, catalogue
-from .api import CheckOptions, UsageError, check as run_check
-from .formatters import explain as explain_fmt
-from .formatters import github, gitlab, json_report, junit, markdown, sarif, terminal
+from . import __version__
+from .api import CheckOptions
+from .commands import baseline as baseline_cmd
+from .commands import catalog
+from .commands import check as check_cmd
+from .commands import init as init_cmd
+from .commands.common import EXIT_ERROR, EXIT_PASSED, UsageError, split_codes, tool_names
 
-EXIT_PASSED, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 # Typer ≥ 0.22 vendors click; older releases use click itself. Either way this is its UsageError.
-_ClickUsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
-FORMATS = ("rich", "json", "sarif", "junit", "github", "markdown", "gitlab")
-# Formats rendered to text by a pure `render(report) -> str`.
-_TEXT_FORMATS = {
-    "json": json_report.render,
-    "sarif": sarif.render,
-    "junit": junit.render,
-    "github": github.render,
-    "markdown": markdown.render,
-    "gitlab": gitlab.render,
-}
+_ClickUsageError: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"
+)
 
 app = typer.Typer(
     name="ttaprod",
@@ -40,6 +34,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    add_completion=True,
 )
 
 
@@ -58,137 +53,166 @@ def _root(
     """Production-readiness linter and auditor for Python services."""
 
 
-def _split_codes(values: list[str] | None) -> tuple[str, ...]:
-    codes: list[str] = []
-    for value in values or []:
-        codes.extend(c.strip() for c in value.split(",") if c.strip())
-    return tuple(codes)
+def _complete_format(incomplete: str) -> list[str]:
+    return [name for name in check_cmd.FORMATS if name.startswith(incomplete)]
 
 
-def _tool_names(value: str | None) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    from .tools import parse_selection
-
-    try:
-        return parse_selection(value)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-
-
-def _outputs(formats: list[str], output: Path | None) -> list[tuple[str, Path | None]]:
-    plans: list[tuple[str, Path | None]] = []
-    for spec in formats or ["rich"]:
-        name, _, target = spec.partition("=")
-        name = name.strip().lower()
-        if name not in FORMATS:
-            raise UsageError(f"unknown format '{name}' (choose from {', '.join(FORMATS)})")
-        plans.append((name, Path(target) if target else None))
-    bare = [i for i, (_, target) in enumerate(plans) if target is None]
-    if output is not None:
-        if len(bare) != 1:
-            raise UsageError("--output needs exactly one --format without '=FILE'")
-        plans[bare[0]] = (plans[bare[0]][0], output)
-    elif len(bare) > 1:
-        raise UsageError("only one --format may write to stdout; give the others '=FILE'")
-    return plans
+# Options `check` and `baseline` share.
+Paths = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Files or directories to check.", show_default="."),
+]
+Select = Annotated[
+    list[str] | None, typer.Option(help="Only these codes or prefixes (e.g. TTP1,TTP401).")
+]
+Ignore = Annotated[list[str] | None, typer.Option(help="Skip these codes or prefixes.")]
+ConfigFile = Annotated[Path | None, typer.Option("--config", help="Config file to use.")]
+NoTools = Annotated[bool, typer.Option("--no-tools", help="Run only ttaprod's own rules.")]
+Tools = Annotated[
+    str | None, typer.Option("--tools", help="Run only these tools (e.g. ruff,bandit).")
+]
+SafetyDb = Annotated[
+    Path | None, typer.Option("--safety-db", help="safety's advisory database (dir or file).")
+]
+NoCache = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the cache.")]
+Jobs = Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Tracebacks on internal errors.")]
 
 
-def _console(file: object = None, no_color: bool = False) -> Console:
-    return Console(
-        file=file,  # type: ignore[arg-type]
-        no_color=no_color or bool(os.environ.get("NO_COLOR")),
-        highlight=False,
-        soft_wrap=False,
+def _options(
+    paths: list[Path] | None,
+    select: list[str] | None,
+    ignore: list[str] | None,
+    config: Path | None,
+    no_tools: bool,
+    tools: str | None,
+    safety_db: Path | None,
+    no_cache: bool,
+    jobs: int | None,
+) -> CheckOptions:
+    return CheckOptions(
+        paths=tuple(paths or [Path(".")]),
+        config_file=config,
+        select=split_codes(select) or None,
+        ignore=split_codes(ignore),
+        no_tools=no_tools,
+        tools=tool_names(tools),
+        safety_db=safety_db,
+        no_cache=no_cache,
+        jobs=jobs,
     )
 
 
 @app.command()
 def check(
-    paths: Annotated[
-        Optional[list[Path]], typer.Argument(help="Files or directories to check.", show_default=".")
-    ] = None,
+    paths: Paths = None,
     fmt: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option(
             "--format",
             "-f",
             help="rich, json, sarif, junit, github, markdown or gitlab; "
             "FORMAT=FILE writes to a file. Repeatable.",
+            autocompletion=_complete_format,
         ),
     ] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE.")] = None,
-    select: Annotated[
-        Optional[list[str]], typer.Option(help="Only these codes or prefixes (e.g. TTP1,TTP401).")
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")
     ] = None,
-    ignore: Annotated[Optional[list[str]], typer.Option(help="Skip these codes or prefixes.")] = None,
+    select: Select = None,
+    ignore: Ignore = None,
     fail_under: Annotated[
-        Optional[float], typer.Option(min=0, max=100, help="Fail the gate under this score.")
+        float | None, typer.Option(min=0, max=100, help="Fail the gate under this score.")
     ] = None,
-    config: Annotated[Optional[Path], typer.Option("--config", help="Config file to use.")] = None,
-    no_tools: Annotated[bool, typer.Option("--no-tools", help="Run only ttaprod's own rules.")] = False,
-    tools: Annotated[
-        str | None, typer.Option("--tools", help="Run only these tools (e.g. ruff,bandit).")
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", help="Known findings in FILE do not fail the gate."),
     ] = None,
-    safety_db: Annotated[
-        Path | None, typer.Option("--safety-db", help="safety's advisory database (dir or file).")
+    no_baseline: Annotated[
+        bool, typer.Option("--no-baseline", help="Ignore the configured baseline.")
+    ] = False,
+    show_baselined: Annotated[
+        bool, typer.Option("--show-baselined", help="List the known findings too.")
+    ] = False,
+    diff: Annotated[
+        str | None,
+        typer.Option("--diff", metavar="REF", help="Report only lines changed since REF."),
     ] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the cache.")] = False,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")] = False,
-    no_color: Annotated[bool, typer.Option("--no-color", help="No colour (NO_COLOR works too).")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Tracebacks on internal errors.")] = False,
+    diff_gate_project: Annotated[
+        bool,
+        typer.Option("--diff-gate-project", help="With --diff: the project's gate applies too."),
+    ] = False,
+    config: ConfigFile = None,
+    no_tools: NoTools = False,
+    tools: Tools = None,
+    safety_db: SafetyDb = None,
+    no_cache: NoCache = False,
+    jobs: Jobs = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")
+    ] = False,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="No colour (NO_COLOR works too).")
+    ] = False,
+    verbose: Verbose = False,
 ) -> None:
     """Check a project against the production checklist."""
-    plans = _outputs(list(fmt or []), output)
-    options = CheckOptions(
-        paths=tuple(paths or [Path(".")]),
-        config_file=config,
-        select=_split_codes(select) or None,
-        ignore=_split_codes(ignore),
+    plans = check_cmd.outputs(list(fmt or []), output)
+    options = _options(paths, select, ignore, config, no_tools, tools, safety_db, no_cache, jobs)
+    options = replace(
+        options,
         fail_under=fail_under,
-        no_tools=no_tools,
-        tools=_tool_names(tools),
-        safety_db=safety_db,
-        no_cache=no_cache,
-        jobs=jobs,
+        baseline=baseline,
+        no_baseline=no_baseline,
+        diff=diff,
+        diff_gate_project=diff_gate_project,
     )
-    report = run_check(options)
-    for name, target in plans:
-        _emit(report, name, target, quiet=quiet, no_color=no_color)
-    if not report.stats.files and not report.findings:
-        print("ttaprod: warning: no Python files found under the given paths", file=sys.stderr)
-    raise typer.Exit(EXIT_PASSED if report.passed else EXIT_FAILED)
+    code = check_cmd.run(options, plans, quiet, no_color, show_baselined)
+    raise typer.Exit(code)
 
 
-def _emit(report: object, name: str, target: Path | None, quiet: bool, no_color: bool) -> None:
-    from .models import Report
+@app.command("baseline")
+def baseline_command(
+    paths: Paths = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="The baseline file (default: config `baseline`, else "
+            ".ttaprod-baseline.json in the project root).",
+        ),
+    ] = None,
+    prune: Annotated[
+        bool,
+        typer.Option("--prune", help="Only drop entries that no longer match; add nothing."),
+    ] = False,
+    select: Select = None,
+    ignore: Ignore = None,
+    config: ConfigFile = None,
+    no_tools: NoTools = False,
+    tools: Tools = None,
+    safety_db: SafetyDb = None,
+    no_cache: NoCache = False,
+    jobs: Jobs = None,
+    verbose: Verbose = False,
+) -> None:
+    """Record the current findings so that only new ones fail the gate."""
+    options = _options(paths, select, ignore, config, no_tools, tools, safety_db, no_cache, jobs)
+    raise typer.Exit(baseline_cmd.run(options, output, prune))
 
-    assert isinstance(report, Report)
-    if name in _TEXT_FORMATS:
-        text = _TEXT_FORMATS[name](report)
-        if target is None:
-            sys.stdout.write(text)
-        else:
-            _write(target, text)
-        return
-    if target is None:
-        terminal.render(report, _console(no_color=no_color), quiet=quiet)
-        return
-    with _open(target) as handle:
-        terminal.render(report, _console(file=handle, no_color=True), quiet=quiet)
 
-
-def _open(target: Path):  # noqa: ANN202 - a plain text file handle
-    try:
-        return target.open("w", encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
-
-
-def _write(target: Path, text: str) -> None:
-    with _open(target) as handle:
-        handle.write(text)
+@app.command()
+def init(
+    directory: Annotated[
+        Path, typer.Argument(help="The project directory (its pyproject.toml).")
+    ] = Path("."),
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing [tool.ttaprod] section.")
+    ] = False,
+) -> None:
+    """Start a [tool.ttaprod] config; print the pre-commit setup."""
+    raise typer.Exit(init_cmd.run(directory, force))
 
 
 @app.command()
@@ -196,31 +220,21 @@ def rules(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
 ) -> None:
     """List every rule: code, name, checklist item, severity."""
-    specs = list(catalogue.catalogue().values())
-    if fmt == "json":
-        import json
-
-        rows = [
-            {"code": s.code, "name": s.name, "checklist_item": s.checklist_item, "severity": s.severity.value, "title": s.title}
-            for s in specs
-        ]
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
-        return
-    if fmt != "table":
-        raise UsageError(f"unknown format '{fmt}' (choose from table, json)")
-    explain_fmt.rules_table(specs, _console())
+    raise typer.Exit(catalog.rules(fmt))
 
 
 @app.command()
-def explain(code: Annotated[str, typer.Argument(help="A rule code (TTP101) or name.")]) -> None:
+def explain(
+    code: Annotated[
+        str,
+        typer.Argument(help="A rule code (TTP101) or name.", autocompletion=catalog.complete_code),
+    ],
+) -> None:
     """Show a rule's documentation with its bad and good examples."""
-    spec = catalogue.get(code)
-    if spec is None:
-        raise UsageError(f"unknown rule '{code}' (see `ttaprod rules`)")
-    explain_fmt.render(spec, _console())
+    raise typer.Exit(catalog.explain(code))
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> NoReturn:
     """Console entry point: never lets a traceback reach the user unless asked."""
     args = sys.argv[1:] if argv is None else argv
     verbose = "--verbose" in args or "-v" in args
@@ -245,6 +259,6 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code if isinstance(code, int) else EXIT_PASSED)
 
 
-def _die(message: str, code: int = EXIT_ERROR) -> None:
+def _die(message: str, code: int = EXIT_ERROR) -> NoReturn:
     print(f"ttaprod: error: {message}", file=sys.stderr)
     sys.exit(code)

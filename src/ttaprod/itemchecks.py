@@ -25,6 +25,7 @@ class ProjectIndex:
     lines: int
     tools: tuple[ToolRun, ...] = ()
     partial: bool = False  # only some files were given (pre-commit): project facts incomplete
+    tool_lines: int = 0  # lines of the files the tools checked, when not every file (0: lines)
     facts: tuple[Fact, ...] = field(default=())
 
     def facts_of(self, kind: str) -> list[Fact]:

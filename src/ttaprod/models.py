@@ -185,6 +185,40 @@ class Stats:
 
 
 @dataclass(frozen=True)
+class BaselineEntry:
+    """One known finding in the baseline file; `count` is how many identical ones it holds."""
+
+    rule: str
+    path: str  # relative to the checked root
+    fingerprint: str
+    message: str = ""
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class BaselineSummary:
+    """How the run compared with a baseline file (`ttaprod check --baseline FILE`)."""
+
+    file: str
+    entries: int  # findings the file holds, repeats counted
+    stale: tuple[BaselineEntry, ...] = ()  # entries no finding matched: fixed, prunable
+    score: float | None = None  # the score recorded with the baseline: the ratchet's floor
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a run reports on when it is not the whole project (pre-commit files, `--diff`)."""
+
+    mode: str  # "files": the given files; "diff": lines changed since `ref`
+    files: tuple[str, ...] = ()  # the files reported on (given, or with changed lines)
+    ref: str = ""  # --diff REF as given
+    base: str = ""  # the commit the working tree was compared with (merge base of REF, HEAD)
+    hidden: int = 0  # findings outside the scope, left out of the report
+    partial: bool = False  # only the given files were analysed: no project context
+    gate_project: bool = False  # the whole-project gate applies too (--diff-gate-project)
+
+
+@dataclass(frozen=True)
 class Report:
     version: str
     root: str
@@ -198,3 +232,6 @@ class Report:
     tools: tuple[ToolRun, ...]
     stats: Stats
     notes: tuple[str, ...] = ()
+    baselined: tuple[Finding, ...] = ()  # findings the baseline knows (not in `findings`)
+    baseline: BaselineSummary | None = None
+    scope: Scope | None = None  # None: the whole project

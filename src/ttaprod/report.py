@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from . import __version__, checklist, itemchecks, merge, scoring, selection
+from . import __version__, checklist, itemchecks, merge, ratchet, scoring, selection
+from .baseline import Baseline
 from .checklist import ItemKind
 from .config import Config
 from .models import (
@@ -42,6 +43,9 @@ class Inputs:
     duration_s: float
     parse_errors: int
     notes: tuple[str, ...] = ()
+    baseline: Baseline | None = None
+    baseline_label: str = ""  # how the report names the baseline file
+    focus: ratchet.Focus = field(default_factory=ratchet.Focus)
 
 
 def _visible(finding: Finding, config: Config) -> bool:
@@ -73,7 +77,9 @@ def _sites(index: itemchecks.ProjectIndex) -> dict[str, list[Site]]:
     return by_item
 
 
-def _sites_result(item: checklist.ChecklistItem, sites: list[Site], findings: list[Finding]) -> ItemResult:
+def _sites_result(
+    item: checklist.ChecklistItem, sites: list[Site], findings: list[Finding]
+) -> ItemResult:
     covered = sum(1 for s in sites if s.covered)
     total = len(sites)
     status = scoring.sites_status(covered, total, findings)
@@ -107,7 +113,11 @@ def _tool_result(
     ran = [t for t in tools if t.name in wanted and t.status is ToolStatus.OK]
     base = ItemResult(item.id, item.title, item.section, Status.SKIP, None)
     if not ran:
-        why = [f"{t.name} {t.status.value}" + (f": {t.reason}" if t.reason else "") for t in tools if t.name in wanted]
+        why = [
+            f"{t.name} {t.status.value}" + (f": {t.reason}" if t.reason else "")
+            for t in tools
+            if t.name in wanted
+        ]
         return replace(base, reason="; ".join(why) or f"{', '.join(wanted)} did not run")
     names = ", ".join(t.name for t in ran)
     reason = f"{len(findings)} finding(s) from {names} in {lines} lines"
@@ -139,9 +149,11 @@ def _item_results(
         if item.kind is ItemKind.SITES:
             result = _sites_result(item, sites.get(item.id, []), own)
         elif item.kind is ItemKind.TOOL:
-            result = _tool_result(item, own, index.tools, index.lines)
+            result = _tool_result(item, own, index.tools, index.tool_lines or index.lines)
         else:
-            result = ItemResult(item.id, item.title, item.section, Status.SKIP, None, reason=NOT_ASSESSED)
+            result = ItemResult(
+                item.id, item.title, item.section, Status.SKIP, None, reason=NOT_ASSESSED
+            )
         for check in itemchecks.checks_for(item.id):
             result, added = check(index, result)
             extra.extend(added)
@@ -165,13 +177,12 @@ def _categories(items: list[ItemResult], config: Config) -> tuple[CategoryResult
     return tuple(out)
 
 
-def _gate(score: float, findings: list[Finding], config: Config, tool_reasons: list[str]) -> Gate:
+def _gate(score: float, outcome: ratchet.Outcome, config: Config, tool_reasons: list[str]) -> Gate:
     reasons: list[str] = []
-    if score < config.fail_under:
-        reasons.append(f"score {score:g} is under fail-under {config.fail_under:g}")
-    blocking = Counter(f.severity.value for f in findings if f.severity in config.block_on)
-    for severity, count in sorted(blocking.items()):
-        reasons.append(f"{count} {severity} finding{'s' if count != 1 else ''}")
+    below = ratchet.score_reason(outcome, score, config)
+    if below:
+        reasons.append(below)
+    reasons.extend(ratchet.finding_reasons(outcome, config))
     reasons.extend(tool_reasons)
     return Gate(
         fail_under=config.fail_under,
@@ -199,14 +210,17 @@ def build(inputs: Inputs) -> Report:
     if extra:
         findings = sorted([*findings, *filter_findings(extra, config)], key=lambda f: f.sort_key)
     categories = _categories(items, config)
-    score = scoring.overall_score(categories)
-    gate = _gate(score, findings, config, _required_tool_reasons(config, index.tools))
+    score = scoring.overall_score(categories)  # of all findings: the score describes the code
+    outcome = ratchet.apply(findings, index, inputs.baseline, inputs.focus, inputs.baseline_label)
+    findings = list(outcome.reported)
+    gate = _gate(score, outcome, config, _required_tool_reasons(config, index.tools))
     stats = Stats(
         files=len(index.python_files),
         lines=index.lines,
         parse_errors=inputs.parse_errors,
         duration_s=round(inputs.duration_s, 3),
         suppressed=inputs.suppressed,
+        baselined=len(outcome.baselined),
         by_severity=dict(sorted(Counter(f.severity.value for f in findings).items())),
     )
     return Report(
@@ -221,5 +235,8 @@ def build(inputs: Inputs) -> Report:
         findings=tuple(findings),
         tools=index.tools,
         stats=stats,
-        notes=inputs.notes,
+        notes=(*inputs.notes, *outcome.notes),
+        baselined=outcome.baselined,
+        baseline=outcome.summary,
+        scope=outcome.scope,
     )

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..models import Finding, ItemResult, Report
+from ..models import BaselineEntry, Finding, ItemResult, Report
 
 SCHEMA_VERSION = "1"
 
 
-def finding_dict(finding: Finding) -> dict[str, Any]:
-    return {
+def finding_dict(finding: Finding, baselined: bool | None = None) -> dict[str, Any]:
+    out = {
         "rule": finding.rule,
         "source": finding.source,
         "checklist_item": finding.checklist_item,
@@ -26,6 +26,51 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "fingerprint": finding.fingerprint,
         "also_reported_by": list(finding.also_reported_by),
     }
+    if baselined is not None:
+        out["baselined"] = baselined
+    return out
+
+
+def _findings(report: Report, show_baselined: bool) -> list[dict[str, Any]]:
+    if not show_baselined:
+        return [finding_dict(f) for f in report.findings]
+    both = [(f, False) for f in report.findings] + [(f, True) for f in report.baselined]
+    both.sort(key=lambda pair: (pair[0].sort_key, pair[1]))
+    return [finding_dict(f, known) for f, known in both]
+
+
+def _entry(entry: BaselineEntry) -> dict[str, Any]:
+    return {
+        "rule": entry.rule,
+        "path": entry.path,
+        "fingerprint": entry.fingerprint,
+        "count": entry.count,
+        "message": entry.message,
+    }
+
+
+def _extras(report: Report) -> dict[str, Any]:
+    """Keys only runs with a baseline, explicit files or --diff have."""
+    out: dict[str, Any] = {}
+    if report.baseline is not None:
+        out["baseline"] = {
+            "file": report.baseline.file,
+            "entries": report.baseline.entries,
+            "score": report.baseline.score,
+            "stale": [_entry(e) for e in report.baseline.stale],
+        }
+    if report.scope is not None:
+        scope = report.scope
+        out["scope"] = {
+            "mode": scope.mode,
+            "files": list(scope.files),
+            "ref": scope.ref or None,
+            "base": scope.base or None,
+            "hidden": scope.hidden,
+            "partial": scope.partial,
+            "gate_project": scope.gate_project,
+        }
+    return out
 
 
 def item_dict(item: ItemResult) -> dict[str, Any]:
@@ -41,7 +86,18 @@ def item_dict(item: ItemResult) -> dict[str, Any]:
     }
 
 
-def report_dict(report: Report) -> dict[str, Any]:
+def report_dict(report: Report, show_baselined: bool = False) -> dict[str, Any]:
+    stats: dict[str, Any] = {
+        "files": report.stats.files,
+        "lines": report.stats.lines,
+        "parse_errors": report.stats.parse_errors,
+        "duration_s": report.stats.duration_s,
+        "suppressed": report.stats.suppressed,
+        "baselined": report.stats.baselined,
+    }
+    if report.baseline is not None:
+        stats["baseline_stale"] = sum(e.count for e in report.baseline.stale)
+    stats["by_severity"] = report.stats.by_severity
     return {
         "version": report.version,
         "root": report.root,
@@ -65,7 +121,7 @@ def report_dict(report: Report) -> dict[str, Any]:
             for c in report.categories
         ],
         "checklist": [item_dict(i) for i in report.checklist],
-        "findings": [finding_dict(f) for f in report.findings],
+        "findings": _findings(report, show_baselined),
         "tools": [
             {
                 "name": t.name,
@@ -77,18 +133,13 @@ def report_dict(report: Report) -> dict[str, Any]:
             }
             for t in report.tools
         ],
-        "stats": {
-            "files": report.stats.files,
-            "lines": report.stats.lines,
-            "parse_errors": report.stats.parse_errors,
-            "duration_s": report.stats.duration_s,
-            "suppressed": report.stats.suppressed,
-            "baselined": report.stats.baselined,
-            "by_severity": report.stats.by_severity,
-        },
+        "stats": stats,
         "notes": list(report.notes),
+        **_extras(report),
     }
 
 
-def render(report: Report) -> str:
-    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+def render(report: Report, show_baselined: bool = False) -> str:
+    """`show_baselined`: list the findings the baseline knows too, marked `"baselined"`."""
+    data = report_dict(report, show_baselined)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import checklist
-from ..models import Finding, ItemResult, Report, Severity, Status, ToolStatus
+from ..models import BaselineSummary, Finding, ItemResult, Report, Severity, Status, ToolStatus
 
 STATUS_MARK = {
     Status.PASS: ("✓", "green"),
@@ -28,6 +28,7 @@ SEVERITY_STYLE = {
     Severity.LOW: "cyan",
     Severity.INFO: "dim",
 }
+MAX_STALE_SHOWN = 20
 TOOL_STYLE = {
     ToolStatus.OK: "green",
     ToolStatus.FAILED: "red",
@@ -120,6 +121,32 @@ def _findings(findings: tuple[Finding, ...]) -> list[RenderableType]:
     return out
 
 
+def _stale(summary: BaselineSummary | None) -> list[RenderableType]:
+    if summary is None or not summary.stale:
+        return []
+    count = sum(e.count for e in summary.stale)
+    head = Text(
+        f"Baseline {summary.file}: {count} "
+        f"{'entry no longer matches' if count == 1 else 'entries no longer match'} "
+        "(fixed?) — `ttaprod baseline --prune` drops them",
+        style="bold",
+    )
+    out: list[RenderableType] = [head]
+    for entry in summary.stale[:MAX_STALE_SHOWN]:
+        line = Text("  ")
+        line.append(entry.path or "(project)", style="magenta")
+        line.append(f" {entry.rule}", style="bold")
+        if entry.count > 1:
+            line.append(f" ×{entry.count}")
+        if entry.message:
+            line.append(f" {entry.message}", style="dim")
+        out.append(line)
+    if len(summary.stale) > MAX_STALE_SHOWN:
+        out.append(Text(f"  … and {len(summary.stale) - MAX_STALE_SHOWN} more", style="dim"))
+    out.append(Text(""))
+    return out
+
+
 def _tools(report: Report) -> RenderableType | None:
     if not report.tools:
         return None
@@ -153,7 +180,9 @@ def _footer(report: Report) -> Text:
     return text
 
 
-def render(report: Report, console: Console, quiet: bool = False) -> None:
+def render(
+    report: Report, console: Console, quiet: bool = False, show_baselined: bool = False
+) -> None:
     if quiet:
         console.print(verdict_line(report))
         return
@@ -162,6 +191,14 @@ def render(report: Report, console: Console, quiet: bool = False) -> None:
     console.print(_checklist(report.checklist, report))
     console.print()
     for renderable in _findings(report.findings):
+        console.print(renderable, highlight=False)
+    if show_baselined and report.baselined:
+        console.print(
+            Text(f"Known findings (in the baseline): {len(report.baselined)}", style="bold")
+        )
+        for renderable in _findings(report.baselined):
+            console.print(renderable, highlight=False, style="dim")
+    for renderable in _stale(report.baseline):
         console.print(renderable, highlight=False)
     tools = _tools(report)
     if tools is not None:

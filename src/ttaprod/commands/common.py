@@ -1,0 +1,58 @@
+"""Pieces every command shares: exit codes, the console, option parsing helpers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import IO
+
+from rich.console import Console
+
+from ..api import UsageError
+
+EXIT_PASSED, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_FAILED",
+    "EXIT_PASSED",
+    "UsageError",
+    "console",
+    "open_text",
+    "split_codes",
+    "tool_names",
+]
+
+
+def console(file: IO[str] | None = None, no_color: bool = False) -> Console:
+    return Console(
+        file=file,
+        no_color=no_color or bool(os.environ.get("NO_COLOR")),
+        highlight=False,
+        soft_wrap=False,
+    )
+
+
+def split_codes(values: list[str] | None) -> tuple[str, ...]:
+    codes: list[str] = []
+    for value in values or []:
+        codes.extend(c.strip() for c in value.split(",") if c.strip())
+    return tuple(codes)
+
+
+def tool_names(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    from ..tools import parse_selection
+
+    try:
+        return parse_selection(value)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def open_text(target: Path) -> IO[str]:
+    try:
+        return target.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
