@@ -47,15 +47,18 @@ class SiteTally:
             self.covered += weight
 
     def result(
-        self, default: ItemResult, none_reason: str
+        self, default: ItemResult, none_reason: str, noun: str = ""
     ) -> tuple[ItemResult, tuple[Finding, ...]]:
+        """The item's result; `noun` names the sites ("calls cached"), by default the
+        checklist's site noun and covered phrase."""
         findings = tuple(sorted(self.findings, key=lambda f: f.sort_key))
         notes = "; ".join(self.notes)
         if self.total == 0:
             reason = none_reason + (f"; {notes}" if notes else "")
             return replace(default, status=Status.SKIP, score=None, reason=reason), findings
         spec = checklist.BY_ID[self.item]
-        reason = f"{self.covered} of {self.total} {spec.site_noun} {spec.covered_phrase}"
+        noun = noun or f"{spec.site_noun} {spec.covered_phrase}"
+        reason = f"{self.covered} of {self.total} {noun}"
         result = replace(
             default,
             status=scoring.sites_status(self.covered, self.total, findings),

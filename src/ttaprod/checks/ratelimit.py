@@ -1,0 +1,329 @@
+"""security.rate-limiting: TTP413 llm-client-without-rate-limit (outbound) and TTP414
+endpoint-without-rate-limit (inbound). Judged at project level.
+
+Outbound: every LLM call (`llm_call` facts of `call_guards.py`) is a site, covered when a
+limiter is on its path (`async with limiter:`, an acquired semaphore, a ratelimit decorator, a
+LiteLLM Router with rpm/tpm, in the function, on an in-module caller or one module away). The
+calls made through one client are judged together: one finding on the client's construction
+(or on the call when the client is not built in that module). Retrying is not rate limiting.
+
+Inbound: `InboundLimitFacts` records limiters (slowapi, flask-limiter; rules/knowledge/
+ratelimit.toml), the middleware that applies their default limits, per-route limits
+(`@limiter.limit(...)`, `@limiter.exempt`, fastapi-limiter `Depends(RateLimiter(...))` on the
+route, its router or its app). Every web route (`route` facts; AWS Lambda handlers excluded) is
+a site when the code shows a limiter: covered by a default limit that applies to every route, or
+by its own limit; exempt routes are not counted. When no limiter appears in the code at all, the
+endpoints' limits cannot be verified from code (an API gateway, ingress or load balancer may
+apply them): the item is at best `warn`, and no finding is reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import cache
+
+import libcst as cst
+
+from .. import itemchecks, knowledge
+from ..deploy.verdict import Issue
+from ..engine.context import FileContext
+from ..engine.detector import Detector, register
+from ..itemchecks import CheckResult, ProjectIndex
+from ..models import Fact, ItemResult, Status
+from ..project.common import PARTIAL
+from ._sitecheck import SiteTally, column_of, external_match
+from ._web import HandlerIndex, function_qualname
+
+ITEM = "security.rate-limiting"
+OUTBOUND, INBOUND = "TTP413", "TTP414"
+WEB_FRAMEWORKS = ("fastapi", "starlette", "flask", "unknown")
+UNVERIFIED = (
+    "no rate limiter in the code for {n} endpoint(s): an API gateway, ingress or load balancer may "
+    "apply one, which cannot be verified from code"
+)
+
+
+@dataclass(frozen=True)
+class _Inbound:
+    limiters: frozenset[str]
+    default_keywords: frozenset[str]
+    self_applying: frozenset[str]
+    middleware: frozenset[str]
+    middleware_methods: frozenset[str]
+    middleware_classes: frozenset[str]
+    route_methods: frozenset[str]
+    exempt_methods: frozenset[str]
+    dependencies: frozenset[str]
+    dependency_markers: frozenset[str]
+
+
+@cache
+def _inbound() -> _Inbound:
+    data = knowledge.table("ratelimit")["inbound"]
+    return _Inbound(*(frozenset(data[key]) for key in _Inbound.__dataclass_fields__))
+
+
+@register
+class InboundLimitFacts(Detector):
+    """Facts: `inbound_limiter` (library, defaults, applies), `limit_middleware`, and
+    `route_limit` (handler, how) for handlers with their own limit or an exemption."""
+
+    codes = (INBOUND,)
+    needs = (b"limit", b"Limit", b"slowapi")
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.off = ctx.is_test_file
+        self.handlers = HandlerIndex(ctx)
+
+    def _is(self, expr: cst.BaseExpression, names: frozenset[str]) -> bool:
+        held = self.ctx.instance(expr)
+        return held is not None and any(b in names for b in self.ctx.names.bases_of(held.ctor))
+
+    def _rate_dependency(self, expr: cst.BaseExpression | None) -> bool:
+        """`Depends(RateLimiter(times=2, seconds=5))`, or a list of dependencies with one."""
+        t = _inbound()
+        if isinstance(expr, (cst.List, cst.Tuple)):
+            return any(self._rate_dependency(e.value) for e in expr.elements)
+        if (
+            not isinstance(expr, cst.Call)
+            or self.ctx.qualname(expr.func) not in t.dependency_markers
+        ):
+            return False
+        inner = expr.args[0].value if expr.args else None
+        return isinstance(inner, cst.Call) and self.ctx.qualname(inner.func) in t.dependencies
+
+    def _dependencies(self, call: cst.Call | None) -> bool:
+        if call is None:
+            return False
+        return any(
+            a.keyword is not None
+            and a.keyword.value == "dependencies"
+            and self._rate_dependency(a.value)
+            for a in call.args
+        )
+
+    # --- handlers -----------------------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self.off:
+            return
+        routes = self.handlers.visit_function(node)
+        handler = function_qualname(self.ctx)
+        how = self._own_limit(node)
+        if not how and routes:
+            for decorator in node.decorators:
+                expr = decorator.decorator
+                if not isinstance(expr, cst.Call) or not isinstance(expr.func, cst.Attribute):
+                    continue
+                if self._dependencies(expr):
+                    how = "Depends(RateLimiter(…)) on the route"
+                owner = self.ctx.instance(expr.func.value)
+                if not how and owner is not None and self._dependencies(owner.call):
+                    how = f"Depends(RateLimiter(…)) on {self.ctx.code_for(expr.func.value)}"
+        if how:
+            self.ctx.fact("route_limit", node.name, handler=handler, how=how)
+
+    def _own_limit(self, node: cst.FunctionDef) -> str:
+        t = _inbound()
+        for decorator in node.decorators:
+            expr = decorator.decorator
+            func = expr.func if isinstance(expr, cst.Call) else expr
+            if not isinstance(func, cst.Attribute):
+                continue
+            method = func.attr.value
+            known = self._is(func.value, t.limiters)
+            unresolved = self.ctx.instance(func.value) is None
+            if (
+                method in t.exempt_methods
+                and (known or unresolved)
+                and not isinstance(expr, cst.Call)
+            ):
+                return "exempt"
+            literal = (
+                isinstance(expr, cst.Call)
+                and bool(expr.args)
+                and isinstance(expr.args[0].value, cst.SimpleString)
+            )
+            if method in t.route_methods and isinstance(expr, cst.Call) and (known or literal):
+                return f"@{self.ctx.code_for(expr)}"
+        for param in (*node.params.params, *node.params.kwonly_params):
+            if param.default is not None and self._rate_dependency(param.default):
+                return "Depends(RateLimiter(…)) parameter"
+        return ""
+
+    # --- limiters and middleware --------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.off:
+            return
+        self.handlers.visit_call(node)
+        t = _inbound()
+        qual = self.ctx.qualname(node.func)
+        if qual in t.limiters:
+            defaults = any(
+                a.keyword is not None
+                and a.keyword.value in t.default_keywords
+                and not (isinstance(a.value, (cst.List, cst.Tuple)) and not a.value.elements)
+                for a in node.args
+            )
+            self.ctx.fact(
+                "inbound_limiter",
+                node,
+                library=qual.split(".", 1)[0],
+                defaults="1" if defaults else "",
+                applies="1" if qual in t.self_applying else "",
+            )
+        elif qual in t.middleware_classes and node.args:
+            if self.ctx.qualname(node.args[0].value) in t.middleware:
+                self.ctx.fact("limit_middleware", node, how=self.ctx.code_for(node.args[0].value))
+        elif (
+            isinstance(node.func, cst.Attribute)
+            and node.func.attr.value in t.middleware_methods
+            and node.args
+            and self.ctx.qualname(node.args[0].value) in t.middleware
+        ):
+            self.ctx.fact("limit_middleware", node, how=self.ctx.code_for(node.args[0].value))
+        elif self._dependencies(node) and qual is not None and qual.rsplit(".", 1)[-1] == "FastAPI":
+            self.ctx.fact("limit_middleware", node, how="Depends(RateLimiter(…)) on the app")
+
+
+# --- the project check ---------------------------------------------------------------------
+def _limit_guards(index: ProjectIndex) -> dict[str, tuple[str, Fact]]:
+    out: dict[str, tuple[str, Fact]] = {}
+    for fact in index.facts_of("guarded_calls"):
+        if fact.get("guard") == "limit":
+            for callee in fact.get("callees").split(","):
+                if callee:
+                    out.setdefault(callee, (fact.get("label"), fact))
+    return out
+
+
+def _outbound(index: ProjectIndex, tally: SiteTally) -> None:
+    guards = _limit_guards(index)
+    clients = {(f.path, f.get("key")): f for f in index.facts_of("llm_client")}
+    groups: dict[tuple[str, str], list[tuple[Fact, str]]] = {}
+    for fact in sorted(index.facts_of("llm_call"), key=lambda f: (f.path, f.line)):
+        if not tally.applies(OUTBOUND, fact.path):
+            continue
+        label = fact.get("limit")
+        if not label:
+            found = external_match(fact.get("reach"), guards)
+            label = f"{found[0]} ({found[1].path}:{found[1].line})" if found else ""
+        key = (fact.path, fact.get("client") or f"line {fact.line}")
+        groups.setdefault(key, []).append((fact, label))
+    for (path, key), calls in groups.items():
+        bare = [fact for fact, label in calls if not label]
+        if not bare:
+            for fact, label in calls:
+                tally.covered_site(fact, f"rate-limited by {label}")
+            continue
+        for fact, label in calls:
+            if label:
+                tally.covered_site(fact, f"rate-limited by {label}")
+        client = clients.get((path, key))
+        tally.uncovered_site(_outbound_issue(index, client, bare), weight=len(bare))
+
+
+def _outbound_issue(index: ProjectIndex, client: Fact | None, calls: list[Fact]) -> Issue:
+    first = calls[0]
+    provider = first.get("provider")
+    lines = ", ".join(str(f.line) for f in calls[:6]) + (" …" if len(calls) > 6 else "")
+    fix = (
+        "bound the calls with a limiter shared by the process: aiolimiter "
+        "`async with AsyncLimiter(max_rate, 60):`, an asyncio.Semaphore for concurrency, or a "
+        "LiteLLM Router with rpm/tpm per deployment"
+    )
+    if client is not None:
+        name = client.get("name")
+        message = (
+            f"{provider} client `{name}` makes {len(calls)} call(s) (line {lines}) with no rate "
+            "limiter on their path: a burst of traffic becomes a burst of paid calls, 429s from "
+            "the provider and a bill nobody capped"
+        )
+        anchor = f"{OUTBOUND}:{name}:{provider}"
+        return Issue(OUTBOUND, client.path, client.line, message + ".", anchor, fix=fix)
+    anchor = first.get("anchor")
+    message = (
+        f"`{first.get('operation')}()` calls {provider} with no rate limiter on its path: a burst "
+        "of traffic becomes a burst of paid calls and 429s from the provider"
+    )
+    column = column_of(index, first, anchor)
+    return Issue(OUTBOUND, first.path, first.line, message + ".", anchor, column=column, fix=fix)
+
+
+def _inbound_sites(index: ProjectIndex, tally: SiteTally) -> int:
+    """Judges the routes; returns how many routes could not be judged (no limiter in code)."""
+    routes = [
+        f
+        for f in sorted(index.facts_of("route"), key=lambda f: (f.path, f.line))
+        if f.get("framework") in WEB_FRAMEWORKS
+    ]
+    if not routes:
+        return 0
+    limiters = index.facts_of("inbound_limiter")
+    middleware = index.facts_of("limit_middleware")
+    own = {f.get("handler"): f for f in index.facts_of("route_limit")}
+    global_limit = next(
+        (
+            f"{f.get('library')} default limits ({f.path}:{f.line})"
+            for f in limiters
+            if f.get("defaults") and (f.get("applies") or middleware)
+        ),
+        "",
+    )
+    global_limit = global_limit or next(
+        (
+            f"{f.get('how')} ({f.path}:{f.line})"
+            for f in middleware
+            if "RateLimiter" in f.get("how")
+        ),
+        "",
+    )
+    if not (limiters or own or middleware):
+        return len(routes)
+    for route in routes:
+        if not tally.applies(INBOUND, route.path):
+            continue
+        limit = own.get(route.get("handler"))
+        if limit is not None and limit.get("how") == "exempt":
+            continue
+        label = limit.get("how") if limit is not None else global_limit
+        if label:
+            tally.covered_site(route, f"rate-limited by {label}")
+        else:
+            tally.uncovered_site(_inbound_issue(route))
+    return 0
+
+
+def _inbound_issue(route: Fact) -> Issue:
+    method, path = route.get("method"), (route.get("prefix") or "") + route.get("path")
+    where = f"{method} {path}".strip() or route.get("handler")
+    message = (
+        f"`{where}` has no rate limit while the project uses one elsewhere: the limiter has no "
+        "default limits for every route, and this route sets none of its own"
+    )
+    fix = (
+        'decorate it with @limiter.limit("…/minute"), or give the Limiter default_limits=[…] and '
+        "add SlowAPIMiddleware so every route is limited (@limiter.exempt to opt out)"
+    )
+    return Issue(INBOUND, route.path, route.line, message + ".", f"{INBOUND}:{where}", fix=fix)
+
+
+@itemchecks.register(ITEM)
+def rate_limiting_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
+    tally = SiteTally(index, ITEM)
+    if index.partial:
+        return tally.result(default, PARTIAL)[0], ()
+    _outbound(index, tally)
+    unverified = _inbound_sites(index, tally) if tally.applies(INBOUND, "") else 0
+    if unverified:
+        tally.notes.append(UNVERIFIED.format(n=unverified))
+    noun = "LLM calls and endpoints rate-limited"
+    result, findings = tally.result(default, "no LLM calls and no web endpoints found", noun)
+    if unverified:
+        if tally.total == 0:
+            result = replace(
+                result, status=Status.WARN, score=5.0, reason=UNVERIFIED.format(n=unverified)
+            )
+        elif result.status is Status.PASS:
+            result = replace(result, status=Status.WARN, score=min(result.score or 5.0, 5.0))
+    return result, findings
