@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from rich.console import Console, Group, RenderableType
@@ -11,21 +12,53 @@ from rich.table import Table
 from rich.text import Text
 
 from ..catalogue import Example, RuleSpec
+from ..checklist import SECTIONS
+
+ENGINE = "Engine notes"
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s")
 
 
 def rules_table(specs: Sequence[RuleSpec], console: Console) -> None:
-    table = Table(box=None, padding=(0, 1), header_style="bold")
-    table.add_column("code", no_wrap=True)
-    table.add_column("name", overflow="fold")
-    table.add_column("checklist item", overflow="fold")
-    table.add_column("severity", no_wrap=True)
+    """Rules grouped by checklist section; each row fits 80 columns: code, name, severity
+    and the item within the section (`errors.timeout` under Error handling: `timeout`)."""
+    groups: dict[str, list[RuleSpec]] = {title: [] for title in SECTIONS.values()}
+    groups[ENGINE] = []
     for spec in specs:
-        table.add_row(spec.code, spec.name, spec.checklist_item or "–", spec.severity.value)
-    console.print(table)
+        section = spec.checklist_item.split(".", 1)[0] if spec.checklist_item else ""
+        groups[SECTIONS.get(section, ENGINE)].append(spec)
+    name_width = max((len(s.name) for s in specs), default=4)
+    for title, members in groups.items():
+        if not members:
+            continue
+        table = Table(box=None, padding=(0, 1), collapse_padding=True, pad_edge=False)
+        table.add_column("code", no_wrap=True, width=6)
+        table.add_column("name", overflow="fold", width=name_width)
+        table.add_column("severity", no_wrap=True, width=8)
+        table.add_column("item", overflow="fold")
+        table.show_header = False
+        for spec in members:
+            item = (spec.checklist_item or "–").split(".", 1)[-1]
+            table.add_row(spec.code, spec.name, spec.severity.value, item)
+        console.print(Text(title, style="bold underline"))
+        console.print(table)
+
+
+def prose(text: str) -> Text:
+    """Catalogue text reflowed for the terminal: the TOML's hard line breaks inside a
+    paragraph become spaces; blank lines, list items and indented lines stay."""
+    lines: list[str] = []
+    for raw in text.strip("\n").splitlines():
+        line = raw.rstrip()
+        joinable = lines and lines[-1] and line and not _LIST_ITEM.match(line)
+        if joinable and not line.startswith("  ") and not lines[-1].startswith("  "):
+            lines[-1] = f"{lines[-1]} {line.strip()}"
+        else:
+            lines.append(line)
+    return Text("\n".join(lines))
 
 
 def _section(title: str, body: RenderableType) -> RenderableType:
-    return Group(Text(title, style="bold underline"), Padding(body, (0, 0, 1, 2)))
+    return Group(Text(title, style="bold underline"), Padding(body, (0, 0, 1, 2), expand=False))
 
 
 def _example(example: Example, flagged: bool) -> RenderableType:
@@ -48,16 +81,16 @@ def render(spec: RuleSpec, console: Console) -> None:
     head.append(spec.name, style="bold cyan")
     head.append(f"  [{spec.checklist_item or 'engine'} · {spec.severity.value}]", style="dim")
     parts: list[RenderableType] = [head, Text(spec.title), Text("")]
-    parts.append(_section("What it does", Text(spec.summary)))
-    parts.append(_section("Why it matters in production", Text(spec.why)))
+    parts.append(_section("What it does", prose(spec.summary)))
+    parts.append(_section("Why it matters in production", prose(spec.why)))
     if spec.bad:
         parts.append(_section("Example", Group(*(_example(e, True) for e in spec.bad))))
     if spec.good or spec.use_instead:
-        body: list[RenderableType] = [Text(spec.use_instead)] if spec.use_instead else []
+        body: list[RenderableType] = [prose(spec.use_instead)] if spec.use_instead else []
         body.extend(_example(e, False) for e in spec.good)
         parts.append(_section("Use instead", Group(*body)))
     if spec.options:
-        parts.append(_section("Options", Text(spec.options)))
+        parts.append(_section("Options", prose(spec.options)))
     if spec.references:
         parts.append(_section("References", Text("\n".join(spec.references))))
     console.print(Group(*parts))
