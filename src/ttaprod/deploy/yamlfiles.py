@@ -22,6 +22,14 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader
 
 MAX_DEPTH = 200
+# Nodes one file may hold once its aliases are expanded: far beyond any real manifest.
+# Aliases are shared, not copied, but every consumer that walks the data sees the expanded
+# tree, so a ten-line "billion laughs" file must be refused here, once, for all of them.
+MAX_EXPANDED = 500_000
+
+
+class TooLarge(Exception):
+    """The document expands to more nodes than a deployment file ever needs."""
 _TAG = "tag:yaml.org,2002:"
 
 
@@ -77,6 +85,10 @@ class _Converter(SafeConstructor):
     def __init__(self) -> None:
         super().__init__()
         self.active: set[int] = set()
+        # An alias is converted once and shared, as YAML means it: re-expanding aliases
+        # made a ten-line "billion laughs" file take minutes and unbounded memory.
+        self.done: dict[int, tuple[Any, int]] = {}  # id(node) -> (value, expanded size)
+        self.expanded = 0
 
     def scalar(self, node: ScalarNode) -> Any:
         kind = node.tag[len(_TAG) :] if node.tag.startswith(_TAG) else ""
@@ -96,21 +108,34 @@ class _Converter(SafeConstructor):
     def convert(self, node: Node, depth: int = 0) -> Any:
         if depth > MAX_DEPTH or id(node) in self.active:
             return None  # too deep, or an alias to one of its own ancestors
+        if id(node) in self.done:
+            value, size = self.done[id(node)]
+            self._grow(size)
+            return value
         if isinstance(node, ScalarNode):
+            self._grow(1)
             return self.scalar(node)
         self.active.add(id(node))
+        before = self.expanded
         try:
+            out: Any = None
+            self._grow(1)
             if isinstance(node, SequenceNode):
                 out = YList(_pos(node))
                 for item in node.value:
                     out.append(self.convert(item, depth + 1))
                     out.item_pos.append(_pos(item))
-                return out
-            if isinstance(node, MappingNode):
-                return self.mapping(node, depth)
-            return None
+            elif isinstance(node, MappingNode):
+                out = self.mapping(node, depth)
+            self.done[id(node)] = (out, self.expanded - before)
+            return out
         finally:
             self.active.discard(id(node))
+
+    def _grow(self, size: int) -> None:
+        self.expanded += size
+        if self.expanded > MAX_EXPANDED:
+            raise TooLarge
 
     def mapping(self, node: MappingNode, depth: int) -> YMap:
         self.flatten_mapping(node)
@@ -148,6 +173,11 @@ def load(path: str, text: str) -> YamlFile:
         result.error = _error(exc)
     except RecursionError:
         result.error = ParseError(1, 1, "nesting too deep to read")
+    except TooLarge:
+        result.docs = []
+        result.error = ParseError(
+            1, 1, f"expands to more than {MAX_EXPANDED:,} values through aliases; not read"
+        )
     return result
 
 
