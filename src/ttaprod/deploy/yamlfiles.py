@@ -168,6 +168,7 @@ def load(path: str, text: str) -> YamlFile:
     converter = _Converter()
     try:
         for node in yaml.compose_all(text, Loader=_Loader):
+            converter.done.clear()  # aliases never cross documents, and ids get reused
             result.docs.append(converter.convert(node) if node is not None else None)
     except yaml.YAMLError as exc:
         result.error = _error(exc)
