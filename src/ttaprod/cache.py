@@ -2,8 +2,8 @@
 
 One JSON file per checked root holds, for each analysed file, the key it was analysed
 under and its FileResult. The key covers the file's bytes, its path, the enabled rules,
-the size limit, ttaprod's version and the bytes of every shipped rule and knowledge file,
-so any change to any of them is a miss. JSON, not pickle: a cache directory committed to
+the size limit, ttaprod's version and the bytes of every shipped rule and knowledge file and
+of ttaprod's own modules, so any change to any of them is a miss. JSON, not pickle: a cache directory committed to
 a repository by someone else must never be able to run code. Nothing in it is a secret:
 messages and snippets are masked before they are cached, as they are before any output.
 """
@@ -29,10 +29,14 @@ FORMAT = 1
 
 @cache
 def _data_digest() -> str:
+    """ttaprod's version, its rule data and its own code: a changed detector is a miss too,
+    even in an editable install whose version did not move."""
     digest = hashlib.sha256(f"{__version__}\0{FORMAT}".encode())
-    for path in sorted(rules_dir().rglob("*.toml")):
-        digest.update(path.relative_to(rules_dir()).as_posix().encode())
-        digest.update(path.read_bytes())
+    package = Path(__file__).resolve().parent
+    for base, pattern in ((rules_dir(), "*.toml"), (package, "*.py")):
+        for path in sorted(base.rglob(pattern)):
+            digest.update(path.relative_to(base).as_posix().encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
