@@ -47,7 +47,8 @@ class Baseline:
     path: Path  # absolute
     counts: Mapping[Key, int] = field(default_factory=dict)
     messages: Mapping[Key, str] = field(default_factory=dict)
-    score: float | None = None
+    score: float | None = None  # the score when it was recorded: the gate's floor
+    tools: tuple[str, ...] | None = None  # the tools that ran then (None: not recorded)
 
     @property
     def directory(self) -> Path:
@@ -159,11 +160,27 @@ def load(path: Path) -> Baseline:
     score = data.get("score")
     if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
         raise BaselineError(f"{where}: 'score' must be a number")
+    tools = data.get("tools")
+    if tools is not None and (
+        not isinstance(tools, list) or not all(isinstance(t, str) for t in tools)
+    ):
+        raise BaselineError(f"{where}: 'tools' must be a list of tool names")
     counts, messages = _entries(data.get("findings", []), where)
-    return Baseline(path.resolve(), dict(counts), messages, None if score is None else float(score))
+    return Baseline(
+        path.resolve(),
+        dict(counts),
+        messages,
+        None if score is None else float(score),
+        None if tools is None else tuple(tools),
+    )
 
 
-def render(counts: Mapping[Key, int], messages: Mapping[Key, str], score: float | None) -> str:
+def render(
+    counts: Mapping[Key, int],
+    messages: Mapping[Key, str],
+    score: float | None,
+    tools: Sequence[str] | None,
+) -> str:
     findings = [
         {
             "rule": rule,
@@ -175,7 +192,13 @@ def render(counts: Mapping[Key, int], messages: Mapping[Key, str], score: float 
         for rule, path, fingerprint in sorted(counts, key=lambda k: (k[1], k[0], k[2]))
         if counts[(rule, path, fingerprint)] > 0
     ]
-    data = {"version": VERSION, "about": ABOUT, "score": score, "findings": findings}
+    data = {
+        "version": VERSION,
+        "about": ABOUT,
+        "score": score,
+        "tools": None if tools is None else sorted(tools),
+        "findings": findings,
+    }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -117,12 +117,25 @@ def judged(index: ProjectIndex, focus: Focus) -> Judged:
     return check
 
 
-def _floor(config: Config, baseline: Baseline | None, focus: Focus) -> float | None:
+def ran_tools(index: ProjectIndex) -> tuple[str, ...]:
+    return tuple(sorted(t.name for t in index.tools if t.status is ToolStatus.OK))
+
+
+def comparable(baseline: Baseline, index: ProjectIndex) -> bool:
+    """A recorded score compares with this run's only when the same tools ran."""
+    return baseline.tools is None or tuple(sorted(baseline.tools)) == ran_tools(index)
+
+
+def _floor(
+    config: Config, baseline: Baseline | None, focus: Focus, index: ProjectIndex
+) -> float | None:
     if focus.mode == "files" or (focus.mode == "diff" and not focus.gate_project):
         return None
-    if baseline is not None and baseline.score is not None:
-        return min(config.fail_under, baseline.score)
-    return config.fail_under
+    if baseline is None or baseline.score is None:
+        return config.fail_under
+    if not comparable(baseline, index):
+        return None
+    return min(config.fail_under, baseline.score)
 
 
 def _plural(n: int, word: str) -> str:
@@ -207,6 +220,13 @@ def apply(
         notes += _baseline_notes(
             baseline, summary.file, len(baselined), sum(e.count for e in stale)
         )
+        if baseline.score is not None and not comparable(baseline, index):
+            then = ", ".join(baseline.tools or ()) or "no tools"
+            now = ", ".join(ran_tools(index)) or "no tools"
+            notes.append(
+                f"the score does not gate: the baseline's was recorded with {then}, "
+                f"this run had {now}"
+            )
     scope = None
     if focus.mode is not None:
         files = focus.changes.files if focus.changes is not None else ()
@@ -231,7 +251,7 @@ def apply(
         hidden=hidden,
         summary=summary,
         scope=scope,
-        floor=_floor(config, baseline, focus),
+        floor=_floor(config, baseline, focus, index),
         ratchet=baseline is not None or focus.mode is not None,
         notes=tuple(notes),
     )

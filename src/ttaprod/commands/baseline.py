@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .. import baseline as baseline_mod
 from ..api import CheckOptions, check, default_baseline_file
-from ..models import Report
+from ..models import Report, ToolStatus
 from .common import EXIT_PASSED, UsageError
 
 
@@ -22,15 +22,21 @@ def _load(target: Path) -> baseline_mod.Baseline | None:
         raise UsageError(str(exc)) from None
 
 
-def _score(old: baseline_mod.Baseline | None, report: Report, prune: bool) -> float | None:
-    """The ratchet's floor: this run's score when it saw the whole project; pruning never
-    lowers it; a run on some files keeps the old one."""
-    kept = old.score if old is not None else None
+def _score(
+    old: baseline_mod.Baseline | None, report: Report, prune: bool
+) -> tuple[float | None, tuple[str, ...] | None]:
+    """The ratchet's floor and the tools it was measured with: this run's score when it saw
+    the whole project; pruning never lowers it (nor changes the tools it compares with);
+    a run on some files keeps the old one."""
+    kept = (old.score, old.tools) if old is not None else (None, None)
+    ran = tuple(sorted(t.name for t in report.tools if t.status is ToolStatus.OK))
     if report.scope is not None:
         return kept
-    if prune and kept is not None:
-        return max(kept, report.score)
-    return report.score
+    if prune and kept[0] is not None:
+        if kept[1] is not None and tuple(sorted(kept[1])) != ran:
+            return kept
+        return max(kept[0], report.score), kept[1]
+    return report.score, ran
 
 
 def _shown(path: Path) -> str:
@@ -56,8 +62,8 @@ def run(options: CheckOptions, output: Path | None, prune: bool) -> int:
         counts, messages = baseline_mod.pruned(old, report)
     else:
         counts, messages = baseline_mod.from_report(old, report, target.resolve().parent)
-    score = _score(old, report, prune)
-    baseline_mod.write(target, baseline_mod.render(counts, messages, score))
+    score, tools = _score(old, report, prune)
+    baseline_mod.write(target, baseline_mod.render(counts, messages, score, tools))
     total = sum(counts.values())
     name = _shown(target)
     if prune:

@@ -38,10 +38,21 @@ TOOL_STYLE = {
 }
 
 
+def _files_only(report: Report) -> bool:
+    """A run on explicit files (pre-commit): the project's checklist and score are context,
+    not the verdict, so the terminal shows the findings and the gate."""
+    return report.scope is not None and report.scope.mode == "files"
+
+
 def verdict_line(report: Report) -> Text:
     text = Text()
-    text.append(f"Score {report.score:g}/100 ", style="bold")
-    text.append(f"({report.grade})", style="bold")
+    if _files_only(report):
+        assert report.scope is not None
+        count = len(report.scope.files)
+        text.append(f"{count} file{'s' if count != 1 else ''} checked", style="bold")
+    else:
+        text.append(f"Score {report.score:g}/100 ", style="bold")
+        text.append(f"({report.grade})", style="bold")
     text.append(" · gate ")
     if report.passed:
         text.append("passed", style="bold green")
@@ -188,8 +199,9 @@ def render(
         return
     console.print(_header(report))
     console.print()
-    console.print(_checklist(report.checklist, report))
-    console.print()
+    if not _files_only(report):
+        console.print(_checklist(report.checklist, report))
+        console.print()
     for renderable in _findings(report.findings):
         console.print(renderable, highlight=False)
     if show_baselined and report.baselined:
@@ -201,7 +213,8 @@ def render(
     for renderable in _stale(report.baseline):
         console.print(renderable, highlight=False)
     tools = _tools(report)
-    if tools is not None:
+    ran = any(t.status is not ToolStatus.SKIPPED for t in report.tools)
+    if tools is not None and (ran or not _files_only(report)):
         console.print(tools)
         console.print()
     console.print(_footer(report))
