@@ -218,7 +218,8 @@ class PerCallClients(Detector):
         if not self.active:
             return
         ctx = self.ctx
-        self.handlers.visit_call(node)
+        if self.built:  # a registration call names a function defined above it
+            self.handlers.visit_call(node)
         qual = ctx.qualname(node.func)
         kind = self._kind(node, qual)
         if kind is not None:

@@ -32,7 +32,7 @@ from ..itemchecks import CheckResult, ProjectIndex
 from ..models import Fact, ItemResult, Status
 from ..project.common import PARTIAL
 from ._sitecheck import SiteTally, column_of, external_match
-from ._web import HandlerIndex, function_qualname
+from ._web import function_qualname
 
 ITEM = "security.rate-limiting"
 OUTBOUND, INBOUND = "TTP413", "TTP414"
@@ -74,7 +74,6 @@ class InboundLimitFacts(Detector):
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self.off = ctx.is_test_file
-        self.handlers = HandlerIndex(ctx)
 
     def _is(self, expr: cst.BaseExpression, names: frozenset[str]) -> bool:
         held = self.ctx.instance(expr)
@@ -107,10 +106,11 @@ class InboundLimitFacts(Detector):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if self.off:
             return
-        routes = self.handlers.visit_function(node)
+        if not (node.decorators or node.params.params or node.params.kwonly_params):
+            return
         handler = function_qualname(self.ctx)
         how = self._own_limit(node)
-        if not how and routes:
+        if not how:
             for decorator in node.decorators:
                 expr = decorator.decorator
                 if not isinstance(expr, cst.Call) or not isinstance(expr.func, cst.Attribute):
@@ -155,7 +155,6 @@ class InboundLimitFacts(Detector):
     def visit_Call(self, node: cst.Call) -> None:
         if self.off:
             return
-        self.handlers.visit_call(node)
         t = _inbound()
         qual = self.ctx.qualname(node.func)
         if qual in t.limiters:
