@@ -269,3 +269,16 @@ def test_selection_suppression_and_partial_runs(project) -> None:
     assert (item.status.value, item.covered, item.total, found) == ("pass", 1, 1, [])
     item, found = judge(project, {"app/llm.py": src}, select=("TTP101",))
     assert item.status.value == "skip"
+
+
+def test_dynamic_registrations_are_not_endpoints(project) -> None:
+    src = """
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    def register(path, endpoint):
+        app.add_api_route(path, endpoint)
+    """
+    item, found = judge(project, {"app/api.py": src})
+    assert (item.status.value, found) == ("skip", [])

@@ -254,7 +254,7 @@ def _inbound_sites(index: ProjectIndex, tally: SiteTally) -> int:
     routes = [
         f
         for f in sorted(index.facts_of("route"), key=lambda f: (f.path, f.line))
-        if f.get("framework") in WEB_FRAMEWORKS
+        if f.get("framework") in WEB_FRAMEWORKS and (f.get("path") or f.get("handler"))
     ]
     if not routes:
         return 0
