@@ -385,3 +385,42 @@ def test_cli_commands_are_once(project) -> None:
         httpx.Client(timeout=5).post("https://x.example.com")
     """
     assert rows(project, src) == []
+
+
+def test_helpers_only_called_from_code_that_runs_once(project) -> None:
+    src = """
+    import sys
+
+    import requests
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    def download(url):
+        with requests.Session() as s:
+            return s.get(url, timeout=5).content
+
+    def prepare(url):
+        return download(url)
+
+    def refresh(url):
+        with requests.Session() as s:
+            return s.get(url, timeout=5).content
+
+    @app.get("/refresh")
+    def refresh_endpoint(url: str) -> int:
+        return len(refresh(url))
+
+    def main() -> int:
+        prepare(sys.argv[1])
+        return len(refresh(sys.argv[1]))
+
+    SCHEMA = download("https://schemas.example.com/v1.json")
+    """
+    # download() runs at import and from prepare() (only called from main()): once;
+    # refresh() is also called from a request handler: per call
+    assert rows(project, src) == [(16, "TTP311", "medium")]
+    result = item(project, src)
+    assert [(e.line, e.note) for e in result.evidence] == [
+        (9, "built once (only called from import and prepare())"),
+    ]

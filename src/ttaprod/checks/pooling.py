@@ -34,7 +34,7 @@ from .. import knowledge
 from ..engine.context import FileContext, Problem
 from ..engine.detector import Detector, register
 from ._lifetime import Fate, fate
-from ._outbound import construction, render
+from ._outbound import construction, enclosing_class_qualname, render
 from ._outbound import knowledge as outbound
 from ._web import HandlerIndex, function_qualname, literal_str
 from .async_io import executing_function
@@ -137,6 +137,8 @@ class PerCallClients(Detector):
         self.once: dict[str, str] = {}  # functions run once, found at their call or registration
         self.per_request: set[str] = set()  # functions handed to Depends(...)
         self.main_block: cst.If | None = None
+        self.prefix = ctx.names.module_name + "."
+        self.callers: dict[str, set[str]] = {}  # function of this module → who calls it here
         if ctx.path.rsplit("/", 1)[-1] == "__main__.py":
             self.module_once = "__main__.py"
         else:
@@ -227,9 +229,26 @@ class PerCallClients(Detector):
             return
         if qual is not None and self.main_block is not None and not self.frames:
             self.once.setdefault(qual, "the __main__ block")
+        callee = self._local_callee(node.func, qual)
+        if callee is not None:
+            caller = self.frames[-1].qual if self.frames else "<module>"
+            self.callers.setdefault(callee, set()).add(caller)
         if qual in _table().dependency_markers:
             self._note(node, 0, self.per_request)
         self._registration(node)
+
+    def _local_callee(self, func: cst.BaseExpression, qual: str | None) -> str | None:
+        """A function of this module being called (`helper(...)`, `self.helper(...)`)."""
+        if qual is not None:
+            return qual if qual.startswith(self.prefix) else None
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value == "self"
+        ):
+            owner = enclosing_class_qualname(self.ctx.names)
+            return f"{owner}.{func.attr.value}" if owner else None
+        return None
 
     def _kind(self, node: cst.Call, qual: str | None) -> Kind | None:
         if qual is None:
@@ -306,9 +325,32 @@ class PerCallClients(Detector):
 
     # --- the verdicts -------------------------------------------------------------------
     def finish(self) -> None:
+        if not self.built:
+            return
+        self._once_by_callers()
         for built in self.built:
             label, problem = self._verdict(built)
             self.ctx.site(ITEM, built.kind.rule, built.node, problem, label)
+
+    def _once_by_callers(self) -> None:
+        """A function that only code running once calls (import time, the `__main__` block,
+        `main()`, a start-up hook…) runs once too, transitively."""
+        for fn in self.by_node.values():
+            if fn.once:
+                self.once.setdefault(fn.qual, fn.once)
+        changed = True
+        while changed:
+            changed = False
+            for callee, callers in self.callers.items():
+                if callee in self.once or not callers:
+                    continue
+                if all(c == "<module>" or c in self.once for c in callers):
+                    names = sorted(
+                        "import" if c == "<module>" else c.rsplit(".", 1)[-1] + "()"
+                        for c in callers
+                    )
+                    self.once[callee] = f"only called from {' and '.join(names[:2])}"
+                    changed = True
 
     def _verdict(self, built: _Built) -> tuple[str, Problem | None]:
         fn, where = built.fn, built.fate
@@ -320,7 +362,8 @@ class PerCallClients(Detector):
             return f"cached by @{fn.cached} on {fn.name}()", None
         once = fn.once or self.once.get(fn.qual, "")
         if once:
-            return f"built once in {once}" if "(" in once else f"built once ({once})", None
+            plain = once.endswith("()") and " " not in once  # "main()"
+            return f"built once in {once}" if plain else f"built once ({once})", None
         handler = isinstance(fn.node, cst.FunctionDef) and self.handlers.is_handler(fn.node)
         per_request = handler or fn.qual in self.per_request
         if where.kind in ("returned", "yielded") and not built.kind.connection and not per_request:
