@@ -193,7 +193,11 @@ def apply(
 ) -> Outcome:
     config = index.config
     if baseline is not None:
-        matched = match(findings, baseline, index.root, judged(index, focus), focus.contains)
+
+        def outside(finding: Finding) -> bool:  # unchanged code holds the old findings
+            return not focus.contains(finding)
+
+        matched = match(findings, baseline, index.root, judged(index, focus), outside)
         known = matched.known
     else:
         matched, known = None, (False,) * len(findings)

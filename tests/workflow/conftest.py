@@ -31,7 +31,9 @@ BARE_CALL = "import requests\n\n\ndef fetch(url: str) -> object:\n    return req
 CLEAN = "def add(a: int, b: int) -> int:\n    return a + b\n"
 
 
-def ttaprod(*args: str | Path, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+def ttaprod(
+    *args: str | Path, cwd: Path | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "ttaprod", *map(str, args)],
         capture_output=True,

@@ -115,7 +115,8 @@ def test_the_file_is_deterministic_sorted_and_holds_no_secret(bad_copy: Path) ->
     assert first["version"] == 1
     keys = [(e["path"], e["rule"], e["fingerprint"]) for e in first["findings"]]
     assert keys == sorted(keys)
-    assert all(set(e) == {"rule", "path", "fingerprint", "count", "message"} for e in first["findings"])
+    fields = {"rule", "path", "fingerprint", "count", "message"}  # no line: edits elsewhere
+    assert all(set(e) == fields for e in first["findings"])  # never break a match
     secrets = set()
     for path in bad_copy.rglob("*"):
         if path.is_file() and path.suffix in ("", ".py", ".yml", ".yaml", ".txt"):
@@ -157,7 +158,7 @@ def test_config_baseline_and_the_score_ratchet(bad_copy: Path) -> None:
     assert checked["baseline"]["score"] == data["score"]
     code, ignored = report(bad_copy, "--no-tools", "--no-baseline")
     assert code == 1 and "baseline" not in ignored
-    code, strict = report(bad_copy, "--no-tools", "--fail-under", "0")
+    code, _ = report(bad_copy, "--no-tools", "--fail-under", "0")
     assert code == 0
 
     recorded = json.loads((bad_copy / BASELINE).read_text(encoding="utf-8"))
@@ -172,7 +173,14 @@ def test_show_baselined_lists_known_findings(tmp_path: Path) -> None:
     write(tmp_path, {"app/a.py": BARE_CALL})
     _baseline(tmp_path, "--no-tools")
     done = ttaprod(
-        "check", "--no-tools", "--baseline", BASELINE, "--show-baselined", "-f", "json", cwd=tmp_path
+        "check",
+        "--no-tools",
+        "--baseline",
+        BASELINE,
+        "--show-baselined",
+        "-f",
+        "json",
+        cwd=tmp_path,
     )
     data = json.loads(done.stdout)
     jsonschema.validate(data, SCHEMA)
