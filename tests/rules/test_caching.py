@@ -276,3 +276,33 @@ def test_suppression_tests_partial_and_selection(project) -> None:
     assert skipped.status.value == "skip"
     ignored = item(project, {"app/llm.py": src}, select=("TTP314",), ignore=("TTP314",))
     assert ignored.status.value == "skip"
+
+
+def test_response_caches_on_endpoints(project) -> None:
+    src = """
+    from fastapi import FastAPI
+    from fastapi_cache.decorator import cache
+    from flask import Flask
+    from flask_caching import Cache
+    from openai import OpenAI
+
+    client = OpenAI(timeout=30.0)
+    api = FastAPI()
+    web = Flask(__name__)
+    page_cache = Cache(web)
+
+    @api.get("/faq")
+    @cache(expire=600)
+    def faq(q: str) -> str:
+        return client.chat.completions.create(model="gpt-4o", messages=[]).id
+
+    @web.get("/summary")
+    @page_cache.cached(timeout=600)
+    def summary():
+        return client.chat.completions.create(model="gpt-4o", messages=[]).id
+
+    @web.get("/fresh")
+    def fresh():
+        return client.chat.completions.create(model="gpt-4o", messages=[]).id
+    """
+    assert rows(project, {"app/web.py": src}) == [("app/web.py", 24, "low")]

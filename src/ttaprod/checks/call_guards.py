@@ -53,6 +53,7 @@ _STDLIB = frozenset(sys.stdlib_module_names) | {"builtins"}
 @dataclass(frozen=True)
 class _Table:
     cache_decorators: frozenset[str]
+    cache_decorator_methods: frozenset[str]
     cache_types: frozenset[str]
     store_types: frozenset[str]
     read_methods: frozenset[str]
@@ -85,6 +86,7 @@ def _table() -> _Table:
     ]
     return _Table(
         cache_decorators=frozenset(caching["decorators"]),
+        cache_decorator_methods=frozenset(caching["decorator_methods"]),
         cache_types=frozenset(caching["cache_types"]),
         store_types=frozenset(caching["store_types"]),
         read_methods=frozenset(caching["read_methods"]),
@@ -156,6 +158,13 @@ class CallGuards(Detector):
             short = f"@{(found or '').rsplit('.', 1)[-1]} on {node.name.value}()"
             if found in t.cache_decorators:
                 self._function_root(CACHE, short, node.name, qual)
+            elif (
+                isinstance(func, cst.Attribute)
+                and func.attr.value in t.cache_decorator_methods
+                and self._instance_of(func.value, t.cache_types)
+            ):
+                label = f"@{self.ctx.code_for(func)} on {node.name.value}()"
+                self._function_root(CACHE, label, node.name, qual)
             elif found in t.limit_decorators or (
                 isinstance(func, cst.Attribute)
                 and func.attr.value in t.limit_decorator_methods
