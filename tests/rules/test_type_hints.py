@@ -117,3 +117,38 @@ def test_long_lists_are_cut_and_suppression_works(project) -> None:
     ]
     result = next(r for r in report.checklist if r.id == "quality.type-hints")
     assert (result.covered, result.total) == (1, 2)
+
+
+def test_cheap_no_traversal_and_def_lines_from_ast(tmp_path: Path, monkeypatch) -> None:
+    """Only TTP601 applies to this file (no decorator, route or test names for the facts-only
+    detectors): it is not walked, and covered sites take their line from the `ast` parse (no
+    position pass); findings still get exact positions."""
+    from ttaprod.checks import load_all
+    from ttaprod.engine import analyze
+
+    def no_walk(*args: object) -> None:
+        raise AssertionError("walked")
+
+    monkeypatch.setattr(analyze, "walk", no_walk)
+    path = tmp_path / "mod.py"
+    path.write_text(
+        dedent(
+            """
+            import math
+
+
+            def typed(x: int) -> int:
+                return math.floor(x)
+
+
+            class Api:
+                def name(self):
+                    return "api"
+            """
+        ).lstrip("\n"),
+        encoding="utf-8",
+    )
+    task = analyze.FileTask(str(path), "mod.py", frozenset({"TTP601"}))
+    result = analyze.analyze_file(task, load_all())
+    assert [(s.line, s.covered) for s in result.sites] == [(4, True), (9, False)]
+    assert [(f.line, f.column, f.end_column) for f in result.findings] == [(9, 9, 13)]

@@ -125,8 +125,12 @@ def _run_detectors(
     extra: list[Finding],
 ) -> FileResult:
     names = NameTable(module_name_for(task.rel_path), task.rel_path.endswith("__init__.py"))
-    ctx = FileContext(task.rel_path, parsed.module, parsed.text, names, task.enabled)
-    prebind_module(names, parsed.module)
+    ctx = FileContext(
+        task.rel_path, parsed.module, parsed.text, names, task.enabled, tree=parsed.tree
+    )
+    walks = any(cls.walks for cls in active)
+    if walks:
+        prebind_module(names, parsed.module)
     instances = [cls(ctx) for cls in active]
     binder = Binder(ctx)
     hooks = HookTable([binder])
@@ -139,7 +143,8 @@ def _run_detectors(
     hooks.add_last_leaver(binder)
     internal: list[Finding] = []
     try:
-        walk(parsed.module, hooks, ctx.stack)
+        if walks:
+            walk(parsed.module, hooks, ctx.stack)
     except RecursionError:
         raise
     except Exception as exc:
@@ -169,7 +174,7 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
         wanted.append(pending.node)
         if pending.statement is not None:
             wanted.append(pending.statement)
-    wanted.extend(site.node for site in ctx.sites)
+    wanted.extend(site.node for site in ctx.sites if not site.line)
     wanted.extend(fact.node for fact in ctx.facts)
     ranges = resolve_positions(ctx.module, wanted)
     text_lines = ctx.text.splitlines()
@@ -197,7 +202,7 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
 
     sites: list[Site] = []
     for site in ctx.sites:
-        start = ranges.get(id(site.node), (0, 0, 0, 0))
+        start = (site.line, 0, 0, 0) if site.line else ranges.get(id(site.node), (0, 0, 0, 0))
         covered = site.problem is None or id(site.finding) in suppressed_ids
         if not covered and site.problem is not None:
             severity = site.problem.severity or specs[site.rule].severity

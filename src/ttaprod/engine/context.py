@@ -6,6 +6,7 @@ for only the nodes that were reported (see positions.py).
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -43,6 +44,7 @@ class PendingSite:
     label: str
     problem: Problem | None
     finding: PendingFinding | None
+    line: int = 0  # known already (no position pass needed for it); 0: from the node
 
 
 @dataclass
@@ -65,6 +67,7 @@ class FileContext:
     findings: list[PendingFinding] = field(default_factory=list)
     sites: list[PendingSite] = field(default_factory=list)
     facts: list[PendingFact] = field(default_factory=list)
+    tree: ast.Module | None = None  # the same file parsed by `ast` (line numbers, cheaply)
 
     # --- where we are ---------------------------------------------------------------
     @property
@@ -139,18 +142,20 @@ class FileContext:
         label: str = "",
         finding: PendingFinding | None = None,
         statement: cst.CSTNode | None = None,
+        line: int = 0,
     ) -> None:
         """Count `node` as one site of a sites-kind item; a `problem` makes it uncovered
         (unless it is only informational, or the user suppresses it inline). Several sites
         can share one `finding` already reported elsewhere (a client's constructor): the
-        problem is then shown once, and suppressing it covers every site that shares it."""
+        problem is then shown once, and suppressing it covers every site that shares it.
+        A covered site whose `line` is known already needs no position pass."""
         if rule not in self.enabled:
             return
         if finding is not None:
             problem = finding.problem
         elif problem is not None:
             finding = self.report(node, problem, statement)
-        self.sites.append(PendingSite(item, rule, node, label, problem, finding))
+        self.sites.append(PendingSite(item, rule, node, label, problem, finding, line))
 
     def fact(self, kind: str, node: cst.CSTNode, **data: str) -> None:
         self.facts.append(PendingFact(kind, node, data))

@@ -14,12 +14,15 @@ class Detector:
     `codes` are the catalogue rules this detector can report; it runs when one of them is
     enabled. A detector that only records facts for project-level checks sets `facts_only`
     and runs whatever the selection. `needs` is a cheap byte prefilter: when set, the
-    detector runs only on files containing one of the strings.
+    detector runs only on files containing one of the strings. A detector that reads the tree
+    itself in `finish()` sets `walks = False`: a file whose active detectors all do so is not
+    traversed at all.
     """
 
     codes: ClassVar[tuple[str, ...]] = ()
     facts_only: ClassVar[bool] = False
     needs: ClassVar[tuple[bytes, ...] | None] = None
+    walks: ClassVar[bool] = True  # False: judges in `finish()` only; no traversal needed for it
 
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx

@@ -34,6 +34,7 @@ class Parsed:
     text: str
     module: cst.Module
     notice: Notice | None = None  # set when only the running Python rejects the syntax
+    tree: ast.Module | None = None  # the guard's `ast` parse (None when it failed)
 
 
 def decode(data: bytes) -> str | Notice:
@@ -55,9 +56,9 @@ def decode(data: bytes) -> str | Notice:
     return text.removeprefix("\ufeff")
 
 
-def _ast_notice(text: str) -> Notice | None:
+def _ast_parse(text: str) -> ast.Module | Notice:
     try:
-        ast.parse(text)
+        return ast.parse(text)
     except SyntaxError as exc:
         if "too many nested" in (exc.msg or ""):
             return Notice(
@@ -68,7 +69,6 @@ def _ast_notice(text: str) -> Notice | None:
         return Notice("TTP904", "expression nesting is too deep to analyse safely")
     except ValueError as exc:  # null bytes on Python < 3.12
         return Notice("TTP901", f"syntax error: {exc}")
-    return None
 
 
 def parse(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed | Notice:
@@ -81,7 +81,8 @@ def parse(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed | Notice:
     text = decode(data)
     if isinstance(text, Notice):
         return text
-    ast_problem = _ast_notice(text)
+    guard = _ast_parse(text)
+    ast_problem = guard if isinstance(guard, Notice) else None
     if ast_problem is not None and ast_problem.code == "TTP904":
         return ast_problem
     try:
@@ -102,4 +103,4 @@ def parse(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed | Notice:
             ast_problem.line,
             ast_problem.column,
         )
-    return Parsed(text, module, ast_problem)
+    return Parsed(text, module, ast_problem, guard if isinstance(guard, ast.Module) else None)
