@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -16,6 +17,7 @@ from ttaprod.models import FileResult, Finding, Severity, Site, Status
 SITE_ITEMS = [i.id for i in checklist.ITEMS if i.kind is ItemKind.SITES]
 ANY_ITEMS = [i.id for i in checklist.ITEMS]
 severities = st.sampled_from(list(Severity))
+EMPTY_ROOT = Path(tempfile.mkdtemp(prefix="ttaprod-scoring-"))  # project checks read the root
 
 
 def _finding(item: str, severity: Severity, line: int, on_site: bool) -> Finding:
@@ -48,7 +50,7 @@ def _score(site_specs, loose_specs, lines: int = 1000) -> report.Report:
     for n, (item, severity) in enumerate(loose_specs, start=1000):
         findings.append(_finding(item, severity, n, on_site=False))
     index = ProjectIndex(
-        root=Path("."),
+        root=EMPTY_ROOT,
         config=Config(select=("TTP", "ruff:")),
         python_files=("app/a.py",),
         other_files=(),

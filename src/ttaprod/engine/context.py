@@ -157,5 +157,5 @@ class FileContext:
             finding = self.report(node, problem, statement)
         self.sites.append(PendingSite(item, rule, node, label, problem, finding, line))
 
-    def fact(self, kind: str, node: cst.CSTNode, **data: str) -> None:
+    def fact(self, kind: str, node: cst.CSTNode, /, **data: str) -> None:
         self.facts.append(PendingFact(kind, node, data))
