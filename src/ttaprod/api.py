@@ -24,6 +24,7 @@ from . import (
     ratchet,
     report,
     runner,
+    scope,
     selection,
     tools,
 )
@@ -146,60 +147,6 @@ def _analyse(
     return [results[i] for i in range(len(tasks))]
 
 
-@dataclass(frozen=True)
-class _Plan:
-    root: Path
-    walk: tuple[Path, ...]  # what discovery walks
-    given: tuple[Path, ...] | None  # explicit files (pre-commit): report on these only
-    partial: bool  # only the given files are analysed: no project around them
-
-
-def _absolute(path: Path) -> Path:
-    """Absolute, with the directories resolved but the last part kept (a symlink stays one)."""
-    absolute = Path(os.path.normpath(path if path.is_absolute() else Path.cwd() / path))
-    return Path(os.path.realpath(absolute.parent)) / absolute.name
-
-
-def _inside(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
-
-
-def _project_root(paths: tuple[Path, ...], config: Config) -> Path | None:
-    """The project around explicit files: the config's directory, else the git work tree."""
-    absolute = [_absolute(p) for p in paths]
-    candidates = [config.source.parent.resolve()] if config.source else []
-    top = gitdiff.toplevel(absolute[0])
-    if top is not None:
-        candidates.append(top)
-    return next((c for c in candidates if all(_inside(p, c) for p in absolute)), None)
-
-
-def _plan(options: CheckOptions, config: Config, root: Path) -> _Plan:
-    """Explicit files (what pre-commit passes) are checked with their project as context
-    when there is one; a directory is checked as the project."""
-    if not any(p.is_file() for p in options.paths):
-        return _Plan(root, options.paths, None, False)
-    project_root = _project_root(options.paths, config)
-    if project_root is None:
-        return _Plan(root, options.paths, options.paths, True)
-    given = tuple(_absolute(p) for p in options.paths)
-    return _Plan(project_root, (project_root, *given), given, False)
-
-
-def _focus_files(plan: _Plan, found: discovery.Discovered) -> frozenset[str] | None:
-    if plan.given is None:
-        return None
-    everything = (*found.python, *found.other)
-    if plan.partial:
-        return frozenset(everything)
-    prefixes = [g.relative_to(plan.root).as_posix() if g != plan.root else "" for g in plan.given]
-    return frozenset(
-        path
-        for path in everything
-        if any(not p or path == p or path.startswith(p + "/") for p in prefixes)
-    )
-
-
 def baseline_file(options: CheckOptions, config: Config) -> Path | None:
     """The baseline a check compares with: `--baseline`, else the config's `baseline`
     (relative to the config file)."""
@@ -231,7 +178,7 @@ def _baseline(
         loaded = baseline_mod.load(path)
     except baseline_mod.BaselineError as exc:
         raise UsageError(str(exc)) from None
-    shown = os.path.relpath(loaded.path, root) if _inside(loaded.path, root) else str(path)
+    shown = os.path.relpath(loaded.path, root) if scope.inside(loaded.path, root) else str(path)
     return loaded, Path(shown).as_posix()
 
 
@@ -266,21 +213,15 @@ def _wait_for_tools(session: tools.Session, progress: Progress | None) -> None:
         time.sleep(0.1)
 
 
-def check(options: CheckOptions) -> Report:
-    started = time.perf_counter()
-    config, root = load_config(options)
-    _validate_codes(config.select, "select")
-    _validate_codes(config.ignore, "ignore")
-    plan = _plan(options, config, root)
+def _run(
+    options: CheckOptions,
+    config: Config,
+    plan: scope.Plan,
+    found: discovery.Discovered,
+    focus_files: frozenset[str] | None,
+) -> tuple[list[FileResult], tools.Collected]:
+    """The per-file analysis and the external tools, side by side."""
     root = plan.root
-    changes = _changes(options, root)  # a bad REF or baseline fails before any work
-    baseline, baseline_label = _baseline(options, config, root)
-    try:
-        found = discovery.discover(list(plan.walk), root, config.exclude)
-    except discovery.DiscoveryError as exc:
-        raise UsageError(str(exc)) from None
-    focus_files = _focus_files(plan, found)
-
     enabled = frozenset(
         code
         for code in catalogue.catalogue()
@@ -289,18 +230,14 @@ def check(options: CheckOptions) -> Report:
     max_bytes = config.max_file_size_kb * 1024
     tasks = [FileTask(str(root / rel), rel, enabled, max_bytes) for rel in found.python]
     done = 0
-
-    def in_focus(rel: str) -> bool:
-        return focus_files is None or rel in focus_files
-
     # Tools start before the analysis forks its pool (no thread is running then) and are
     # polled after each file, so they run alongside it and each tool's time is exact.
     # Given explicit files, they check only those: their findings elsewhere are not shown.
     session = tools.start(
         root,
         plan.given or options.paths,
-        tuple(f for f in found.python if in_focus(f)),
-        tuple(f for f in found.other if in_focus(f)),
+        tuple(f for f in found.python if focus_files is None or f in focus_files),
+        tuple(f for f in found.other if focus_files is None or f in focus_files),
         config,
         options.tools,
         options.no_tools,
@@ -321,7 +258,25 @@ def check(options: CheckOptions) -> Report:
     except BaseException:
         session.close()
         raise
-    collected = tools.collect(session, frozenset(found.python) | frozenset(found.other))
+    return results, tools.collect(session, frozenset(found.python) | frozenset(found.other))
+
+
+def check(options: CheckOptions) -> Report:
+    started = time.perf_counter()
+    config, root = load_config(options)
+    _validate_codes(config.select, "select")
+    _validate_codes(config.ignore, "ignore")
+    plan = scope.plan(options.paths, config, root)
+    root = plan.root
+    changes = _changes(options, root)  # a bad REF or baseline fails before any work
+    baseline, baseline_label = _baseline(options, config, root)
+    try:
+        found = discovery.discover(list(plan.walk), root, config.exclude)
+    except discovery.DiscoveryError as exc:
+        raise UsageError(str(exc)) from None
+    focus_files = scope.focus_files(plan, found)
+    results, collected = _run(options, config, plan, found, focus_files)
+
     own_suppressed = [f for r in results for f in r.suppressed]
     tool_findings, absorbed = merge.absorb_suppressed(collected.findings, own_suppressed)
     sites = [site for r in results for site in r.sites]
@@ -330,20 +285,19 @@ def check(options: CheckOptions) -> Report:
     findings.extend(_outside_link_findings(found))
     findings.extend(tool_findings)
 
-    lines = sum(r.lines for r in results)
+    tool_lines = sum(r.lines for r in results if focus_files is None or r.path in focus_files)
     index = itemchecks.ProjectIndex(
         root=root,
         config=config,
         files=tuple(results),
         python_files=found.python,
         other_files=found.other,
-        lines=lines,
+        lines=sum(r.lines for r in results),
         tools=collected.runs,
         partial=plan.partial,
-        tool_lines=0 if focus_files is None else sum(r.lines for r in results if in_focus(r.path)),
+        tool_lines=0 if focus_files is None else tool_lines,
         facts=tuple(f for r in results for f in r.facts),
     )
-    notes = () if found.python else ("no Python files found under the given paths",)
     inputs = report.Inputs(
         root_label=str(root),
         index=index,
@@ -351,7 +305,7 @@ def check(options: CheckOptions) -> Report:
         suppressed=len(own_suppressed) + collected.suppressed + absorbed + overruled,
         duration_s=time.perf_counter() - started,
         parse_errors=sum(1 for r in results if r.parse_error),
-        notes=notes,
+        notes=() if found.python else ("no Python files found under the given paths",),
         baseline=baseline,
         baseline_label=baseline_label,
         focus=ratchet.Focus(

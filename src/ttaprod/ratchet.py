@@ -142,6 +142,15 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def _scope_files(focus: Focus, index: ProjectIndex) -> tuple[str, ...]:
+    """The analysed files the run reports on: the given ones, or those with changes."""
+    files = set(focus.files) if focus.files is not None else None
+    if focus.changes is not None:
+        changed = set(focus.changes.files) & {*index.python_files, *index.other_files}
+        files = changed if files is None else files & changed
+    return tuple(sorted(files or ()))
+
+
 def _notes(focus: Focus, index: ProjectIndex, hidden: int) -> list[str]:
     notes = []
     if focus.partial:
@@ -162,10 +171,10 @@ def _notes(focus: Focus, index: ProjectIndex, hidden: int) -> list[str]:
             if focus.gate_project
             else "project-level items and the score do not gate (--diff-gate-project)"
         )
+        files = _plural(len(_scope_files(focus, index)), "file")
         notes.append(
             f"changed lines only: findings on lines added or changed since {changes.ref} "
-            f"(merge base {changes.base[:10]}) in {_plural(len(changes.files), 'file')}; "
-            f"{gate}"
+            f"(compared with {changes.base[:10]}) in {files}; {gate}"
         )
     if hidden:
         notes.append(f"{_plural(hidden, 'finding')} outside the checked scope not shown")
@@ -233,13 +242,7 @@ def apply(
             )
     scope = None
     if focus.mode is not None:
-        files = focus.changes.files if focus.changes is not None else ()
-        if focus.files is not None:
-            files = (
-                tuple(sorted(set(files) & focus.files))
-                if focus.changes
-                else tuple(sorted(focus.files))
-            )
+        files = _scope_files(focus, index)
         scope = Scope(
             mode=focus.mode,
             files=files,
