@@ -5,8 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
+
+from ttaprod.resources import package_file
+
 from .conftest import BARE_CALL, CLEAN, lines_of, report, ttaprod, write
 
+SCHEMA = json.loads(package_file("report.schema.json").read_text(encoding="utf-8"))
 TEST = "from app.clean import add\n\n\ndef test_add() -> None:\n    assert add(1, 2) == 3\n"
 PROJECT = {"app/a.py": BARE_CALL, "app/b.py": BARE_CALL, "app/clean.py": CLEAN}
 
@@ -31,6 +36,7 @@ def test_given_files_are_reported_with_the_project_as_context(repo) -> None:
     assert data["gate"]["reasons"] == ["2 findings in the checked files (1 high, 1 medium)"]
     items = {i["id"]: i for i in data["checklist"]}
     assert items["quality.tests"]["status"] == "pass"  # judged from tests/ it was not given
+    jsonschema.validate(data, SCHEMA)
 
 
 def test_a_clean_file_passes_in_a_failing_project(repo) -> None:
