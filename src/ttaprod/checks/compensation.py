@@ -37,6 +37,7 @@ from ._outbound import (
     render,
     scope_qualname,
 )
+from ._outbound import knowledge as knowledge_of_outbound
 from ._wrapping import block, walk_body, wrapped
 from .errors_primitives import argument_problems, bound_args, tta_callable
 
@@ -56,6 +57,8 @@ class _Writes:
     primitives: frozenset[str]
     forward: str
     undo: tuple[str, ...]
+    names: frozenset[str]  # every method or function name that may write (or pass one on)
+    prefixes: tuple[str, ...]  # every SDK write prefix
 
 
 @cache
@@ -66,6 +69,12 @@ def _writes() -> _Writes:
     for entry in raw["clients"]:
         clients.update(dict.fromkeys(entry["names"], (entry["what"], frozenset(entry["methods"]))))
     comp = raw["compensation"]
+    sdk = {e["library"]: tuple(e["prefixes"]) for e in raw["sdk"]}
+    outbound = knowledge_of_outbound()
+    names = {*http["verbs"], *http["verb_methods"], *outbound.passthrough_methods}
+    names |= {name.rpartition(".")[2] for name in outbound.passthrough}
+    for _, methods in clients.values():
+        names |= methods
     return _Writes(
         needs=tuple(token.encode() for token in raw["needs"]),
         http=frozenset(http["libraries"]),
@@ -73,11 +82,13 @@ def _writes() -> _Writes:
         verb_methods=frozenset(http["verb_methods"]),
         verb_position=int(http["verb_position"]),
         verb_keyword=http["verb_keyword"],
-        sdk={e["library"]: tuple(e["prefixes"]) for e in raw["sdk"]},
+        sdk=sdk,
         clients=clients,
         primitives=frozenset(comp["primitives"]),
         forward=comp["forward"],
         undo=tuple(comp["undo_verbs"]),
+        names=frozenset(names),
+        prefixes=tuple(p for prefixes in sdk.values() for p in prefixes),
     )
 
 
@@ -152,6 +163,11 @@ class MultiWriteCompensation(Detector):
     def write(self, node: cst.Call, qual: str | None) -> str:
         """How a write call is named (`requests.post`), or "" when the call does not write."""
         w = _writes()
+        func = node.func
+        called = func.attr.value if isinstance(func, cst.Attribute) else (qual or "")
+        called = called.rpartition(".")[2]
+        if called not in w.names and not called.startswith(w.prefixes):
+            return ""  # a cheap test on the name before resolving anything
         out = classify(self.ctx, node, qual)
         if isinstance(out, OutboundCall):
             # a module function by its resolved name (`from requests import post as send`)
@@ -169,7 +185,6 @@ class MultiWriteCompensation(Detector):
                 return ""
             prefixes = w.sdk.get(library, ())
             return out.operation if method.startswith(prefixes) and prefixes else ""
-        func = node.func
         if isinstance(func, cst.Attribute):
             held = self.ctx.instance(func.value)
             found = w.clients.get(held.ctor) if held is not None else None

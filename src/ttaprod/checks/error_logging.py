@@ -61,6 +61,7 @@ class _Knowledge:
     correlation_names: frozenset[str]
     binders: frozenset[str]
     integrations: frozenset[str]
+    integration_names: frozenset[str]  # their last names
     filter_bases: frozenset[str]
     needs: tuple[bytes, ...]
 
@@ -84,6 +85,7 @@ def _k() -> _Knowledge:
         correlation_names=frozenset(_norm(n) for n in corr["names"]),
         binders=frozenset(corr["binders"]),
         integrations=frozenset(corr["integrations"]),
+        integration_names=frozenset(n.rpartition(".")[2] for n in corr["integrations"]),
         filter_bases=frozenset(corr["filter_bases"]),
         needs=tuple(token.encode() for token in corr["needs"]),
     )
@@ -363,10 +365,13 @@ class CorrelationBindings(Detector):
             ctx.fact(BINDING, node, how=qual or "")
             return
         for arg in node.args:
-            if isinstance(arg.value, (cst.Name, cst.Attribute)):
-                held = ctx.qualname(arg.value)
+            value = arg.value
+            name = value.value if isinstance(value, cst.Name) else ""
+            name = value.attr.value if isinstance(value, cst.Attribute) else name
+            if name in k.integration_names:  # a cheap test before resolving
+                held = ctx.qualname(value)
                 if held in k.integrations:
-                    ctx.fact(BINDING, arg.value, how=held or "")
+                    ctx.fact(BINDING, value, how=held or "")
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         ctx = self.ctx

@@ -100,6 +100,17 @@ def _llm() -> _Fallbacks:
     )
 
 
+@cache
+def _generation_names() -> frozenset[str]:
+    """The last name of every call that may reach a model (`create` of
+    `client.chat.completions.create`, `acompletion`, a router's methods)."""
+    t = expensive_table()
+    names = {op.rpartition(".")[2] for _, gen, emb in t.sdk.values() for op in (*gen, *emb)}
+    names |= {qual.rpartition(".")[2] for qual in t.functions}
+    names |= {method for _, methods in t.routers.values() for method in methods}
+    return frozenset(names)
+
+
 def _set(expr: cst.BaseExpression | None) -> bool:
     """A fallback argument that holds something: not None, not an empty list."""
     if expr is None or is_none(expr):
@@ -329,6 +340,10 @@ class LlmCallFallback(Detector):
 
     def _llm_call(self, node: cst.Call, qual: str | None) -> None:
         """A generation call (`_expensive.llm_call`), with the fallback it carries itself."""
+        func = node.func
+        called = func.attr.value if isinstance(func, cst.Attribute) else (qual or "")
+        if called.rpartition(".")[2] not in _generation_names():
+            return  # a cheap test on the name before resolving anything
         found = llm_call(self.ctx, node, qual)
         if found is None:
             if qual is None and isinstance(node.func, cst.Attribute):
@@ -339,7 +354,6 @@ class LlmCallFallback(Detector):
         if found.kind != GENERATION:
             return
         label = ""
-        func = node.func
         held = self.ctx.instance(func.value) if isinstance(func, cst.Attribute) else None
         router = _llm().routers.get(held.ctor) if held is not None else None
         if router is not None:

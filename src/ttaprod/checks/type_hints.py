@@ -24,6 +24,23 @@ from ..engine.context import Problem
 from ..engine.detector import Detector, register
 
 TYPE_HINTS = "quality.type-hints"
+_AST_SIMPLE = (
+    ast.Expr,
+    ast.Assign,
+    ast.AnnAssign,
+    ast.AugAssign,
+    ast.Return,
+    ast.Import,
+    ast.ImportFrom,
+    ast.Pass,
+    ast.Raise,
+    ast.Assert,
+    ast.Delete,
+    ast.Global,
+    ast.Nonlocal,
+    ast.Break,
+    ast.Continue,
+)
 # `try` and, from Python 3.11 on, `try`/`except*`
 _AST_TRY: tuple[type[ast.stmt], ...] = tuple(
     t for t in (ast.Try, getattr(ast, "TryStar", None)) if isinstance(t, type)
@@ -100,6 +117,8 @@ def _ast_lines(tree: ast.Module) -> list[tuple[str, int]]:
     todo: list[ast.stmt] = list(reversed(tree.body))
     while todo:
         node = todo.pop()
+        if isinstance(node, _AST_SIMPLE):
+            continue
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             out.append((node.name, node.lineno))
         blocks: list[list[ast.stmt]] = []
@@ -140,6 +159,8 @@ def _defs(module: cst.Module) -> list[_Def]:
     ]
     while todo:
         node, in_function, in_class, private = todo.pop()
+        if isinstance(node, cst.SimpleStatementLine):
+            continue  # most statements: nothing can be defined in them
         kids: list[tuple[cst.CSTNode, bool, bool, bool]] = []
         if isinstance(node, cst.FunctionDef):
             name = node.name.value
