@@ -4,7 +4,8 @@ temporary repository.
 pre-commit builds each hook's environment from a snapshot of this package (a temporary git
 repository holding what the wheel is built from), so the test needs the package index
 (hatchling, ttaprod's dependencies, and the tools for `ttaprod-full`); it is skipped when
-the index cannot be reached. Both environments live in one temporary PRE_COMMIT_HOME.
+the index cannot be reached. `try-repo` keeps its store in a temporary directory, so every
+call builds the environment afresh (pip's cache makes that a few seconds).
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ def test_fast_hook_on_the_changed_files(
     git(project, "add", "-A")
     done, _ = _try(pre_commit_home, hook_repo, project, "ttaprod", "--files", "app/bad.py")
     assert done.returncode == 0, done.stdout
-    print(f"\nfast hook: first run (builds the environment) {first:.1f}s, later {again:.1f}s")
+    print(f"\nfast hook: try-repo runs (each builds its environment) {first:.1f}s, {again:.1f}s")
 
 
 def test_full_hook_runs_the_tools_on_the_whole_project(
@@ -150,4 +151,4 @@ def test_full_hook_runs_the_tools_on_the_whole_project(
             tool,
             out,
         )
-    print(f"\nfull hook: first run (builds the environment with the tools) {seconds:.1f}s")
+    print(f"\nfull hook: try-repo run (builds the environment with the tools) {seconds:.1f}s")
