@@ -177,7 +177,8 @@ def _tools(report: Report) -> RenderableType | None:
 def _footer(report: Report) -> Text:
     stats = report.stats
     counts = ", ".join(f"{n} {sev}" for sev, n in stats.by_severity.items())
-    text = Text(f"{len(report.findings)} findings", style="bold")
+    count = len(report.findings)
+    text = Text(f"{count} finding{'' if count == 1 else 's'}", style="bold")
     if counts:
         text.append(f" ({counts})")
     if stats.suppressed:
