@@ -41,7 +41,7 @@ sites = st.lists(st.tuples(st.sampled_from(SITE_ITEMS), st.booleans(), severitie
 loose = st.lists(st.tuples(st.sampled_from(ANY_ITEMS), severities), max_size=10)
 
 
-def _score(site_specs, loose_specs, lines: int = 1000) -> report.Report:
+def _score(site_specs, loose_specs, lines: int = 1000, code: bool = True) -> report.Report:
     site_values, findings = [], []
     for n, (item, covered, severity) in enumerate(site_specs, start=1):
         site_values.append(Site(item, "TTP101", "app/a.py", n, covered))
@@ -52,7 +52,7 @@ def _score(site_specs, loose_specs, lines: int = 1000) -> report.Report:
     index = ProjectIndex(
         root=EMPTY_ROOT,
         config=Config(select=("TTP", "ruff:")),
-        python_files=("app/a.py",),
+        python_files=("app/a.py",) if code else (),
         other_files=(),
         files=(FileResult("app/a.py", lines, sites=tuple(site_values)),),
         lines=lines,
@@ -93,7 +93,7 @@ def test_coverage_ratio_drives_sites_items() -> None:
 
 
 def test_nothing_applicable_scores_100_and_items_skip() -> None:
-    result = _score([], [])
+    result = _score([], [], code=False)
     assert result.score == 100.0 and result.grade == "A"
     assert all(i.status is Status.SKIP for i in result.checklist)
 

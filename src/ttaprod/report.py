@@ -31,6 +31,7 @@ TOOLS_FOR_ITEM: dict[str, tuple[str, ...]] = {
     "quality.security-scan": ("bandit", "safety"),
 }
 NOT_ASSESSED = "not assessed by this version of ttaprod"
+NO_PYTHON = "no Python files to judge"
 MAX_EVIDENCE = 3
 
 
@@ -154,6 +155,11 @@ def _item_results(
             result = ItemResult(
                 item.id, item.title, item.section, Status.SKIP, None, reason=NOT_ASSESSED
             )
+        if item.kind is ItemKind.PROJECT and not index.python_files:
+            # Nothing to judge a service by: a tree of manifests or docs is not a service
+            # that lacks tracing. Files items (Dockerfile, manifests) are still judged.
+            results.append(replace(result, reason=NO_PYTHON, weight=index.config.item_weight(item.id)))
+            continue
         for check in itemchecks.checks_for(item.id):
             result, added = check(index, result)
             extra.extend(added)
