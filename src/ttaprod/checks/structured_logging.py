@@ -87,7 +87,8 @@ def _main_guard(test: cst.BaseExpression) -> bool:
 
 
 def cli_module(path: str) -> bool:
-    """A command-line entry module: `__main__.py`, `cli.py`, or under `cli/`, `scripts/`, `bin/`."""
+    """A command-line entry module: `__main__.py`, `cli.py`, or under `cli/`, `commands/`,
+    `scripts/`, `bin/`."""
     cli = _logging_data()["cli"]
     *dirs, name = path.split("/")
     return name in cli["module_names"] or any(d in cli["dirs"] for d in dirs)
