@@ -1,7 +1,7 @@
 """quality.tests: a test suite exists and pytest would collect it. ttaprod never runs the tests.
 
 Tests are `tests` facts (`checks/evidence_facts.py`: test functions per module) of modules meant
-as tests (under `tests/`/`test/`, named `test*`/`*_test.py`, or matching `python_files`). pytest's
+as tests (under `tests/`/`test/`, named `test_*`/`*_test.py`, or matching `python_files`). pytest's
 configuration is read from the checked root (`pytest.ini`, `.pytest.ini`, `pyproject.toml`
 `[tool.pytest.ini_options]`/`[tool.pytest]`, `tox.ini` `[pytest]`, `setup.cfg` `[tool:pytest]`,
 first found wins, as pytest does): its `testpaths` and `python_files`, else pytest's defaults.
@@ -100,7 +100,7 @@ def _test_like(path: str, patterns: tuple[str, ...]) -> bool:
     """A module meant as tests: under a tests directory, named like one, or matching the
     configured patterns (`test_connection()` in application code is not a test)."""
     *dirs, name = path.split("/")
-    if any(d in ("tests", "test", "testing") for d in dirs) or name.startswith("test"):
+    if any(d in ("tests", "test", "testing") for d in dirs) or name.startswith(("test_", "tests_")):
         return True
     return name.endswith("_test.py") or any(fnmatch(name, p) for p in patterns)
 
@@ -131,6 +131,22 @@ def _coverage(index: ProjectIndex) -> tuple[str, list[Evidence]]:
     counts = f", {report.covered} of {report.valid} lines" if report.valid else ""
     note = f"line coverage {report.percent}{counts} (from the last run, not run by ttaprod)"
     return f"; {note} in {rel}", [Evidence(rel, report.line, note)]
+
+
+def _tests_beside(index: ProjectIndex) -> str:
+    """A tests directory of the project that holds the checked path (`ttaprod check src`
+    with the config in the directory above): "../tests", or "" when there is none."""
+    source = index.config.source
+    if source is None:
+        return ""
+    project = source.parent.resolve()
+    root = index.root.resolve()
+    if project == root or project not in root.parents:
+        return ""
+    for name in ("tests", "test"):
+        if (project / name).is_dir():
+            return str((project / name).relative_to(project))
+    return ""
 
 
 def tests_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
@@ -168,6 +184,12 @@ def tests_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
         ), ()
     if index.partial:
         return verdict(default, Status.SKIP, PARTIAL), ()
+    outside = _tests_beside(index)
+    if outside:
+        reason = (
+            f"tests live outside the checked path ({outside}); check the project root to judge them"
+        )
+        return verdict(default, Status.SKIP, reason), ()
     reason = "no tests found: no test functions in tests/ or test_*.py files" + cover
     return verdict(default, Status.FAIL, reason, cover_evidence), ()
 
