@@ -178,3 +178,23 @@ def test_unknown_rule_in_select(tmp_path: Path) -> None:
         result.stderr.strip()
         == "ttaprod: error: select: no rule matches 'TTP777' (see `ttaprod rules`)"
     )
+
+
+def test_unreadable_directory_is_reported_and_the_run_goes_on(project, monkeypatch) -> None:
+    from ttaprod import discovery
+
+    root = project({"app/ok.py": GOOD, "app/locked/hidden.py": GOOD})
+    real_scandir = os.scandir
+
+    def scandir(path):  # noqa: ANN001, ANN202 - the root user reads everything: fake the denial
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(discovery.os, "scandir", scandir)
+    report = run_check(root)
+    assert _notices(report) == [("app/locked", "TTP902", 1)]
+    assert report.findings[0].message == (
+        "cannot read directory (Permission denied); its files were not checked"
+    )
+    assert report.stats.files == 1

@@ -84,23 +84,32 @@ def load_config(options: CheckOptions) -> tuple[Config, Path]:
     return config, root
 
 
-def _outside_link_findings(found: discovery.Discovered) -> list[Finding]:
-    spec = catalogue.catalogue()["TTP905"]
+def _discovery_findings(found: discovery.Discovered) -> list[Finding]:
+    """Notices for what discovery could not follow: links out of the tree, unreadable dirs."""
+    notices = [
+        ("TTP905", link.rel_path, "symlink points outside the checked tree; not followed")
+        for link in found.outside_links
+    ]
+    notices += [
+        ("TTP902", rel, f"cannot read directory ({why}); its files were not checked")
+        for rel, why in found.unreadable
+    ]
+    specs = catalogue.catalogue()
     return [
         Finding(
-            rule="TTP905",
+            rule=code,
             source="ttaprod",
-            checklist_item=spec.checklist_item,
-            severity=spec.severity,
-            path=link.rel_path,
+            checklist_item=specs[code].checklist_item,
+            severity=specs[code].severity,
+            path=path,
             line=1,
             column=1,
             end_line=1,
             end_column=1,
-            message="symlink points outside the checked tree; not followed",
-            fingerprint=fingerprint("TTP905", link.rel_path, ""),
+            message=message,
+            fingerprint=fingerprint(code, path, ""),
         )
-        for link in found.outside_links
+        for code, path, message in notices
     ]
 
 
@@ -282,7 +291,7 @@ def check(options: CheckOptions) -> Report:
     sites = [site for r in results for site in r.sites]
     tool_findings, overruled = merge.overrule_covered(tool_findings, sites)
     findings: list[Finding] = [f for r in results for f in r.findings]
-    findings.extend(_outside_link_findings(found))
+    findings.extend(_discovery_findings(found))
     findings.extend(tool_findings)
 
     tool_lines = sum(r.lines for r in results if focus_files is None or r.path in focus_files)

@@ -141,8 +141,8 @@ class ResultCache:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 out.write(payload)
             os.replace(temp, self.file)
-        except OSError:
-            pass  # a read-only checkout still gets its report; the cache is an optimisation
+        except OSError:  # ttaprod: ignore[TTP112] read-only checkout: the cache is optional
+            pass
 
     def _mark_directory(self) -> None:
         ignore = self.directory / ".gitignore"

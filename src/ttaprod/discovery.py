@@ -53,6 +53,7 @@ class Discovered:
     python: tuple[str, ...]  # POSIX paths relative to root
     other: tuple[str, ...]
     outside_links: tuple[OutsideLink, ...]
+    unreadable: tuple[tuple[str, str], ...] = ()  # (directory, why) the walk could not list
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -79,6 +80,7 @@ class _Walk:
         self.python: set[str] = set()
         self.other: set[str] = set()
         self.links: dict[str, OutsideLink] = {}
+        self.unreadable: dict[str, str] = {}
 
     def link(self, path: Path) -> None:
         try:
@@ -101,7 +103,8 @@ class _Walk:
             current = todo.pop()
             try:
                 entries = sorted(os.scandir(current), key=lambda e: e.name)
-            except OSError:
+            except OSError as exc:
+                self.unreadable[_rel(current, self.root) or "."] = exc.strerror or str(exc)
                 continue
             for entry in entries:
                 path = Path(entry.path)
@@ -141,6 +144,7 @@ def discover(paths: list[Path], root: Path, exclude: tuple[str, ...] = ()) -> Di
         python=tuple(sorted(walk.python)),
         other=tuple(sorted(walk.other)),
         outside_links=tuple(walk.links[k] for k in sorted(walk.links)),
+        unreadable=tuple(sorted(walk.unreadable.items())),
     )
 
 

@@ -32,6 +32,7 @@ TOOLS_FOR_ITEM: dict[str, tuple[str, ...]] = {
 }
 NOT_ASSESSED = "not assessed by this version of ttaprod"
 NO_PYTHON = "no Python files to judge"
+WEIGHT_ZERO = "not applicable (weight 0 in config)"
 MAX_EVIDENCE = 3
 
 
@@ -163,7 +164,10 @@ def _item_results(
         for check in itemchecks.checks_for(item.id):
             result, added = check(index, result)
             extra.extend(added)
-        results.append(replace(result, weight=index.config.item_weight(item.id)))
+        weight = index.config.item_weight(item.id)
+        if weight == 0:  # the user says it does not apply (a CLI has no /metrics)
+            result = replace(result, status=Status.SKIP, score=None, reason=WEIGHT_ZERO)
+        results.append(replace(result, weight=weight))
     return results, extra
 
 

@@ -170,3 +170,20 @@ def test_safety_db_in_config_is_relative_to_the_config_file(tmp_path: Path) -> N
     report = check(CheckOptions(paths=(root,), no_cache=True))
     assert {t.name: t.status for t in report.tools}["safety"] is ToolStatus.OK
     assert any(f.rule == "safety:36546" for f in report.findings)
+
+
+def test_unreadable_and_malformed_dependency_files_are_named(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_bytes("requests==2.19.0  # caf\xe9\n".encode("latin-1"))
+    (tmp_path / "poetry.lock").write_text("[[package]\nname =", encoding="utf-8")
+    (tmp_path / "requirements-dev.txt").write_text("pyyaml==5.3.1\n", encoding="utf-8")
+    files = ("poetry.lock", "requirements-dev.txt", "requirements.txt")
+    declared = deps.collect(tmp_path, files)
+    assert _pins(declared) == [("pyyaml", "5.3.1", "requirements-dev.txt", 1)]
+    assert declared.unreadable == ["poetry.lock", "requirements.txt"]
+    (tmp_path / "app.py").write_text("x = 1\n", encoding="utf-8")
+    report = check(
+        CheckOptions(paths=(tmp_path,), tools=("safety",), safety_db=SAFETY_DB, no_cache=True)
+    )
+    run = next(t for t in report.tools if t.name == "safety")
+    assert run.status is ToolStatus.OK
+    assert run.reason.endswith("could not read poetry.lock, requirements.txt")

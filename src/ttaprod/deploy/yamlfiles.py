@@ -101,7 +101,7 @@ class _Converter(SafeConstructor):
                 return self.construct_yaml_int(node)
             if kind == "float":
                 return self.construct_yaml_float(node)
-        except (ValueError, ConstructorError):
+        except (ValueError, ConstructorError):  # ttaprod: ignore[TTP112] kept as text
             pass
         return node.value
 

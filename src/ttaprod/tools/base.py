@@ -80,7 +80,7 @@ def relative_path(name: str, root: Path) -> str | None:
     for base, target in ((root, path), (root.resolve(), path.resolve())):
         try:
             rel = Path(os.path.normpath(target)).relative_to(os.path.normpath(base))
-        except ValueError:
+        except ValueError:  # ttaprod: ignore[TTP112] try the resolved paths next
             continue
         return rel.as_posix()
     return None

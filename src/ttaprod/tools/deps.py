@@ -45,6 +45,7 @@ class Declared:
     pins: list[Pin] = field(default_factory=list)
     unpinned: int = 0
     files: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # not UTF-8, unreadable or malformed
 
 
 def is_dependency_file(rel: str) -> bool:
@@ -179,6 +180,7 @@ def collect(root: Path, files: tuple[str, ...]) -> Declared:
         try:
             text = (root / rel).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
+            out.unreadable.append(rel)
             continue
         name = PurePosixPath(rel).name
         before = (len(out.pins), out.unpinned)
@@ -192,6 +194,7 @@ def collect(root: Path, files: tuple[str, ...]) -> Declared:
             else:
                 read_requirements(text, rel, out)
         except (TOMLDecodeError, json.JSONDecodeError, AttributeError, TypeError):
+            out.unreadable.append(rel)
             continue
         if (len(out.pins), out.unpinned) != before:
             out.files.append(rel)

@@ -99,7 +99,7 @@ def _kill(popen: subprocess.Popen[bytes]) -> None:
             os.killpg(popen.pid, signal.SIGKILL)
         else:  # pragma: no cover - Windows
             popen.kill()
-    except (ProcessLookupError, PermissionError):
+    except (ProcessLookupError, PermissionError):  # ttaprod: ignore[TTP112] already gone
         pass
     with contextlib.suppress(subprocess.TimeoutExpired):  # a process that ignores SIGKILL
         popen.wait(timeout=5)

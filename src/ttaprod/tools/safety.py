@@ -78,6 +78,8 @@ def scan(ctx: Context) -> Parsed:
         note += f", {declared.unpinned} without an exact pin not checked"
     if not declared.files:
         note = "no dependency files found"
+    if declared.unreadable:
+        note += f"; could not read {', '.join(declared.unreadable)}"
     version = f"advisory db {database.stamp}".strip() if database.stamp else "advisory db"
     return Parsed(tuple(found), version=version, note=note)
 
