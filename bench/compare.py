@@ -48,7 +48,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("directory", type=Path)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--jobs", type=int, default=0, help="ttaprod worker processes (0: all cores)")
+    parser.add_argument(
+        "--jobs", type=int, default=0, help="ttaprod worker processes (0: all cores)"
+    )
     args = parser.parse_args()
     root = args.directory.resolve()
     ttaprod = [sys.executable, "-m", "ttaprod", "check", str(root), "--no-tools", "-q"]
@@ -65,15 +67,26 @@ def main() -> None:
         if bandit:
             commands["bandit -r"] = [bandit, "-r", "-q", "-f", "json", str(root)]
         if ruff:
-            commands["ruff check (no cache)"] = [ruff, "check", "--no-cache", "--exit-zero", "--select", "E,F,B,S", str(root)]
+            commands["ruff check (no cache)"] = [
+                ruff,
+                "check",
+                "--no-cache",
+                "--exit-zero",
+                "--select",
+                "E,F,B,S",
+                str(root),
+            ]
         results = {name: _time(cmd, args.runs) for name, cmd in commands.items()}
     files, lines = _tree_size(root)
     print(f"tree: {root} ({files} Python files, {lines} lines)")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     print(f"runs: {args.runs} (median, min–max)\n")
     width = max(len(name) for name in results)
     for name, times in results.items():
-        print(f"{name:<{width}}  {statistics.median(times):7.2f} s  ({min(times):.2f}–{max(times):.2f})")
+        spread = f"{min(times):.2f}–{max(times):.2f}"
+        print(f"{name:<{width}}  {statistics.median(times):7.2f} s  ({spread})")
 
 
 if __name__ == "__main__":

@@ -140,7 +140,10 @@ def test_bad_option_is_one_line_and_exit_2(tmp_path: Path) -> None:
 def test_bad_format_value_is_one_line_and_exit_2(tmp_path: Path) -> None:
     result = _cli("check", str(tmp_path), "--format", "yaml", "--no-tools")
     assert result.returncode == 2
-    assert result.stderr.strip() == "ttaprod: error: unknown format 'yaml' (choose from rich, json, sarif, junit, github, markdown, gitlab)"
+    assert (
+        result.stderr.strip()
+        == "ttaprod: error: unknown format 'yaml' (choose from rich, json, sarif, junit, github, markdown, gitlab)"
+    )
 
 
 def test_unknown_config_key_names_file_and_key(tmp_path: Path) -> None:
@@ -186,7 +189,7 @@ def test_unreadable_directory_is_reported_and_the_run_goes_on(project, monkeypat
     root = project({"app/ok.py": GOOD, "app/locked/hidden.py": GOOD})
     real_scandir = os.scandir
 
-    def scandir(path):  # noqa: ANN001, ANN202 - the root user reads everything: fake the denial
+    def scandir(path):
         if str(path).endswith("locked"):
             raise PermissionError(13, "Permission denied")
         return real_scandir(path)

@@ -31,7 +31,7 @@ def test_second_run_is_served_from_the_cache_and_identical(project, monkeypatch)
     analysed: list[str] = []
     real = cache_mod.ResultCache.put
 
-    def spy(self, task, key, result):  # noqa: ANN001, ANN202
+    def spy(self, task, key, result):
         analysed.append(task.rel_path)
         return real(self, task, key, result)
 

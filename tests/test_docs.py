@@ -16,7 +16,9 @@ def test_rules_reference_is_fresh() -> None:
 def test_readme_rules_table_is_fresh() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert docgen.START in readme and docgen.END in readme
-    assert docgen.readme_with_table(readme) == readme, "README rules table is stale: run `python -m ttaprod.docgen`"
+    assert docgen.readme_with_table(readme) == readme, (
+        "README rules table is stale: run `python -m ttaprod.docgen`"
+    )
 
 
 def test_readme_gives_the_two_commands() -> None:

@@ -129,7 +129,7 @@ def test_light_positions_match_libcst_position_provider(source: str) -> None:
         )
 
 
-def _analyze(tmp_path, source: str, detectors) -> analyze.FileResult:  # noqa: ANN001
+def _analyze(tmp_path, source: str, detectors) -> analyze.FileResult:
     path = tmp_path / "mod.py"
     path.write_text(source, encoding="utf-8")
     task = analyze.FileTask(str(path), "mod.py", frozenset({"TTP901", "TTP906", "TTP903"}))
@@ -150,7 +150,7 @@ class Explodes(Detector):
         raise ValueError("boom")
 
 
-def test_inline_suppressions_on_the_line_or_the_statement(tmp_path) -> None:  # noqa: ANN001
+def test_inline_suppressions_on_the_line_or_the_statement(tmp_path) -> None:
     source = (
         "a()  # ttaprod: ignore[TTP903]\n"
         "b(  # ttaprod: ignore[ttp90]\n"
@@ -166,14 +166,14 @@ def test_inline_suppressions_on_the_line_or_the_statement(tmp_path) -> None:  # 
     assert result.findings[0].snippet == "e()  # ttaprod: ignore[TTP902]"
 
 
-def test_a_crashing_detector_is_reported_and_the_file_still_counts(tmp_path) -> None:  # noqa: ANN001
+def test_a_crashing_detector_is_reported_and_the_file_still_counts(tmp_path) -> None:
     result = _analyze(tmp_path, "x = f()\n", [Explodes])
     assert [f.rule for f in result.findings] == ["TTP906"]
     assert "ValueError" in result.findings[0].message
     assert result.lines == 1
 
 
-def test_fingerprint_survives_unrelated_edits(tmp_path) -> None:  # noqa: ANN001
+def test_fingerprint_survives_unrelated_edits(tmp_path) -> None:
     before = _analyze(tmp_path, "f(1)\n", [FlagEveryCall]).findings[0]
     after = _analyze(tmp_path, "import os\n\n\nf( 1 )\n", [FlagEveryCall]).findings[0]
     assert after.line == 4

@@ -13,7 +13,9 @@ from .conftest import REPO
 
 
 def _run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(a) for a in args], capture_output=True, text=True, cwd=cwd, timeout=900)
+    return subprocess.run(
+        [str(a) for a in args], capture_output=True, text=True, cwd=cwd, timeout=900
+    )
 
 
 def test_wheel_installs_and_runs_in_a_fresh_venv(tmp_path: Path) -> None:
@@ -40,7 +42,15 @@ def test_wheel_installs_and_runs_in_a_fresh_venv(tmp_path: Path) -> None:
     project = tmp_path / "svc"
     project.mkdir()
     (project / "broken.py").write_text("def f(:\n", encoding="utf-8")
-    checked = _run(env_dir / "bin" / "ttaprod", "check", project, "--no-tools", "--format", "json", cwd=tmp_path)
+    checked = _run(
+        env_dir / "bin" / "ttaprod",
+        "check",
+        project,
+        "--no-tools",
+        "--format",
+        "json",
+        cwd=tmp_path,
+    )
     assert checked.returncode in (0, 1), checked.stderr
     report = json.loads(checked.stdout)
     assert [f["rule"] for f in report["findings"]] == ["TTP901"]

@@ -2,10 +2,11 @@
 
 One JSON file per checked root holds, for each analysed file, the key it was analysed
 under and its FileResult. The key covers the file's bytes, its path, the enabled rules,
-the size limit, ttaprod's version and the bytes of every shipped rule and knowledge file and
-of ttaprod's own modules, so any change to any of them is a miss. JSON, not pickle: a cache directory committed to
-a repository by someone else must never be able to run code. Nothing in it is a secret:
-messages and snippets are masked before they are cached, as they are before any output.
+the size limit, ttaprod's version and the bytes of every shipped rule and knowledge file
+and of ttaprod's own modules, so any change to any of them is a miss. JSON, not pickle: a
+cache directory committed to a repository by someone else must never be able to run code.
+Nothing in it is a secret: messages and snippets are masked before they are cached, as they
+are before any output.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ def _finding_to_dict(f: Finding) -> dict[str, Any]:
 def _finding_from_dict(d: dict[str, Any]) -> Finding:
     line, column, end_line, end_column = d["pos"]
     return Finding(
-        rule=d["rule"], source=d["source"], checklist_item=d["item"], severity=Severity(d["severity"]),
+        rule=d["rule"], source=d["source"], checklist_item=d["item"],
+        severity=Severity(d["severity"]),
         path=d["path"], line=line, column=column, end_line=end_line, end_column=end_column,
         message=d["message"], fix=d["fix"], fingerprint=d["fingerprint"], snippet=d["snippet"],
         statement_line=d["statement_line"], on_site=d["on_site"],

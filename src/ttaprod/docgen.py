@@ -42,7 +42,9 @@ def rule_page(spec: RuleSpec) -> str:
         parts.append("**Example.**\n")
         parts.extend(_example_block(e, True) for e in spec.bad)
     if spec.use_instead or spec.good:
-        parts.append("**Use instead.**" + (f" {spec.use_instead}" if spec.use_instead else "") + "\n")
+        parts.append(
+            "**Use instead.**" + (f" {spec.use_instead}" if spec.use_instead else "") + "\n"
+        )
         parts.extend(_example_block(e, False) for e in spec.good)
     if spec.options:
         parts.append(f"**Options.** {spec.options}\n")

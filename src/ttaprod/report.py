@@ -159,7 +159,9 @@ def _item_results(
         if item.kind is ItemKind.PROJECT and not index.python_files:
             # Nothing to judge a service by: a tree of manifests or docs is not a service
             # that lacks tracing. Files items (Dockerfile, manifests) are still judged.
-            results.append(replace(result, reason=NO_PYTHON, weight=index.config.item_weight(item.id)))
+            results.append(
+                replace(result, reason=NO_PYTHON, weight=index.config.item_weight(item.id))
+            )
             continue
         for check in itemchecks.checks_for(item.id):
             result, added = check(index, result)

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.context import BaseContext
 
 from . import checks
 from .engine.analyze import FileTask, analyze_file, notice_finding
@@ -49,7 +50,7 @@ def _crashed(task: FileTask) -> FileResult:
     return FileResult(task.rel_path, 0, findings=findings, parse_error=True)
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def _context() -> BaseContext:
     if sys.platform.startswith("linux"):
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context()

@@ -8,7 +8,7 @@ from ttaprod.models import Status
 from ..conftest import run_check
 
 
-def _item(report, item_id: str):  # noqa: ANN001, ANN202
+def _item(report, item_id: str):
     return next(i for i in report.checklist if i.id == item_id)
 
 

@@ -91,7 +91,10 @@ class Tally:
         source_line = _line(self.texts.get(issue.path, ""), issue.line)
         snippet = source_line.strip()
         if issue.secret:
-            snippet = snippet.replace(issue.secret, redact.mask_value(issue.secret, keep=4 if redact.known_format(issue.secret) else 0))
+            snippet = snippet.replace(
+                issue.secret,
+                redact.mask_value(issue.secret, keep=4 if redact.known_format(issue.secret) else 0),
+            )
         snippet = redact.redact_text(snippet)
         return Finding(
             rule=issue.rule,

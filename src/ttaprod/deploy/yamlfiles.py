@@ -30,6 +30,8 @@ MAX_EXPANDED = 500_000
 
 class TooLarge(Exception):
     """The document expands to more nodes than a deployment file ever needs."""
+
+
 _TAG = "tag:yaml.org,2002:"
 
 

@@ -186,7 +186,9 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
     suppressed_ids: set[int] = set()
     on_site = {id(site.finding) for site in ctx.sites if site.finding is not None}
     secret_lines = {
-        ranges[id(p.node)][0] for p in ctx.findings if p.problem.snippet_mask and id(p.node) in ranges
+        ranges[id(p.node)][0]
+        for p in ctx.findings
+        if p.problem.snippet_mask and id(p.node) in ranges
     }
     for pending in ctx.findings:
         finding = _finding(task.rel_path, ctx, pending, ranges, text_lines, specs)
