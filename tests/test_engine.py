@@ -3,6 +3,7 @@ suppressions work, a crashing detector is a finding and not a crash."""
 
 from __future__ import annotations
 
+import os
 from typing import ClassVar
 
 import libcst as cst
@@ -16,6 +17,8 @@ from ttaprod.engine.detector import Detector
 from ttaprod.engine.names import NameTable, module_name_for
 from ttaprod.engine.positions import resolve_positions
 from ttaprod.engine.walker import HookTable, walk
+
+from .conftest import run_check
 
 RESOLUTION = """
 import requests as r
@@ -178,3 +181,28 @@ def test_fingerprint_survives_unrelated_edits(tmp_path) -> None:
     after = _analyze(tmp_path, "import os\n\n\nf( 1 )\n", [FlagEveryCall]).findings[0]
     assert after.line == 4
     assert before.fingerprint == after.fingerprint
+
+
+class KillsTheWorker(Detector):
+    """Stands in for libcst's native parser crashing the process on one file."""
+
+    codes: ClassVar[tuple[str, ...]] = ("TTP903",)
+
+    def visit_Module(self, node: cst.Module) -> None:
+        if self.ctx.path.endswith("crash.py"):
+            os._exit(70)
+
+
+def test_a_worker_that_dies_loses_only_its_file(project, monkeypatch) -> None:
+    from ttaprod import runner
+
+    files = {f"app/m{i:02d}.py": "def f(:\n" for i in range(20)}
+    files["app/crash.py"] = "x = 1\n"
+    root = project(files)
+    monkeypatch.setattr(runner, "_DETECTORS", (*runner.detectors(), KillsTheWorker))
+    report = run_check(root, jobs=2, select=("TTP9",))
+    by_path = {f.path: f for f in report.findings}
+    assert by_path["app/crash.py"].rule == "TTP906"
+    assert by_path["app/crash.py"].message == "the parser crashed on this file; it was not analysed"
+    assert sum(1 for f in report.findings if f.rule == "TTP901") == 20
+    assert report.stats.files == 21

@@ -35,7 +35,8 @@ def detectors() -> tuple[type[Detector], ...]:
     return _DETECTORS
 
 
-def _tune_gc() -> None:
+def _start_worker() -> None:
+    detectors()  # inherited through fork; loaded here where the platform spawns instead
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
 
@@ -69,9 +70,10 @@ def run(
     jobs: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> list[FileResult]:
-    """Results in the order of `tasks`."""
-    detectors()
+    """Results in the order of `tasks`. The rules are loaded here even when every result
+    came from the cache: importing them registers the project-level checks."""
     jobs = jobs or os.cpu_count() or 1
+    detectors()
     if jobs == 1 or len(tasks) < IN_PROCESS_BELOW:
         results = []
         for task in tasks:
@@ -82,16 +84,28 @@ def run(
     return list(_pooled(tasks, jobs, progress))
 
 
+def _size(task: FileTask) -> int:
+    try:
+        return os.path.getsize(task.abs_path)
+    except OSError:
+        return 0
+
+
 def _pooled(
     tasks: Sequence[FileTask], jobs: int, progress: Callable[[int], None] | None
 ) -> Iterator[FileResult]:
+    """Largest files first, in small chunks, so no worker is left alone with a big file at
+    the end (parse time grows with size; 3.5 MB of sqlalchemy spans 100× in file size)."""
+    order = sorted(range(len(tasks)), key=lambda i: (-_size(tasks[i]), i))
     done: dict[int, FileResult] = {}
-    chunk = max(1, min(16, len(tasks) // (jobs * 4)))
+    chunk = max(1, min(8, len(tasks) // (jobs * 16)))
     try:
         with ProcessPoolExecutor(
-            max_workers=min(jobs, len(tasks)), mp_context=_context(), initializer=_tune_gc
+            max_workers=min(jobs, len(tasks)), mp_context=_context(), initializer=_start_worker
         ) as pool:
-            for i, result in enumerate(pool.map(_work, tasks, chunksize=chunk)):
+            ordered = (tasks[i] for i in order)
+            results = pool.map(_work, ordered, chunksize=chunk)
+            for i, result in zip(order, results, strict=True):
                 done[i] = result
                 if progress:
                     progress(1)
