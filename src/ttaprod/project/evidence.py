@@ -101,21 +101,15 @@ def _judge(
         return verdict(default, Status.PASS, reason, [attested.evidence]), ()
     if index.partial:
         return verdict(default, Status.SKIP, PARTIAL), ()
-    reason = (
-        f"cannot be verified from code: {missing}; attest it in config with "
-        f'[tool.ttaprod.attest] "{item}" = "<path to the report>"'
-    )
+    reason = f"cannot be verified from code ({missing}); attest it in [tool.ttaprod.attest]"
     return verdict(default, Status.WARN, reason), ()
 
 
 def load_testing_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
-    missing = "no locust, k6, JMeter or vegeta files and no script running a load test"
+    missing = "no locust, k6, JMeter or vegeta test"
     return _judge(index, default, LOAD, load_test_evidence(index), missing)
 
 
 def secret_storage_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
-    missing = (
-        "no secret-store client (AWS Secrets Manager, Vault, GCP Secret Manager, Azure Key "
-        "Vault) and no Kubernetes secret reference or compose secret"
-    )
+    missing = "no secret-store client or secret reference"
     return _judge(index, default, SECRETS, secret_store_evidence(index), missing)

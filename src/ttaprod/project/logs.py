@@ -73,10 +73,7 @@ def structured_logging_item(index: ProjectIndex, default: ItemResult) -> CheckRe
         return replace(default, evidence=shown, reason=reason), ()
     if index.partial:
         return default, ()
-    reason = (
-        f"{default.reason}; no JSON log formatter configured (structlog JSONRenderer, "
-        "python-json-logger, a dictConfig JSON formatter): log lines are plain text"
-    )
+    reason = f"{default.reason}; no JSON log formatter: plain-text log lines"
     score = None if default.score is None else min(default.score, WARN_CAP)
     status = worse(default.status, Status.WARN)
     return replace(default, status=status, score=score, reason=reason), ()

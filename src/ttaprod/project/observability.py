@@ -86,7 +86,7 @@ def integration_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     if broken:
         first = broken[0]
         more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
-        reason = f"observability set-up fails at start-up: {first.message} ({at(first)}){more}"
+        reason = f"observability set-up fails at start-up (TTP211 at {at(first)}){more}"
         return verdict(default, Status.FAIL, reason, sites), tuple(duplicates)
     if not sites:
         defined, exposed = _metrics_evidence(index)
@@ -147,8 +147,8 @@ def tracing_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     if index.partial:
         return verdict(default, Status.SKIP, PARTIAL), ()
     reason = (
-        "no OpenTelemetry tracing: no TracerProvider with a span exporter, no "
-        "opentelemetry-instrument in the start command, no TTA.dev initialize_observability()"
+        "no tracing: no TracerProvider with an exporter, opentelemetry-instrument "
+        "or initialize_observability()"
     )
     broken = visible(index, INTEGRATION, ("TTP211",))
     if broken:
