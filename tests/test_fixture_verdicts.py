@@ -1,0 +1,92 @@
+"""All 29 checklist items on each fixture project: the exact status and coverage the user
+sees (own rules only; the tools' items are judged in tests/tools), and every verdict
+carries what justifies it."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from ttaprod import checklist
+from ttaprod.models import Report, Status
+
+from .conftest import FIXTURES, run_check
+
+PROJECTS = ("rag_service_good", "rag_service_bad", "worker_scripts")
+
+VERDICTS = {
+    "quality.tests": ("pass", "pass", "pass"),
+    "quality.type-hints": ("pass 39/39", "fail 5/30", "pass 60/60"),
+    "quality.lint": ("skip", "skip", "skip"),
+    "quality.type-check": ("skip", "skip", "skip"),
+    "quality.security-scan": ("skip", "skip", "skip"),
+    "errors.retry": ("pass 6/6", "fail 6/17", "warn 29/43"),
+    "errors.fallback": ("pass 2/2", "fail 0/3", "warn 2/3"),
+    "errors.timeout": ("pass 6/6", "fail 6/17", "fail 32/43"),
+    "errors.compensation": ("skip", "fail 0/1", "fail 1/4"),
+    "errors.logging": ("pass 6/6", "fail 1/3", "warn 7/9"),
+    "observability.integration": ("pass", "fail", "fail"),
+    "observability.tracing": ("pass", "fail", "fail"),
+    "observability.metrics": ("pass", "fail", "fail"),
+    "observability.structured-logging": ("pass 12/12", "fail 1/7", "warn 14/19"),
+    "observability.correlation-ids": ("pass 1/1", "fail 0/5", "warn 2/3"),
+    "performance.cache": ("pass 3/3", "fail 0/4", "fail 1/3"),
+    "performance.routing": ("pass", "warn", "skip"),
+    "performance.connection-pooling": ("pass 5/5", "warn 6/9", "warn 17/18"),
+    "performance.async-io": ("pass 22/22", "fail 10/16", "fail 13/15"),
+    "performance.load-testing": ("pass", "warn", "warn"),
+    "security.secrets-in-env": ("pass 6/6", "fail 0/9", "fail 2/3"),
+    "security.secret-storage": ("pass", "warn", "warn"),
+    "security.rate-limiting": ("pass 7/7", "fail 1/12", "fail 1/3"),
+    "security.input-validation": ("pass 4/4", "fail 3/8", "skip"),
+    "security.tls": ("pass 2/2", "fail 5/10", "fail 14/17"),
+    "deploy.health-endpoint": ("pass", "warn", "skip"),
+    "deploy.container": ("pass 10/10", "fail 0/10", "skip"),
+    "deploy.kubernetes": ("pass 6/6", "fail 0/6", "skip"),
+    "deploy.alerts": ("pass 3/3", "fail 0/4", "skip"),
+}
+
+GATE = {  # (grade, gate passed)
+    "rag_service_good": ("A", True),
+    "rag_service_bad": ("F", False),
+    "worker_scripts": ("F", False),
+}
+
+
+@cache
+def _report(name: str) -> Report:
+    return run_check(FIXTURES / name)
+
+
+def _shown(name: str, item_id: str) -> str:
+    item = next(i for i in _report(name).checklist if i.id == item_id)
+    coverage = f" {item.covered}/{item.total}" if item.total else ""
+    return f"{item.status.value}{coverage}"
+
+
+def test_the_table_names_every_checklist_item() -> None:
+    assert list(VERDICTS) == [item.id for item in checklist.ITEMS]
+
+
+@pytest.mark.parametrize("name", PROJECTS)
+@pytest.mark.parametrize("item_id", list(VERDICTS))
+def test_item_verdict(name: str, item_id: str) -> None:
+    assert _shown(name, item_id) == VERDICTS[item_id][PROJECTS.index(name)]
+
+
+@pytest.mark.parametrize("name", PROJECTS)
+def test_every_verdict_is_justified(name: str) -> None:
+    report = _report(name)
+    assert len(report.checklist) == 29
+    for item in report.checklist:
+        assert item.reason, f"{name} {item.id}: no reason"
+        if item.status is Status.PASS:
+            assert item.evidence, f"{name} {item.id}: a pass without evidence"
+            assert all(e.path for e in item.evidence), f"{name} {item.id}: evidence without a file"
+
+
+@pytest.mark.parametrize("name", PROJECTS)
+def test_grade_and_gate(name: str) -> None:
+    report = _report(name)
+    assert (report.grade, report.passed) == GATE[name]
