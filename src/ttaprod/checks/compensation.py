@@ -32,8 +32,8 @@ from ..engine.names import dotted
 from ._outbound import (
     OutboundCall,
     classify,
-    enclosing_class_qualname,
     find_arg,
+    local_callee,
     render,
     scope_qualname,
 )
@@ -147,7 +147,7 @@ class MultiWriteCompensation(Detector):
         if not self.functions:
             return
         write = self.write(node, qual)
-        callee = None if write else self._callee(node.func, qual)
+        callee = None if write else local_callee(self.ctx, node.func, qual)
         if not write and callee is None:
             return
         where = self._where()
@@ -191,20 +191,6 @@ class MultiWriteCompensation(Detector):
             if found is not None and func.attr.value in found[1]:
                 return f"{render(func) or func.attr.value} ({found[0]})"
         return ""
-
-    def _callee(self, func: cst.BaseExpression, qual: str | None) -> str | None:
-        if qual is not None:
-            return qual if qual.startswith(self.prefix) else None
-        if not isinstance(func, cst.Attribute):
-            return None
-        receiver = func.value
-        if isinstance(receiver, cst.Name) and receiver.value in ("self", "cls"):
-            owner = enclosing_class_qualname(self.ctx.names)
-            return f"{owner}.{func.attr.value}" if owner else None
-        held = self.ctx.instance(receiver)
-        if held is not None and held.ctor.startswith(self.prefix):
-            return f"{held.ctor}.{func.attr.value}"
-        return None
 
     def _where(self) -> tuple[bool, tuple[tuple[int, int], ...]] | None:
         """(inside a compensating try, the `if` arms around) — None in a handler or finally."""

@@ -19,8 +19,8 @@ import libcst as cst
 from ..engine.context import FileContext
 from ._outbound import (
     ASYNC_ONLY,
-    enclosing_class_qualname,
     is_none,
+    local_callee,
     scope_qualname,
     wrappers,
 )
@@ -73,7 +73,7 @@ class Paths:
         self.stack.pop()
 
     def visit_call(self, node: cst.Call, qual: str | None) -> None:
-        callee = self._local_callee(node.func, qual)
+        callee = local_callee(self.ctx, node.func, qual)
         if callee is not None:
             self.sites.setdefault(callee, []).append((self.function, guard(self.ctx)))
             self._note_passed(callee, node.args)
@@ -184,20 +184,6 @@ class Paths:
 
     def _protect(self, qual: str, found: Protection) -> None:
         self.direct[qual] = self.direct.get(qual, NONE).merge(found)
-
-    def _local_callee(self, func: cst.BaseExpression, qual: str | None) -> str | None:
-        if qual is not None:
-            return qual if qual.startswith(self.prefix) else None
-        if not isinstance(func, cst.Attribute):
-            return None
-        receiver = func.value
-        if isinstance(receiver, cst.Name) and receiver.value in ("self", "cls"):
-            owner = enclosing_class_qualname(self.ctx.names)
-            return f"{owner}.{func.attr.value}" if owner else None
-        instance = self.ctx.instance(receiver)
-        if instance is not None and instance.ctor.startswith(self.prefix):
-            return f"{instance.ctor}.{func.attr.value}"
-        return None
 
     def _protect_passed(self) -> None:
         """Functions handed to a local helper that calls that parameter under protection

@@ -16,7 +16,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .. import redact
-from ..tomlcompat import TOMLDecodeError, loads
 from .base import (
     Context,
     Invocation,
@@ -25,6 +24,7 @@ from .base import (
     ToolError,
     last_line,
     make_finding,
+    pyproject_has_tool,
     relative_path,
     span,
 )
@@ -38,15 +38,7 @@ EXCLUDED_DIRS = (".venv", "venv", ".tox", ".nox", "node_modules", "build", "dist
 
 
 def has_own_config(root: Path) -> bool:
-    pyproject = root / "pyproject.toml"
-    if not pyproject.is_file():
-        return False
-    try:
-        data = loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, TOMLDecodeError):
-        return False
-    tool = data.get("tool")
-    return isinstance(tool, dict) and "bandit" in tool
+    return pyproject_has_tool(root, "bandit")
 
 
 def is_test_file(rel: str) -> bool:

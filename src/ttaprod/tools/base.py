@@ -16,6 +16,20 @@ from typing import Any
 
 from ..config import Config
 from ..models import Finding, Severity
+from ..tomlcompat import TOMLDecodeError, loads
+
+
+def pyproject_has_tool(root: Path, tool_name: str) -> bool:
+    """Whether `root/pyproject.toml` has a `[tool.<tool_name>]` table (unreadable: no)."""
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return False
+    try:
+        data = loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, TOMLDecodeError):
+        return False
+    tool = data.get("tool")
+    return isinstance(tool, dict) and tool_name in tool
 
 
 class ToolError(Exception):

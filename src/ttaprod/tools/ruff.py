@@ -14,7 +14,6 @@ from typing import Any
 
 from .. import redact
 from ..models import Severity
-from ..tomlcompat import TOMLDecodeError, loads
 from .base import (
     Context,
     Invocation,
@@ -22,6 +21,7 @@ from .base import (
     ToolError,
     last_line,
     make_finding,
+    pyproject_has_tool,
     relative_path,
     span,
 )
@@ -36,15 +36,7 @@ OK_EXIT_CODES = (0,)
 def has_own_config(root: Path) -> bool:
     if (root / "ruff.toml").is_file() or (root / ".ruff.toml").is_file():
         return True
-    pyproject = root / "pyproject.toml"
-    if not pyproject.is_file():
-        return False
-    try:
-        data = loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, TOMLDecodeError):
-        return False
-    tool = data.get("tool")
-    return isinstance(tool, dict) and "ruff" in tool
+    return pyproject_has_tool(root, "ruff")
 
 
 def profile_args() -> list[str]:

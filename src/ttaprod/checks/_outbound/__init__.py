@@ -66,6 +66,7 @@ from .values import (
     is_none,
     is_self_attribute,
     is_zero,
+    local_callee,
     render,
     scope_qualname,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "is_self_attribute",
     "is_zero",
     "knowledge",
+    "local_callee",
     "method_call",
     "mounted_adapter",
     "render",

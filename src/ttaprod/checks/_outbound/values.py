@@ -76,6 +76,24 @@ def enclosing_class_qualname(names: NameTable) -> str | None:
     return None
 
 
+def local_callee(ctx: FileContext, func: cst.BaseExpression, qual: str | None) -> str | None:
+    """The qualified name of a function or method of this module that `func` calls:
+    `helper(...)`, `self.save(...)`, `store.save(...)` on an instance of a local class."""
+    prefix = ctx.names.module_name + "."
+    if qual is not None:
+        return qual if qual.startswith(prefix) else None
+    if not isinstance(func, cst.Attribute):
+        return None
+    receiver = func.value
+    if isinstance(receiver, cst.Name) and receiver.value in ("self", "cls"):
+        owner = enclosing_class_qualname(ctx.names)
+        return f"{owner}.{func.attr.value}" if owner else None
+    held = ctx.instance(receiver)
+    if held is not None and held.ctor.startswith(prefix):
+        return f"{held.ctor}.{func.attr.value}"
+    return None
+
+
 def scope_qualname(names: NameTable) -> str:
     """Qualified name of the innermost scope (the function or class being walked)."""
     return ".".join([names.module_name, *(s.name for s in names.scopes[1:])])
