@@ -25,6 +25,7 @@ import libcst as cst
 
 from .. import knowledge
 from ..engine.context import FileContext
+from ._syntax import is_main_guard as _main_guard
 from ._web import function_qualname
 
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(?:\.\w+)+$")
@@ -174,18 +175,6 @@ def keyword(call: cst.Call, name: str) -> cst.BaseExpression | None:
         if arg.keyword is not None and arg.keyword.value == name:
             return arg.value
     return None
-
-
-def _main_guard(test: cst.BaseExpression) -> bool:
-    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
-        return False
-    target = test.comparisons[0]
-    sides = (test.left, target.comparator)
-    return (
-        isinstance(target.operator, cst.Equal)
-        and any(isinstance(s, cst.Name) and s.value == "__name__" for s in sides)
-        and any(isinstance(s, cst.SimpleString) and s.evaluated_value == "__main__" for s in sides)
-    )
 
 
 class Placement:

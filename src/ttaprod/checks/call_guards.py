@@ -42,7 +42,7 @@ from ..engine.context import FileContext
 from ..engine.detector import Detector, register
 from ._expensive import LlmCall, llm_call, streams
 from ._expensive import table as expensive
-from ._outbound import enclosing_class_qualname, find_arg, scope_qualname
+from ._outbound import called_name, find_arg, scope_qualname
 from .errors_primitives import argument_problems, bound_args, reference_qualname, tta_callable
 
 CACHE, LIMIT = "cache", "limit"
@@ -232,16 +232,7 @@ class CallGuards(Detector):
             self._site(found, block)
 
     def _callee(self, func: cst.BaseExpression, qual: str | None) -> str | None:
-        if qual is not None:
-            return qual
-        if not isinstance(func, cst.Attribute):
-            return None
-        receiver = func.value
-        if isinstance(receiver, cst.Name) and receiver.value in ("self", "cls"):
-            owner = enclosing_class_qualname(self.ctx.names)
-            return f"{owner}.{func.attr.value}" if owner else None
-        held = self.ctx.instance(receiver)
-        return f"{held.ctor}.{func.attr.value}" if held is not None else None
+        return called_name(self.ctx, func, qual)
 
     def _guard_callee(self, root: _Root, callee: str) -> None:
         if callee.startswith(self.prefix):

@@ -44,8 +44,8 @@ from ._outbound import (
     Deferred,
     Factories,
     OutboundCall,
+    called_name,
     classify,
-    enclosing_class_qualname,
     find_arg,
     is_none,
     scope_qualname,
@@ -400,16 +400,9 @@ class LlmCallFallback(Detector):
             self.graph.external.append((self.function, callee, guard, node))
 
     def _callee(self, func: cst.BaseExpression, qual: str | None) -> str | None:
-        if qual is not None:
-            return None if qual.startswith("builtins.") else qual
-        if not isinstance(func, cst.Attribute):
+        if qual is not None and qual.startswith("builtins."):
             return None
-        receiver = func.value
-        if isinstance(receiver, cst.Name) and receiver.value in ("self", "cls"):
-            owner = enclosing_class_qualname(self.ctx.names)
-            return f"{owner}.{func.attr.value}" if owner else None
-        held = self.ctx.instance(receiver)
-        return f"{held.ctor}.{func.attr.value}" if held is not None else None
+        return called_name(self.ctx, func, qual)
 
     def _guard(self) -> str:
         if not self.tries:

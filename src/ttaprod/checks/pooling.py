@@ -36,6 +36,7 @@ from ..engine.detector import Detector, register
 from ._lifetime import Fate, fate
 from ._outbound import construction, enclosing_class_qualname, render
 from ._outbound import knowledge as outbound
+from ._syntax import is_main_guard as _is_main_guard
 from ._web import HandlerIndex, function_qualname, literal_str
 from .async_io import executing_function
 
@@ -403,15 +404,3 @@ class PerCallClients(Detector):
                 "connection pool is never reused (a new TCP and TLS handshake each time)"
             )
         return Problem(kind.rule, message + ".", fix=kind.fix)
-
-
-def _is_main_guard(test: cst.BaseExpression) -> bool:
-    """`__name__ == "__main__"` (either way round)."""
-    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
-        return False
-    target = test.comparisons[0]
-    if not isinstance(target.operator, cst.Equal):
-        return False
-    sides = (test.left, target.comparator)
-    names = [s for s in sides if isinstance(s, cst.Name) and s.value == "__name__"]
-    return bool(names) and any(literal_str(s) == "__main__" for s in sides)

@@ -18,6 +18,7 @@ from ..engine.detector import Detector, register
 from ..engine.walker import children
 from ._logcalls import LogCalls
 from ._logcalls import logging_data as _logging_data
+from ._syntax import is_main_guard as _main_guard
 from ._web import argument, function_qualname
 
 LOGGING = "observability.structured-logging"
@@ -71,19 +72,6 @@ def _in_main_block(stack: list[cst.CSTNode]) -> bool:
         if isinstance(node, cst.If) and stack[i + 1] is node.body and _main_guard(node.test):
             return True
     return False
-
-
-def _main_guard(test: cst.BaseExpression) -> bool:
-    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
-        return False
-    target = test.comparisons[0]
-    if not isinstance(target.operator, cst.Equal):
-        return False
-    sides = (test.left, target.comparator)
-    has_name = any(isinstance(s, cst.Name) and s.value == "__name__" for s in sides)
-    return has_name and any(
-        isinstance(s, cst.SimpleString) and s.evaluated_value == "__main__" for s in sides
-    )
 
 
 def cli_module(path: str) -> bool:

@@ -60,6 +60,7 @@ from .knowledge import (
 )
 from .values import (
     ArgValue,
+    called_name,
     disables_timeout,
     enclosing_class_qualname,
     find_arg,
@@ -86,6 +87,7 @@ __all__ = [
     "RetrySetting",
     "RetryWrapper",
     "TimeoutWrapper",
+    "called_name",
     "class_defaults",
     "classify",
     "client_of",

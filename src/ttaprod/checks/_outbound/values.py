@@ -76,12 +76,11 @@ def enclosing_class_qualname(names: NameTable) -> str | None:
     return None
 
 
-def local_callee(ctx: FileContext, func: cst.BaseExpression, qual: str | None) -> str | None:
-    """The qualified name of a function or method of this module that `func` calls:
-    `helper(...)`, `self.save(...)`, `store.save(...)` on an instance of a local class."""
-    prefix = ctx.names.module_name + "."
+def called_name(ctx: FileContext, func: cst.BaseExpression, qual: str | None) -> str | None:
+    """What a call calls, by qualified name: `qual` (the resolved name of `func`), else a
+    method of the enclosing class (`self.save`) or of a tracked instance (`store.save`)."""
     if qual is not None:
-        return qual if qual.startswith(prefix) else None
+        return qual
     if not isinstance(func, cst.Attribute):
         return None
     receiver = func.value
@@ -89,9 +88,13 @@ def local_callee(ctx: FileContext, func: cst.BaseExpression, qual: str | None) -
         owner = enclosing_class_qualname(ctx.names)
         return f"{owner}.{func.attr.value}" if owner else None
     held = ctx.instance(receiver)
-    if held is not None and held.ctor.startswith(prefix):
-        return f"{held.ctor}.{func.attr.value}"
-    return None
+    return f"{held.ctor}.{func.attr.value}" if held is not None else None
+
+
+def local_callee(ctx: FileContext, func: cst.BaseExpression, qual: str | None) -> str | None:
+    """`called_name`, when it is a function or method defined in this module."""
+    name = called_name(ctx, func, qual)
+    return name if name is not None and name.startswith(ctx.names.module_name + ".") else None
 
 
 def scope_qualname(names: NameTable) -> str:
