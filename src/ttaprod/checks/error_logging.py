@@ -4,8 +4,10 @@ TTP114 error-log-without-correlation-id.
 Every except handler outside test modules is one site of errors.logging. A handler is judged
 when the walk leaves it, from one pass over its body (nested functions and classes excluded):
 
-- TTP112: a handler whose body is only `pass` / `...` / `continue` (unless every exception it
-  catches is expected control flow: StopIteration, an optional import, an empty queue…), or a
+- TTP112: a handler whose body is only `pass` / `...` / `continue` and that catches
+  everything (bare, `Exception`) or an operational failure (OSError, ConnectionError, an HTTP
+  client's or database's error — not a ValueError dropped after a parse attempt, and never
+  expected control flow: StopIteration, an optional import, an empty queue…), or a
   broad handler (bare `except:`, `Exception`, `BaseException`) that neither logs, reports
   (sentry, traceback, warnings, print), re-raises nor uses the exception it bound;
 - TTP113: a warning or error log call directly in the handler (not in a handler nested in it,
@@ -49,6 +51,7 @@ _FALSY = ("False", "None")
 class _Knowledge:
     broad: frozenset[str]
     expected: frozenset[str]
+    operational: frozenset[str]
     reporters: frozenset[str]
     reporter_methods: frozenset[str]
     logger_names: frozenset[str]
@@ -73,6 +76,7 @@ def _k() -> _Knowledge:
     return _Knowledge(
         broad=frozenset(raw["broad"]),
         expected=frozenset(raw["expected"]),
+        operational=frozenset(raw["operational"]),
         reporters=frozenset(raw["reporters"]),
         reporter_methods=frozenset(raw["reporter_methods"]),
         logger_names=frozenset(raw["logger_names"]),
@@ -292,7 +296,10 @@ class ErrorHandlers(Detector):
     ) -> Problem | None:
         k = _k()
         broad = any(c in k.broad for c in catches)
-        if body.empty and not (catches and all(c in k.expected for c in catches)):
+        # Bare, broad, or an operational failure: a specific ValueError dropped after a parse
+        # attempt is an idiom, an OSError or a ConnectionError dropped is a hidden outage.
+        drops_failures = not catches or broad or any(c in k.operational for c in catches)
+        if body.empty and drops_failures and not all(c in k.expected for c in catches or ["-"]):
             what = "continues" if "continue" in self.ctx.code_for(handler.body) else "passes"
             return Problem(
                 "TTP112",

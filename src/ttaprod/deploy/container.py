@@ -173,7 +173,7 @@ def _shell_texts(df: Dockerfile) -> list[Located]:
                 words = json.loads(text)
                 out.append(Located(" ".join(str(w) for w in words), (0,), (ins.line,)))
                 continue
-            except ValueError:  # ttaprod: ignore[TTP112] not JSON: the shell form below
+            except ValueError:
                 pass
         out.append(ins.args)
         out.extend(heredoc.body for heredoc in ins.heredocs)

@@ -103,7 +103,7 @@ class _Converter(SafeConstructor):
                 return self.construct_yaml_int(node)
             if kind == "float":
                 return self.construct_yaml_float(node)
-        except (ValueError, ConstructorError):  # ttaprod: ignore[TTP112] kept as text
+        except (ValueError, ConstructorError):
             pass
         return node.value
 

@@ -36,7 +36,7 @@ def _targets(root: Path, paths: tuple[Path, ...]) -> tuple[str, ...]:
         absolute = given if given.is_absolute() else Path.cwd() / given
         try:
             rel = absolute.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:  # ttaprod: ignore[TTP112] outside the root: not the tools' business
+        except ValueError:
             continue
         out.append(rel or ".")
     return tuple(sorted(set(out))) if out and "." not in out else (".",)

@@ -54,7 +54,7 @@ def _affects(specs: tuple[str, ...], version: Version) -> bool:
         try:
             if SpecifierSet(spec).contains(version, prereleases=True):
                 return True
-        except InvalidSpecifier:  # ttaprod: ignore[TTP112] a malformed range matches nothing
+        except InvalidSpecifier:
             continue
     return False
 

@@ -94,7 +94,7 @@ def relative_path(name: str, root: Path) -> str | None:
     for base, target in ((root, path), (root.resolve(), path.resolve())):
         try:
             rel = Path(os.path.normpath(target)).relative_to(os.path.normpath(base))
-        except ValueError:  # ttaprod: ignore[TTP112] try the resolved paths next
+        except ValueError:
             continue
         return rel.as_posix()
     return None
