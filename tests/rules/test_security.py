@@ -777,3 +777,18 @@ def test_a_url_with_a_password_is_masked_in_the_ttp404_snippet(project) -> None:
     assert [(f.line, f.rule) for f in found] == [(1, "TTP402"), (1, "TTP404")]
     for finding in found:
         assert "Xy7pQ2r9vL" not in finding.message + finding.snippet
+
+
+def test_lexical_tokens_are_words_not_credentials(project) -> None:
+    src = (
+        'default_metavalue_token = "DEFAULT"\n'
+        '_COLUMN_TOKEN = "column"\n'
+        '_RELATIONSHIP_TOKEN = "relationship"\n'
+        'API_TOKEN = "q7Zk2pW9xR4vN8mT3bY6"\n'
+        'refresh_token = "c2VjcmV0LXJlZnJlc2gtdG9rZW4tMTIz"\n'
+    )
+    report = run_check(project({"app/settings.py": src}), select=("TTP402",))
+    assert [(f.line, f.rule, f.severity.value) for f in report.findings] == [
+        (4, "TTP402", "high"),
+        (5, "TTP402", "high"),
+    ]

@@ -17,6 +17,9 @@ from .security_common import is_local_host, parse_url, words
 PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "pw", "pass", "passphrase"})
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")  # names, env vars, header names
+# A plain word: what a lexer or parser calls a token (`_COLUMN_TOKEN = "column"`,
+# `default_metavalue_token = "DEFAULT"`), never what an API issues (random, with digits).
+_PLAIN_WORD = re.compile(r"[A-Za-z]+(?:[ _-][A-Za-z]+)*")
 # Password hashes (bcrypt $2b$, argon2, scrypt, crypt(3) $1$/$5$/$6$, Django's pbkdf2_sha256$):
 # what a service stores to check a password, not the password.
 _HASH = re.compile(
@@ -172,6 +175,8 @@ def judge(name: str, text: str, label_ok: bool = False) -> Verdict | None:
     value_words = words(value)
     if label_ok and value_words and name_words[-len(value_words) :] == value_words:
         return None  # FIELD_PASSWORD = "password": the field's name, not its value
+    if name_words[-1] == "token" and len(value) < 24 and _PLAIN_WORD.fullmatch(value):
+        return None  # a lexical token, not an issued one
     if "://" in value:
         return judge_url(value)
     if lowered in k.weak:
