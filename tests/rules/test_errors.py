@@ -118,6 +118,10 @@ def test_stdlib_connections_and_positional_timeouts(project) -> None:
         (15, "TTP101", "high"),
         (17, "TTP101", "high"),
     ]
+    # raw transports are not API calls: no retry verdict, only urlopen counts for errors.retry
+    assert rows(project, src, "TTP102") == [(9, "TTP102", "medium"), (10, "TTP102", "medium")]
+    assert coverage(project, src, "errors.retry", "TTP102") == (0, 2)
+    assert coverage(project, src, "errors.timeout", "TTP101") == (4, 9)
 
 
 def test_httpx_default_is_fine_but_none_is_reported_once_on_the_client(project) -> None:

@@ -792,3 +792,32 @@ def test_lexical_tokens_are_words_not_credentials(project) -> None:
         (4, "TTP402", "high"),
         (5, "TTP402", "high"),
     ]
+
+
+def test_verification_off_behind_a_setting_is_medium_not_critical(project) -> None:
+    src = (
+        "import ssl\n"
+        "\n"
+        "def context(verify: bool) -> ssl.SSLContext:\n"
+        "    ctx = ssl.create_default_context()\n"
+        "    ctx.verify_mode = ssl.CERT_REQUIRED if verify else ssl.CERT_NONE\n"
+        "    ctx.check_hostname = verify\n"
+        "    return ctx\n"
+        "\n"
+        "def insecure() -> ssl.SSLContext:\n"
+        "    ctx = ssl.create_default_context()\n"
+        "    ctx.verify_mode = ssl.CERT_NONE\n"
+        "    return ctx\n"
+    )
+    report = run_check(project({"app/tls.py": src}), select=("TTP403",))
+    assert [(f.line, f.severity.value, f.message) for f in report.findings] == [
+        (
+            5,
+            "medium",
+            "`ssl.CERT_NONE` turns off certificate verification when `verify` says so: "
+            "make sure production never does",
+        ),
+        (11, "critical", report.findings[1].message),
+    ]
+    assert report.findings[1].message.startswith("`ssl.CERT_NONE` turns off certificate verification: ")
+    assert not report.passed  # the unconditional one still blocks the gate

@@ -130,8 +130,9 @@ class OutboundCallProtection(Detector):
                 used.add(id(out.client.call))
             timeout = timeout_verdict(self.ctx, out, path, facts)
             self._site(TIMEOUT, "TTP101", out.node, seen, timeout, ctor_findings)
-            retry = retry_verdict(self.ctx, out, path, facts)
-            self._site(RETRY, "TTP102", out.node, seen, retry, ctor_findings)
+            if out.library.retry_applies:
+                retry = retry_verdict(self.ctx, out, path, facts)
+                self._site(RETRY, "TTP102", out.node, seen, retry, ctor_findings)
         self._unused_clients(used, ctor_findings)
 
     def _unused_clients(self, used: set[int], ctor_findings: dict[int, PendingFinding]) -> None:

@@ -156,10 +156,25 @@ class TlsVerification(Detector):
             return
         if self._read_only(node):
             return
+        condition = self._condition()
         if qualname in self.k.unverified:
-            self._off(node, f"`{qualname}` builds a context that accepts any certificate")
+            what = f"`{qualname}` builds a context that accepts any certificate"
+            self._off(node, what, condition)
         elif qualname in self.k.cert_none:
-            self._off(node, f"`{qualname}` turns off certificate verification")
+            self._off(node, f"`{qualname}` turns off certificate verification", condition)
+
+    def _condition(self) -> str | None:
+        """The test of a conditional expression the node is a branch of, within its statement
+        (`CERT_REQUIRED if verify else CERT_NONE`): verification is then off only when a
+        setting says so, a deliberate option rather than a hard-coded hole."""
+        child: cst.CSTNode = self.ctx.stack[-1]
+        for ancestor in self.ctx.ancestors():
+            if isinstance(ancestor, cst.IfExp) and child is not ancestor.test:
+                return self.ctx.code_for(ancestor.test).strip()
+            if isinstance(ancestor, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+                return None
+            child = ancestor
+        return None
 
     def _read_only(self, node: cst.BaseExpression) -> bool:
         """`ctx.verify_mode == ssl.CERT_NONE`, `x in (CERT_NONE, CERT_OPTIONAL)` and a
@@ -176,13 +191,14 @@ class TlsVerification(Detector):
         return False
 
     # --- output ---------------------------------------------------------------------------
-    def _off(self, node: cst.CSTNode, what: str) -> None:
-        problem = Problem(
-            "TTP403",
-            f"{what}: {_RISK}",
-            severity=Severity.LOW if self.in_test else None,
-            fix=_FIX_VERIFY,
-        )
+    def _off(self, node: cst.CSTNode, what: str, condition: str | None = None) -> None:
+        if condition is not None:
+            message = f"{what} when `{condition}` says so: make sure production never does"
+            severity: Severity | None = Severity.LOW if self.in_test else Severity.MEDIUM
+        else:
+            message = f"{what}: {_RISK}"
+            severity = Severity.LOW if self.in_test else None
+        problem = Problem("TTP403", message, severity=severity, fix=_FIX_VERIFY)
         if self.in_test:
             self.ctx.report(node, problem)
         else:

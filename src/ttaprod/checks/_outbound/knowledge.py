@@ -22,6 +22,7 @@ class Library:
     retries_default: int
     retries_phrase: str
     retry_fix: str
+    retry_applies: bool
     disabled_by: frozenset[str]  # timeout classes that disable it when built with only None
 
 
@@ -95,6 +96,7 @@ def _library(raw: Mapping[str, Any]) -> Library:
         retries_default=int(raw.get("retries_default", 0)),
         retries_phrase=raw.get("retries_phrase", ""),
         retry_fix=raw.get("retry_fix", ""),
+        retry_applies=bool(raw.get("retry_applies", True)),
         disabled_by=frozenset(raw.get("disabled_by", ())),
     )
 
