@@ -179,3 +179,18 @@ def test_tool_findings_on_the_bad_service_match_the_snapshot() -> None:
         snapshot.parent.mkdir(exist_ok=True)
         snapshot.write_text(text, encoding="utf-8")
     assert text == snapshot.read_text(encoding="utf-8"), "tool findings changed: see the docstring"
+
+
+def test_the_production_profile_knows_fastapi_dependencies(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "from fastapi import Depends, Query\n"
+        "\n"
+        "def get_db() -> None: ...\n"
+        "def make_items() -> list[int]: return []\n"
+        "\n"
+        "def route(db: None = Depends(get_db), q: int = Query(1), items: list[int] = make_items()) -> None: ...\n",
+        encoding="utf-8",
+    )
+    report = check(CheckOptions(paths=(tmp_path,), tools=("ruff",), no_cache=True))
+    b008 = [(f.line, f.column) for f in report.findings if f.rule == "ruff:B008"]
+    assert b008 == [(6, 77)]  # make_items() only: Depends and Query are meant to be called there

@@ -47,6 +47,8 @@ def profile_args() -> list[str]:
     for glob, codes in profile.get("per-file-ignores", {}).items():
         for code in codes:  # one PATTERN:CODE per flag
             args += ["--per-file-ignores", f"{glob}:{code}"]
+    for key, value in profile.get("settings", {}).items():
+        args += ["--config", f"{key} = {json.dumps(value)}"]  # a TOML value: JSON lists agree
     return args
 
 
