@@ -9,6 +9,7 @@ from collections import defaultdict
 from itertools import groupby
 
 from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -94,18 +95,47 @@ def _checklist(items: tuple[ItemResult, ...], report: Report) -> RenderableType:
 
 
 def _caret_line(finding: Finding) -> Text | None:
+    """The flagged source line and a caret under the flagged span, cropped to the width
+    (never wrapped: a wrapped line would put the caret under the wrong characters)."""
     if not finding.snippet:
         return None
+    snippet = finding.snippet.rstrip()
     number = f"{finding.line:>5} │ "
-    code = Text(number, style="dim")
-    code.append(finding.snippet.rstrip())
     start = max(finding.column - 1, 0)
     width = 1
     if finding.end_line == finding.line and finding.end_column > finding.column:
         width = finding.end_column - finding.column
-    width = max(1, min(width, max(len(finding.snippet.rstrip()) - start, 1)))
-    caret = Text(" " * (len(number) + start) + "^" * width, style="red")
-    return Text.assemble(code, "\n", caret)
+    width = max(1, min(width, max(len(snippet) - start, 1)))
+    indent = len(snippet[:start].expandtabs(4))
+    code = Text(number, style="dim", no_wrap=True, overflow="ellipsis")
+    code.append(snippet.expandtabs(4))
+    caret = Text(" " * (len(number) + indent) + "^" * width, style="red", no_wrap=True)
+    caret.overflow = "crop"
+    return Text.assemble(code, "\n", caret, no_wrap=True, overflow="ellipsis")
+
+
+def _headline(finding: Finding) -> Table:
+    """`12:5 TTP101 high  message…`, the message wrapping under itself, not under the rule."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    where = Text(f"  {finding.line}:{finding.column}", style="dim")
+    rule = Text(finding.rule, style="bold")
+    rule.append(" ")
+    rule.append(finding.severity.value, style=SEVERITY_STYLE[finding.severity])
+    message = Text(finding.message)
+    if finding.also_reported_by:
+        message.append(f" (also {', '.join(finding.also_reported_by)})", style="dim")
+    grid.add_row(where, rule, message)
+    return grid
+
+
+def _print(console: Console, renderable: RenderableType, style: str = "") -> None:
+    if isinstance(renderable, Text) and renderable.no_wrap:  # a code line and its caret
+        console.print(renderable, highlight=False, style=style, no_wrap=True, overflow="ellipsis")
+    else:
+        console.print(renderable, highlight=False, style=style)
 
 
 def _findings(findings: tuple[Finding, ...]) -> list[RenderableType]:
@@ -113,21 +143,12 @@ def _findings(findings: tuple[Finding, ...]) -> list[RenderableType]:
     for path, group in groupby(findings, key=lambda f: f.path):
         out.append(Text(path, style="bold magenta"))
         for finding in group:
-            line = Text("  ")
-            line.append(f"{finding.line}:{finding.column}", style="dim")
-            line.append(" ")
-            line.append(finding.rule, style="bold")
-            line.append(" ")
-            line.append(finding.severity.value, style=SEVERITY_STYLE[finding.severity])
-            line.append(f" {finding.message}")
-            if finding.also_reported_by:
-                line.append(f" (also {', '.join(finding.also_reported_by)})", style="dim")
-            out.append(line)
+            out.append(_headline(finding))
             caret = _caret_line(finding)
             if caret is not None:
                 out.append(caret)
             if finding.fix:
-                out.append(Text(f"        fix: {finding.fix}", style="green"))
+                out.append(Padding(Text(f"fix: {finding.fix}", style="green"), (0, 0, 0, 8)))
         out.append(Text(""))
     return out
 
@@ -204,13 +225,13 @@ def render(
         console.print(_checklist(report.checklist, report))
         console.print()
     for renderable in _findings(report.findings):
-        console.print(renderable, highlight=False)
+        _print(console, renderable)
     if show_baselined and report.baselined:
         console.print(
             Text(f"Known findings (in the baseline): {len(report.baselined)}", style="bold")
         )
         for renderable in _findings(report.baselined):
-            console.print(renderable, highlight=False, style="dim")
+            _print(console, renderable, style="dim")
     for renderable in _stale(report.baseline):
         console.print(renderable, highlight=False)
     tools = _tools(report)
