@@ -86,6 +86,15 @@ def item_dict(item: ItemResult) -> dict[str, Any]:
     }
 
 
+def gate_dict(report: Report) -> dict[str, Any]:
+    return {
+        "fail_under": report.gate.fail_under,
+        "block_on": list(report.gate.block_on),
+        "require_tools": list(report.gate.require_tools),
+        "reasons": list(report.gate.reasons),
+    }
+
+
 def report_dict(report: Report, show_baselined: bool = False) -> dict[str, Any]:
     stats: dict[str, Any] = {
         "files": report.stats.files,
@@ -104,12 +113,7 @@ def report_dict(report: Report, show_baselined: bool = False) -> dict[str, Any]:
         "score": report.score,
         "grade": report.grade,
         "passed": report.passed,
-        "gate": {
-            "fail_under": report.gate.fail_under,
-            "block_on": list(report.gate.block_on),
-            "require_tools": list(report.gate.require_tools),
-            "reasons": list(report.gate.reasons),
-        },
+        "gate": gate_dict(report),
         "categories": [
             {
                 "id": c.id,

@@ -37,7 +37,7 @@ from urllib.parse import quote
 from .. import catalogue, checklist
 from ..catalogue import RuleSpec
 from ..models import Finding, Report, Severity, ToolStatus
-from .json_report import finding_dict, item_dict
+from .json_report import finding_dict, gate_dict, item_dict
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -306,12 +306,7 @@ def _properties(report: Report, unlocated: list[Finding]) -> dict[str, Any]:
             "score": report.score,
             "grade": report.grade,
             "passed": report.passed,
-            "gate": {
-                "fail_under": report.gate.fail_under,
-                "block_on": list(report.gate.block_on),
-                "require_tools": list(report.gate.require_tools),
-                "reasons": list(report.gate.reasons),
-            },
+            "gate": gate_dict(report),
             "categories": [
                 {"id": c.id, "title": c.title, "score": c.score, "weight": c.weight}
                 for c in report.categories
