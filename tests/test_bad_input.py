@@ -203,3 +203,29 @@ def test_unreadable_directory_is_reported_and_the_run_goes_on(project, monkeypat
         "cannot read directory (Permission denied); its files were not checked"
     )
     assert report.stats.files == 1
+
+
+def test_internal_error_is_one_line_and_exit_2_traceback_only_with_verbose(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    import pytest
+
+    from ttaprod import cli
+    from ttaprod.commands import check as check_cmd
+
+    def broken(options):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(check_cmd, "check", broken)
+    for extra, traceback_shown in (((), False), (("--verbose",), True)):
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main(["check", str(tmp_path), "--no-tools", *extra])
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert err.strip().splitlines()[-1] == (
+            "ttaprod: error: internal error: RuntimeError: boom "
+            "(run with --verbose for the traceback)"
+        )
+        assert ("Traceback (most recent call last)" in err) is traceback_shown
+        if not traceback_shown:
+            assert len(err.strip().splitlines()) == 1
