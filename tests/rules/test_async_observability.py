@@ -554,6 +554,33 @@ def test_a_local_print_function_is_not_builtin_print(project) -> None:
     assert check(project, {"app/ui.py": src}, "TTP203") == []
 
 
+def test_a_module_that_parses_its_command_line_is_a_program(project) -> None:
+    tool = """
+    import argparse
+
+
+    def report(rows: list[str]) -> None:
+        for row in rows:
+            print(row)
+
+
+    def main() -> None:
+        parser = argparse.ArgumentParser()
+        parser.add_argument("path")
+        report([parser.parse_args().path])
+    """
+    job = """
+    import argparse  # imported for a type only: not a command line
+
+
+    def reindex(ns: argparse.Namespace) -> None:
+        print(f"reindexed {ns}")
+    """
+    assert check(project, {"tools/report.py": tool, "app/jobs.py": job}, "TTP203") == [
+        ("app/jobs.py", 5, "TTP203", "low")
+    ]
+
+
 # --- TTP204 -------------------------------------------------------------------------------
 def test_preformatted_messages_across_logging_libraries(project) -> None:
     src = """

@@ -74,6 +74,17 @@ def _in_main_block(stack: list[cst.CSTNode]) -> bool:
     return False
 
 
+def _parses_command_line(ctx: FileContext) -> bool:
+    """The module builds an argument parser (`argparse.ArgumentParser(...)`), resolved by
+    import: a cheap text test first, then the module's own bindings."""
+    parsers = _logging_data()["cli"].get("parsers", ())
+    if not any(p.rsplit(".", 1)[-1] + "(" in ctx.text for p in parsers):
+        return False
+    bound = ctx.names.scopes[0].bindings.values()
+    prefixes = tuple(p.rsplit(".", 1)[0] for p in parsers)
+    return any(isinstance(b, str) and (b in parsers or b in prefixes) for b in bound)
+
+
 def cli_module(path: str) -> bool:
     """A command-line entry module: `__main__.py`, `cli.py`, or under `cli/`, `commands/`,
     `scripts/`, `bin/`."""
@@ -89,7 +100,7 @@ class PrintInServiceCode(Detector):
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self.off = ctx.is_test_file or cli_module(ctx.path)
+        self.off = ctx.is_test_file or cli_module(ctx.path) or _parses_command_line(ctx)
         self.commands: set[int] = set()  # ids of functions decorated as CLI commands
         self.groups: set[str] = set()  # click groups defined here (`@cli.command()`)
         # functions run as commands (`typer.run(main)`), found before the walk
