@@ -31,6 +31,7 @@ from . import security_secrets as sk
 from .security_common import (
     CallTarget,
     argument,
+    argument_index,
     assignment_pairs,
     call_target,
     keyword_args,
@@ -144,11 +145,7 @@ class HardcodedSecrets(Detector):
     def _password_argument(self, node: cst.Call) -> None:
         """`HTTPBasicAuth("user", "pw")`, `smtp.login(user, "pw")`."""
         target = self._target(node)
-        index = None
-        if target.qualname is not None:
-            index = self.k.password_calls.get(target.qualname)
-        if index is None and target.receiver is not None and target.method is not None:
-            index = self.k.password_methods.get((target.receiver, target.method))
+        index = argument_index(target, self.k.password_calls, self.k.password_methods)
         if index is not None:
             password = argument(node, index, "password")
             if password is not None:

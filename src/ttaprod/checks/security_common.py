@@ -157,6 +157,20 @@ def call_target(ctx: FileContext, call: cst.Call) -> CallTarget:
     return CallTarget(qualname, receiver, method)
 
 
+def argument_index(
+    target: CallTarget,
+    by_function: dict[str, int],
+    by_method: dict[tuple[str, str], int],
+) -> int | None:
+    """The position of the interesting argument (a password, a URL) of a known call: by its
+    resolved name, else by the class and method of the instance it is called on."""
+    if target.qualname is not None and target.qualname in by_function:
+        return by_function[target.qualname]
+    if target.receiver is not None and target.method is not None:
+        return by_method.get((target.receiver, target.method))
+    return None
+
+
 # --- hosts ------------------------------------------------------------------------------------
 @cache
 def _hosts() -> dict[str, Any]:

@@ -19,6 +19,7 @@ from . import security_secrets
 from . import security_tls as tk
 from .security_common import (
     argument,
+    argument_index,
     assignment_pairs,
     call_target,
     keyword_args,
@@ -77,11 +78,7 @@ class PlaintextUrls(Detector):
         """`requests.get("http://…")`, `session.post(...)`, and the default of a URL-like
         env var read outside an assignment (`os.getenv("BASE_URL", "http://…")`)."""
         target = call_target(self.ctx, node)
-        index = None
-        if target.qualname is not None:
-            index = self.k.url_calls.get(target.qualname)
-        if index is None and target.receiver is not None and target.method is not None:
-            index = self.k.url_methods.get((target.receiver, target.method))
+        index = argument_index(target, self.k.url_calls, self.k.url_methods)
         if index is not None:
             arg = argument(node, index, "url")
             if arg is not None:

@@ -12,6 +12,7 @@ annotations of each kind per step. Escaping follows the runner's rules: in the m
 from __future__ import annotations
 
 from ..models import Finding, Report, Severity, ToolStatus
+from . import message_with_context
 
 COMMAND: dict[Severity, str] = {
     Severity.CRITICAL: "error",
@@ -56,11 +57,7 @@ def _position(finding: Finding) -> dict[str, str | int]:
 
 
 def annotation(finding: Finding) -> str:
-    message = finding.message
-    if finding.also_reported_by:
-        message += f" (also reported by {', '.join(finding.also_reported_by)})"
-    if finding.fix:
-        message += f"\nFix: {finding.fix}"
+    message = message_with_context(finding)
     title = f"{finding.rule} ({finding.severity.value})"
     if finding.checklist_item:
         title += f" · {finding.checklist_item}"

@@ -37,6 +37,7 @@ from urllib.parse import quote
 from .. import catalogue, checklist
 from ..catalogue import RuleSpec
 from ..models import Finding, Report, Severity, ToolStatus
+from . import message_with_context
 from .json_report import finding_dict, gate_dict, item_dict
 
 SCHEMA_URI = (
@@ -182,15 +183,6 @@ def _region(finding: Finding) -> dict[str, int]:
     return region
 
 
-def _message(finding: Finding) -> str:
-    text = finding.message
-    if finding.also_reported_by:
-        text += f" (also reported by {', '.join(finding.also_reported_by)})"
-    if finding.fix:
-        text += f"\nFix: {finding.fix}"
-    return text
-
-
 def _root_uri(root: str) -> str | None:
     for flavour in (PurePosixPath, PureWindowsPath):
         path = flavour(root)
@@ -236,7 +228,7 @@ class _Rules:
 def _result(finding: Finding, rules: _Rules) -> dict[str, Any]:
     result: dict[str, Any] = {"ruleId": finding.rule, **rules.reference(finding.rule)}
     result["level"] = LEVEL[finding.severity]
-    result["message"] = {"text": _message(finding)}
+    result["message"] = {"text": message_with_context(finding)}
     result["locations"] = [
         {
             "physicalLocation": {
