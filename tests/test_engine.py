@@ -199,7 +199,8 @@ def test_a_worker_that_dies_loses_only_its_file(project, monkeypatch) -> None:
     files = {f"app/m{i:02d}.py": "def f(:\n" for i in range(20)}
     files["app/crash.py"] = "x = 1\n"
     root = project(files)
-    monkeypatch.setattr(runner, "_DETECTORS", (*runner.detectors(), KillsTheWorker))
+    detectors = (*runner.detectors(), KillsTheWorker)
+    monkeypatch.setattr(runner, "detectors", lambda: detectors)
     report = run_check(root, jobs=2, select=("TTP9",))
     by_path = {f.path: f for f in report.findings}
     assert by_path["app/crash.py"].rule == "TTP906"

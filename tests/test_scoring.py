@@ -8,10 +8,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ttaprod import checklist, report, scoring
+from ttaprod import assess, checklist, report, ruleset, scoring
 from ttaprod.checklist import ItemKind
 from ttaprod.config import Config
-from ttaprod.itemchecks import ProjectIndex
+from ttaprod.engine.project import ProjectIndex
 from ttaprod.models import FileResult, Finding, Severity, Site, Status
 
 SITE_ITEMS = [i.id for i in checklist.ITEMS if i.kind is ItemKind.SITES]
@@ -57,7 +57,8 @@ def _score(site_specs, loose_specs, lines: int = 1000, code: bool = True) -> rep
         files=(FileResult("app/a.py", lines, sites=tuple(site_values)),),
         lines=lines,
     )
-    return report.build(report.Inputs("x", index, tuple(findings), 0, 0.0, 0))
+    items, shown = assess.evaluate(index, findings, ruleset.registry())
+    return report.build(report.Inputs("x", index, items, shown, 0, 0.0, 0))
 
 
 @settings(max_examples=300, deadline=None)

@@ -13,26 +13,28 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
-from . import baseline as baseline_mod
 from . import (
+    assess,
     catalogue,
     discovery,
     gitdiff,
-    itemchecks,
     merge,
-    project,  # noqa: F401  (registers the `[tool.ttaprod] attest` config key)
     ratchet,
     report,
+    ruleset,
     runner,
     scope,
     selection,
     tools,
 )
+from . import baseline as baseline_mod
 from . import config as config_mod
 from .cache import ResultCache, file_key
 from .config import Config, ConfigError
-from .engine.analyze import FileTask, fingerprint
-from .models import FileResult, Finding, Report, Severity
+from .engine.analyze import FileTask
+from .engine.project import ProjectIndex
+from .findings import new_finding
+from .models import FileResult, Finding, Report
 
 
 class UsageError(Exception):
@@ -94,23 +96,7 @@ def _discovery_findings(found: discovery.Discovered) -> list[Finding]:
         ("TTP902", rel, f"cannot read directory ({why}); its files were not checked")
         for rel, why in found.unreadable
     ]
-    specs = catalogue.catalogue()
-    return [
-        Finding(
-            rule=code,
-            source="ttaprod",
-            checklist_item=specs[code].checklist_item,
-            severity=specs[code].severity,
-            path=path,
-            line=1,
-            column=1,
-            end_line=1,
-            end_column=1,
-            message=message,
-            fingerprint=fingerprint(code, path, ""),
-        )
-        for code, path, message in notices
-    ]
+    return [new_finding(code, path, 1, message, anchor="") for code, path, message in notices]
 
 
 def _validate_codes(codes: tuple[str, ...], what: str) -> None:
@@ -161,7 +147,7 @@ def baseline_file(options: CheckOptions, config: Config) -> Path | None:
     (relative to the config file)."""
     if options.baseline is not None:
         return options.baseline
-    value = config.extra.get("baseline")
+    value = config.baseline
     if value is None:
         return None
     return (config.source.parent if config.source else Path.cwd()) / value
@@ -295,7 +281,7 @@ def check(options: CheckOptions) -> Report:
     findings.extend(tool_findings)
 
     tool_lines = sum(r.lines for r in results if focus_files is None or r.path in focus_files)
-    index = itemchecks.ProjectIndex(
+    index = ProjectIndex(
         root=root,
         config=config,
         files=tuple(results),
@@ -307,10 +293,12 @@ def check(options: CheckOptions) -> Report:
         tool_lines=0 if focus_files is None else tool_lines,
         facts=tuple(f for r in results for f in r.facts),
     )
+    items, shown = assess.evaluate(index, findings, ruleset.registry())
     inputs = report.Inputs(
         root_label=str(root),
         index=index,
-        findings=tuple(findings),
+        items=items,
+        findings=shown,
         suppressed=len(own_suppressed) + collected.suppressed + absorbed + overruled,
         duration_s=time.perf_counter() - started,
         parse_errors=sum(1 for r in results if r.parse_error),
@@ -327,6 +315,3 @@ def check(options: CheckOptions) -> Report:
     )
     return report.build(inputs)
 
-
-def severity_names() -> list[str]:
-    return [s.value for s in Severity]

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import config as config_mod
 from . import redact
 from .models import BaselineEntry, Finding, Report
 
@@ -63,15 +62,6 @@ class Baseline:
 class Match:
     known: tuple[bool, ...]  # per finding, in the order given: the baseline holds it
     stale: dict[Key, int]  # entries no finding matched that this run could have reported
-
-
-def _config_value(key: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise config_mod.ConfigError(f"'{key}' must be a file path, not {value!r}")
-    return value
-
-
-config_mod.register_key("baseline", _config_value)
 
 
 def _fingerprint(finding: Finding) -> str:

@@ -1,21 +1,40 @@
 """`[tool.ttaprod]` configuration: where it is found, what it may say, and validation.
 
-Every key is declared once in `KEYS` with its validator; an unknown key or a wrong type is
-a `ConfigError` naming the file and the key, which the CLI prints as one line (exit 2).
+Every key is declared once in `KEYS` with its validator and the `Config` field it fills; an
+unknown key or a wrong type is a `ConfigError` naming the file and the key, which the CLI
+prints as one line (exit 2). No other module adds keys.
+
+```toml
+[tool.ttaprod]
+tool-timeout = 300              # seconds, for every tool (default 300)
+require-tools = ["ruff"]        # a listed tool that did not run fails the gate
+safety-db = "vendor/safety-db"  # safety's advisory database (relative to this file)
+
+[tool.ttaprod.tools]
+bandit = false                  # disable a tool
+pyright = "basedpyright"        # a drop-in command
+ruff = { timeout = 60, args = ["--extend-select", "PL"] }
+```
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import checklist
+from . import checklist, knowledge
 from .models import Severity
 from .tomlcompat import TOMLDecodeError, loads
 
 DEFAULT_FAIL_UNDER = 70.0
+DEFAULT_FAIL_ON_NEW = Severity.LOW
+DEFAULT_TOOL_TIMEOUT = 300.0
+TOOL_NAMES = ("ruff", "pyright", "bandit", "safety")
+_TOOL_TABLE_KEYS = ("enabled", "command", "timeout", "args")
+_DRIVE = re.compile(r"^[A-Za-z]:")
 DEFAULT_SECTION_WEIGHTS: dict[str, float] = {
     "errors": 25.0,
     "security": 25.0,
@@ -31,6 +50,18 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class ToolSettings:
+    """One tool's effective settings after config and command-line flags."""
+
+    name: str
+    enabled: bool = True
+    command: str = ""  # executable name or path; "" means the adapter's default
+    timeout: float = 0.0  # seconds; 0: the `tool-timeout` setting
+    args: tuple[str, ...] = ()
+    reason: str = ""  # why it is disabled
+
+
+@dataclass(frozen=True)
 class Config:
     source: Path | None = None
     select: tuple[str, ...] = ("TTP",)
@@ -43,7 +74,13 @@ class Config:
     block_on: tuple[Severity, ...] = (Severity.CRITICAL,)
     max_file_size_kb: int = 1024
     jobs: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)  # keys owned by later features
+    baseline: str | None = None  # relative to the config file
+    fail_on_new: Severity = DEFAULT_FAIL_ON_NEW
+    attest: tuple[tuple[str, str], ...] = ()  # checklist item id, path relative to config
+    tools: dict[str, ToolSettings] = field(default_factory=dict)
+    tool_timeout: float = DEFAULT_TOOL_TIMEOUT
+    require_tools: tuple[str, ...] = ()
+    safety_db: str | None = None
 
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -135,8 +172,110 @@ def _block_on(key: str, value: Any) -> tuple[Severity, ...]:
     return tuple(_severity_value(key, v) for v in _str_list(key, value))
 
 
-# key in TOML → (attribute on Config or None for `extra`, validator)
-KEYS: dict[str, tuple[str | None, Validator]] = {
+def _file_path(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"'{key}' must be a file path, not {value!r}")
+    return value
+
+
+def _seconds(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigError(f"'{key}' must be a number of seconds above 0, not {value!r}")
+    return float(value)
+
+
+def _tool_names(key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"'{key}' must be a list of tool names, not {value!r}")
+    for name in value:
+        _known_tool(key, name)
+    return tuple(value)
+
+
+def _known_tool(key: str, name: str) -> None:
+    if name not in TOOL_NAMES:
+        raise ConfigError(f"'{key}': unknown tool '{name}' (known: {', '.join(TOOL_NAMES)})")
+
+
+def _one_tool(key: str, value: Any) -> ToolSettings:
+    name = key.rsplit(".", 1)[-1]
+    if isinstance(value, bool):
+        return ToolSettings(name, enabled=value, reason="" if value else "disabled in config")
+    if isinstance(value, str):
+        if not value.strip():
+            raise ConfigError(f"'{key}' must name a command, not an empty string")
+        return ToolSettings(name, command=value)
+    if not isinstance(value, dict):
+        raise ConfigError(f"'{key}' must be true/false, a command, or a table, not {value!r}")
+    unknown = sorted(set(value) - set(_TOOL_TABLE_KEYS))
+    if unknown:
+        known = ", ".join(_TOOL_TABLE_KEYS)
+        raise ConfigError(f"'{key}': unknown key '{unknown[0]}' (known: {known})")
+    enabled = value.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"'{key}.enabled' must be true or false, not {enabled!r}")
+    command = value.get("command", "")
+    if not isinstance(command, str):
+        raise ConfigError(f"'{key}.command' must be a string, not {command!r}")
+    args = value.get("args", [])
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        raise ConfigError(f"'{key}.args' must be a list of strings, not {args!r}")
+    timeout = _seconds(f"{key}.timeout", value["timeout"]) if "timeout" in value else 0.0
+    return ToolSettings(
+        name,
+        enabled=enabled,
+        command=command,
+        timeout=timeout,
+        args=tuple(args),
+        reason="" if enabled else "disabled in config",
+    )
+
+
+def _tools(key: str, value: Any) -> dict[str, ToolSettings]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"'{key}' must be a table of tool = setting, not {value!r}")
+    out = {}
+    for name, setting in value.items():
+        _known_tool(key, name)
+        out[name] = _one_tool(f"{key}.{name}", setting)
+    return out
+
+
+def attestable() -> tuple[str, ...]:
+    """Checklist items code cannot show, which the team may attest in config."""
+    return tuple(knowledge.table("evidence")["attestable"])
+
+
+def _attest(key: str, value: Any) -> tuple[tuple[str, str], ...]:
+    """`[tool.ttaprod.attest]`: checklist item id = a path relative to the config file."""
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"'{key}' must be a table of checklist item id = file path, "
+            f"not {type(value).__name__} {value!r}"
+        )
+    out: list[tuple[str, str]] = []
+    for item, path in value.items():
+        where = f"{key}.{item}"
+        if not checklist.is_item(item):
+            raise ConfigError(f"'{where}' is not a checklist item id")
+        if item not in attestable():
+            raise ConfigError(
+                f"'{where}' cannot be attested: it is judged from the code "
+                f"(attestable: {', '.join(attestable())})"
+            )
+        if not isinstance(path, str) or not path.strip():
+            raise ConfigError(f"'{where}' must be a file path, not {path!r}")
+        posix = PurePosixPath(path.strip().replace("\\", "/"))
+        if posix.is_absolute() or _DRIVE.match(str(posix)):
+            raise ConfigError(
+                f"'{where}' must be a path relative to the config file's directory, not {path!r}"
+            )
+        out.append((item, posix.as_posix()))
+    return tuple(out)
+
+
+# key in TOML → (attribute on Config, validator)
+KEYS: dict[str, tuple[str, Validator]] = {
     "select": ("select", _codes),
     "ignore": ("ignore", _codes),
     "exclude": ("exclude", _str_list),
@@ -147,18 +286,19 @@ KEYS: dict[str, tuple[str | None, Validator]] = {
     "block-on": ("block_on", _block_on),
     "max-file-size-kb": ("max_file_size_kb", _positive_int),
     "jobs": ("jobs", _positive_int),
+    "baseline": ("baseline", _file_path),
+    "fail-on-new": ("fail_on_new", _severity_value),
+    "attest": ("attest", _attest),
+    "tools": ("tools", _tools),
+    "tool-timeout": ("tool_timeout", _seconds),
+    "require-tools": ("require_tools", _tool_names),
+    "safety-db": ("safety_db", _file_path),
 }
-
-
-def register_key(name: str, validator: Validator) -> None:
-    """Declare a key owned by a later feature; its validated value lands in `Config.extra`."""
-    KEYS[name] = (None, validator)
 
 
 def from_table(table: dict[str, Any], source: Path | None) -> Config:
     where = str(source) if source else "config"
     values: dict[str, Any] = {}
-    extra: dict[str, Any] = {}
     for key, raw in table.items():
         if key not in KEYS:
             known = ", ".join(sorted(KEYS))
@@ -168,11 +308,8 @@ def from_table(table: dict[str, Any], source: Path | None) -> Config:
             value = validator(key, raw)
         except ConfigError as exc:
             raise ConfigError(f"{where}: [tool.ttaprod] {exc}") from None
-        if attribute is None:
-            extra[key] = value
-        else:
-            values[attribute] = value
-    return Config(source=source, extra=extra, **values)
+        values[attribute] = value
+    return Config(source=source, **values)
 
 
 def read_file(path: Path) -> Config:

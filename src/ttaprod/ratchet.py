@@ -23,32 +23,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from . import config as config_mod
 from . import selection
 from .baseline import Baseline, Judged, match, stale_entries
 from .config import Config
+from .engine.project import ProjectIndex
 from .gitdiff import Changes
-from .itemchecks import ProjectIndex
 from .models import BaselineSummary, Finding, Scope, Severity, ToolStatus
-
-DEFAULT_FAIL_ON_NEW = Severity.LOW
-
-
-def _severity(key: str, value: Any) -> Severity:
-    try:
-        return Severity(value)
-    except ValueError:
-        names = ", ".join(s.value for s in Severity)
-        raise config_mod.ConfigError(f"'{key}' must be one of {names}, not {value!r}") from None
-
-
-config_mod.register_key("fail-on-new", _severity)
 
 
 def fail_on_new(config: Config) -> Severity:
-    return config.extra.get("fail-on-new", DEFAULT_FAIL_ON_NEW)
+    return config.fail_on_new
 
 
 @dataclass(frozen=True)

@@ -18,21 +18,17 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
 
-from . import checks
+from . import ruleset
 from .engine.analyze import FileTask, analyze_file, notice_finding
 from .engine.detector import Detector
 from .engine.source import Notice
 from .models import FileResult
 
 IN_PROCESS_BELOW = 12  # files; a pool costs more than it saves under this
-_DETECTORS: tuple[type[Detector], ...] = ()
 
 
 def detectors() -> tuple[type[Detector], ...]:
-    global _DETECTORS
-    if not _DETECTORS:
-        _DETECTORS = checks.load_all()
-    return _DETECTORS
+    return ruleset.registry().detectors
 
 
 def _start_worker() -> None:
@@ -70,10 +66,8 @@ def run(
     jobs: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> list[FileResult]:
-    """Results in the order of `tasks`. The rules are loaded here even when every result
-    came from the cache: importing them registers the project-level checks."""
+    """Results in the order of `tasks`."""
     jobs = jobs or os.cpu_count() or 1
-    detectors()
     if jobs == 1 or len(tasks) < IN_PROCESS_BELOW:
         results = []
         for task in tasks:

@@ -216,8 +216,8 @@ def test_malformed_manifests_and_partial_workloads(tmp_path: Path) -> None:
 
 def test_only_some_files_given_does_not_judge_replicas(tmp_path: Path) -> None:
     from ttaprod.config import Config
-    from ttaprod.deploy import items
-    from ttaprod.itemchecks import ProjectIndex
+    from ttaprod.engine.project import ProjectIndex
+    from ttaprod.items import deployment as items
     from ttaprod.models import ItemResult
 
     (tmp_path / "d.yaml").write_text(

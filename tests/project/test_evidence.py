@@ -293,7 +293,7 @@ def test_attest_validation(table: object, message: str) -> None:
 
 def test_attest_is_kept_in_config_extra() -> None:
     loaded = config.from_table({"attest": {"security.secret-storage": "./docs\\vault.md"}}, None)
-    assert loaded.extra["attest"] == (("security.secret-storage", "docs/vault.md"),)
+    assert loaded.attest == (("security.secret-storage", "docs/vault.md"),)
 
 
 def test_a_bad_attest_entry_is_exit_2_with_one_line(tmp_path: Path) -> None:

@@ -60,7 +60,9 @@ def test_without_json_logging_the_item_is_capped_at_warn(tmp_path: Path) -> None
         2,
         2,
     )
-    assert result.reason == "2 of 2 log calls structured; no JSON log formatter: plain-text log lines"
+    assert (
+        result.reason == "2 of 2 log calls structured; no JSON log formatter: plain-text log lines"
+    )
 
 
 def test_never_raises_a_failing_sites_result(tmp_path: Path) -> None:

@@ -7,15 +7,26 @@ from pathlib import Path
 import pytest
 
 from ttaprod import checklist
-from ttaprod.checks import project as registration
+from ttaprod import ruleset
 from ttaprod.config import Config
-from ttaprod.itemchecks import ProjectIndex
+from ttaprod.engine.registry import ItemCheck, guarded
+from ttaprod.engine.project import ProjectIndex
+from ttaprod.items.common import PARTIAL
 from ttaprod.models import ItemResult, Status
-from ttaprod.project.common import PARTIAL
 
 from .helpers import check, item
 
-ITEMS = tuple(registration.CHECKS)
+# The items judged from the whole project (not from sites or deployment files alone).
+ITEMS = (
+    "quality.tests",
+    "observability.integration",
+    "observability.tracing",
+    "observability.metrics",
+    "observability.structured-logging",
+    "performance.load-testing",
+    "security.secret-storage",
+    "deploy.health-endpoint",
+)
 
 
 def _default(item_id: str) -> ItemResult:
@@ -29,7 +40,7 @@ def test_absence_is_never_judged_on_a_partial_run(tmp_path: Path, item_id: str) 
         root=tmp_path, config=Config(), files=(), python_files=(), other_files=(), lines=0,
         partial=True,
     )  # fmt: skip
-    result, findings = registration.CHECKS[item_id](index, _default(item_id))
+    result, findings = ruleset.registry().judge(item_id, index, _default(item_id))
     assert result.status is Status.SKIP and result.score is None and findings == ()
     expected = {
         "observability.structured-logging": "default",
@@ -43,9 +54,17 @@ def test_a_bug_in_a_check_skips_its_item_with_the_reason(tmp_path: Path) -> None
         raise KeyError("boom")
 
     index = ProjectIndex(tmp_path, Config(), (), (), (), 0)
-    result, findings = registration._guarded(broken)(index, _default("quality.tests"))
-    assert (result.status, result.score, findings) == (Status.SKIP, None, ())
-    assert result.reason == "not judged: internal error (KeyError); please report this bug"
+    check = ItemCheck("quality.tests", broken)
+    result, findings = guarded(check, index, _default("quality.tests"))
+    assert (result.status, result.score) == (Status.SKIP, None)
+    assert result.reason == (
+        "not judged: internal error in broken (KeyError); please report this bug"
+    )
+    assert [(f.rule, f.path, f.severity.value) for f in findings] == [("TTP906", "", "high")]
+    assert findings[0].message == (
+        "ttaprod's check of quality.tests (broken) failed here (KeyError); "
+        "the rest of the run went on. Please report this bug."
+    )
 
 
 def test_broken_deployment_files_and_binary_scripts(tmp_path: Path) -> None:

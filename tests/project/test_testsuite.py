@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ttaprod.items import coverage
 from ttaprod.models import Status
-from ttaprod.project import coverage
 
 from .helpers import check, evidence, item
 

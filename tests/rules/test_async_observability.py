@@ -7,7 +7,7 @@ from pathlib import Path
 from textwrap import dedent
 
 from ttaprod import catalogue
-from ttaprod.checks import load_all
+from ttaprod.checks import DETECTORS
 from ttaprod.engine.analyze import FileTask, analyze_file
 from ttaprod.models import Report
 
@@ -694,7 +694,7 @@ def test_route_facts_for_project_checks(project) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     """
     root: Path = project({"app/main.py": dedent(src).lstrip("\n")})
-    analysed = analyze_file(FileTask(str(root / "app/main.py"), "app/main.py", _ALL), load_all())
+    analysed = analyze_file(FileTask(str(root / "app/main.py"), "app/main.py", _ALL), DETECTORS)
     facts = sorted((f.line, dict(f.data)) for f in analysed.facts if f.kind == "route")
     assert [
         (line, d["framework"], d["method"], d["path"], d["prefix"], d["handler"])

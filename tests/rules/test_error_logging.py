@@ -8,11 +8,11 @@ from dataclasses import replace
 from pathlib import Path
 from textwrap import dedent
 
-from ttaprod.checks import load_all
-from ttaprod.checks.error_logging import correlation_item
+from ttaprod.checks import DETECTORS
+from ttaprod.items.error_logging import correlation_item
 from ttaprod.config import Config
 from ttaprod.engine.analyze import FileTask, analyze_file
-from ttaprod.itemchecks import ProjectIndex
+from ttaprod.engine.project import ProjectIndex
 from ttaprod.models import Report
 
 from ..conftest import run_check
@@ -401,7 +401,7 @@ def test_partial_runs_do_not_judge_correlation(project) -> None:
     # the project check on an index marked partial (a pre-commit run on some files)
     root = Path(report.root)
     result = analyze_file(
-        FileTask(str(root / "app/handler.py"), "app/handler.py", frozenset(CODES)), load_all()
+        FileTask(str(root / "app/handler.py"), "app/handler.py", frozenset(CODES)), DETECTORS
     )
     index = ProjectIndex(root, Config(), (result,), ("app/handler.py",), (), 10, facts=result.facts)
     default = next(r for r in report.checklist if r.id == "errors.logging")

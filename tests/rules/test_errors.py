@@ -722,8 +722,8 @@ def test_evidence_labels_and_wrappers_that_cannot_run_what_they_wrap(project) ->
 
 def test_a_new_library_is_a_data_change(project, monkeypatch) -> None:
     from ttaprod import knowledge as knowledge_module
-    from ttaprod.checks import _outbound
-    from ttaprod.checks.errors import OutboundCallProtection
+    from ttaprod.analysis import outbound as _outbound
+    from ttaprod.checks.errors.outbound_call_protection import OutboundCallProtection
 
     real = knowledge_module.table
 

@@ -819,5 +819,7 @@ def test_verification_off_behind_a_setting_is_medium_not_critical(project) -> No
         ),
         (11, "critical", report.findings[1].message),
     ]
-    assert report.findings[1].message.startswith("`ssl.CERT_NONE` turns off certificate verification: ")
+    assert report.findings[1].message.startswith(
+        "`ssl.CERT_NONE` turns off certificate verification: "
+    )
     assert not report.passed  # the unconditional one still blocks the gate

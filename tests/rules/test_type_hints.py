@@ -123,7 +123,7 @@ def test_cheap_no_traversal_and_def_lines_from_ast(tmp_path: Path, monkeypatch) 
     """Only TTP601 applies to this file (no decorator, route or test names for the facts-only
     detectors): it is not walked, and covered sites take their line from the `ast` parse (no
     position pass); findings still get exact positions."""
-    from ttaprod.checks import load_all
+    from ttaprod.checks import DETECTORS
     from ttaprod.engine import analyze
 
     def no_walk(*args: object) -> None:
@@ -149,6 +149,6 @@ def test_cheap_no_traversal_and_def_lines_from_ast(tmp_path: Path, monkeypatch) 
         encoding="utf-8",
     )
     task = analyze.FileTask(str(path), "mod.py", frozenset({"TTP601"}))
-    result = analyze.analyze_file(task, load_all())
+    result = analyze.analyze_file(task, DETECTORS)
     assert [(s.line, s.covered) for s in result.sites] == [(4, True), (9, False)]
     assert [(f.line, f.column, f.end_column) for f in result.findings] == [(9, 9, 13)]

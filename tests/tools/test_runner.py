@@ -176,7 +176,7 @@ def test_config_keys_are_validated() -> None:
         },
         None,
     )
-    chosen = settings.resolve(config.extra)
+    chosen = settings.resolve(config)
     assert chosen["pyright"].command == "basedpyright" and chosen["pyright"].timeout == 120
     assert not chosen["bandit"].enabled and chosen["bandit"].reason == "disabled in config"
     assert chosen["ruff"].timeout == 60 and chosen["ruff"].args == ("--preview",)

@@ -18,8 +18,8 @@ def test_a_fresh_project_gets_a_loadable_section_and_the_hook_snippet(tmp_path: 
     assert done.returncode == 0, done.stderr
     pyproject = tmp_path / "pyproject.toml"
     config = read_file(pyproject)
-    assert config.fail_under == 70 and config.extra["fail-on-new"].value == "low"
-    assert "baseline" not in config.extra  # commented out: there is no baseline yet
+    assert config.fail_under == 70 and config.fail_on_new.value == "low"
+    assert config.baseline is None  # commented out: there is no baseline yet
     assert "wrote a starter [tool.ttaprod] section to" in done.stdout
     assert f"rev: v{__version__}" in done.stdout
     assert "- id: ttaprod " in done.stdout and "- id: ttaprod-full" in done.stdout
@@ -32,7 +32,7 @@ def test_an_existing_pyproject_keeps_everything_else(tmp_path: Path) -> None:
     assert ttaprod("init", cwd=tmp_path).returncode == 0
     text = (tmp_path / "pyproject.toml").read_text(encoding="utf-8")
     assert text.startswith(OTHER)
-    assert read_file(tmp_path / "pyproject.toml").extra["baseline"] == ".ttaprod-baseline.json"
+    assert read_file(tmp_path / "pyproject.toml").baseline == ".ttaprod-baseline.json"
 
 
 def test_existing_config_needs_force(tmp_path: Path) -> None:

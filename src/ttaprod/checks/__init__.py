@@ -1,14 +1,73 @@
-"""ttaprod's own rules. Importing this package registers every detector and project check."""
+"""ttaprod's per-file rules (detectors), grouped by checklist section, one module per rule
+family, named after what it reports. `DETECTORS` lists every one of them: adding a rule
+means adding it here (and its catalogue entry); nothing is found by scanning modules.
+
+`facts/` holds detectors that report nothing themselves: they record what project item
+checks (`ttaprod.items`) need to know about each file.
+"""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
+from ..engine.detector import Detector
+from .errors.error_handlers import CorrelationBindings, ErrorHandlers
+from .errors.llm_call_fallback import LlmCallFallback
+from .errors.multi_write_compensation import MultiWriteCompensation
+from .errors.outbound_call_protection import OutboundCallProtection
+from .errors.tta_primitive_arguments import TtaPrimitiveArguments
+from .facts.evidence import EvidenceFacts, SecretStoreFacts
+from .facts.handler_bodies import HandlerBodyFacts
+from .facts.observability_setup import ObservabilityFacts
+from .facts.routes import RouteFacts
+from .observability.correlation_ids import WorkflowContextCorrelation
+from .observability.observability_init import (
+    ObservabilityInitInRequestHandler,
+    ObservabilityInitNonexistentApi,
+)
+from .observability.structured_logging import LogMessagePreformatted, PrintInServiceCode
+from .performance.blocking_call_in_async import BlockingCallInAsync
+from .performance.connection_pooling import PerCallClients
+from .performance.llm_call_guards import CallGuards
+from .performance.model_routing import ModelFacts
+from .quality.type_hints import PublicFunctionAnnotations
+from .security.hardcoded_secrets import HardcodedSecrets
+from .security.input_validation import EndpointInputValidation
+from .security.plaintext_urls import PlaintextUrls
+from .security.rate_limiting import InboundLimitFacts
+from .security.secrets_in_comments import KeysInComments
+from .security.tls_verification import TlsVerification
 
-from ..engine.detector import Detector, registered
-
-
-def load_all() -> tuple[type[Detector], ...]:
-    for module in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{module.name}")
-    return registered()
+DETECTORS: tuple[type[Detector], ...] = (
+    # errors.*
+    OutboundCallProtection,
+    TtaPrimitiveArguments,
+    LlmCallFallback,
+    MultiWriteCompensation,
+    ErrorHandlers,
+    CorrelationBindings,
+    # observability.*
+    WorkflowContextCorrelation,
+    PrintInServiceCode,
+    LogMessagePreformatted,
+    ObservabilityInitNonexistentApi,
+    ObservabilityInitInRequestHandler,
+    # performance.*
+    BlockingCallInAsync,
+    PerCallClients,
+    CallGuards,
+    ModelFacts,
+    # security.*
+    HardcodedSecrets,
+    KeysInComments,
+    TlsVerification,
+    PlaintextUrls,
+    EndpointInputValidation,
+    InboundLimitFacts,
+    # quality.*
+    PublicFunctionAnnotations,
+    # facts for project items
+    RouteFacts,
+    HandlerBodyFacts,
+    EvidenceFacts,
+    SecretStoreFacts,
+    ObservabilityFacts,
+)

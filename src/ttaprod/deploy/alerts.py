@@ -15,8 +15,8 @@ from typing import Any
 
 from .. import knowledge
 from ..models import Evidence
+from ..tally import Issue, Tally
 from .inventory import Inventory, is_k8s_object, is_rules_doc
-from .verdict import Issue, Tally
 from .yamlfiles import YamlFile, YList, YMap, get
 
 KIND_RULES = {"error-rate": "TTP531", "latency": "TTP532", "cost": "TTP533"}

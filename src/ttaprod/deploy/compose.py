@@ -12,9 +12,9 @@ import posixpath
 from typing import Any
 
 from ..models import Evidence
+from ..tally import Issue, Tally
 from . import values
 from .inventory import Inventory
-from .verdict import Issue, Tally
 from .yamlfiles import Pos, YamlFile, YList, YMap, get
 
 RULES = ("TTP511", "TTP512", "TTP513", "TTP514")

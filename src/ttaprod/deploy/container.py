@@ -12,10 +12,10 @@ import posixpath
 import re
 
 from ..models import Evidence, Severity
+from ..tally import Issue, Tally
 from . import installs, values
 from .dockerfile import Dockerfile, Instruction, Located, Stage, arg_defaults, tokens
 from .inventory import DockerfileEntry, Inventory
-from .verdict import Issue, Tally
 
 RULES = ("TTP501", "TTP502", "TTP503", "TTP504", "TTP505", "TTP506")
 _ROOT = frozenset({"root", "0"})

@@ -18,8 +18,8 @@ from typing import Any
 
 from .. import knowledge
 from ..models import Evidence
+from ..tally import Issue
 from .dockerfile import Located
-from .verdict import Issue
 
 Reader = Callable[[str], "str | None"]  # a requirements path as written → its text, if known
 

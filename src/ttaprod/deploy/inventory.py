@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .. import knowledge
-from ..itemchecks import ProjectIndex
+from ..engine.project import ProjectIndex
 from . import dockerfile, yamlfiles
 from .yamlfiles import ParseError, YamlFile, YMap
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from .. import knowledge
 from ..models import Evidence
+from ..tally import Issue, Tally
 from . import values
 from .inventory import Inventory, is_k8s_object
-from .verdict import Issue, Tally
 from .yamlfiles import YamlFile, YList, YMap, get
 
 RULES = ("TTP521", "TTP522", "TTP523", "TTP524", "TTP525", "TTP526")

@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 from .. import knowledge, redact
-from ..checks import security_secrets
+from ..analysis import secrets as security_secrets
 from ..models import Severity
 
 _VARIABLE = re.compile(

@@ -15,6 +15,9 @@ import libcst as cst
 from ..models import Severity
 from .names import Instance, NameTable
 
+PENDING = "pending"  # the fact kind of problems a project check judges (`FileContext.pending`)
+_ANCHOR_MAX = 400
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -159,3 +162,21 @@ class FileContext:
 
     def fact(self, kind: str, node: cst.CSTNode, /, **data: str) -> None:
         self.facts.append(PendingFact(kind, node, data))
+
+    def pending(self, node: cst.CSTNode, problem: Problem, site: bool, **data: str) -> None:
+        """Record `problem` on `node` for the project check of its item to judge (its verdict
+        needs other files); `site`: it stands for one site of that item."""
+        if problem.rule not in self.enabled:
+            return
+        anchor = self.code_for(node).strip()[:_ANCHOR_MAX]
+        self.fact(
+            PENDING,
+            node,
+            rule=problem.rule,
+            message=problem.message,
+            severity=problem.severity.value if problem.severity is not None else "",
+            fix=problem.fix or "",
+            anchor=anchor,
+            site="1" if site else "",
+            **data,
+        )

@@ -18,8 +18,6 @@ from .runner import Session, scratch_dir
 from .safety import database_path
 from .settings import TOOL_NAMES, parse_selection
 
-settings_mod.register()
-
 __all__ = ["TOOL_NAMES", "Collected", "Session", "collect", "parse_selection", "start"]
 
 
@@ -53,7 +51,7 @@ def start(
     safety_db: Path | None = None,
 ) -> Session:
     """Launch every enabled tool; returns at once."""
-    chosen = settings_mod.resolve(config.extra, only, no_tools)
+    chosen = settings_mod.resolve(config, only, no_tools)
     config_dir = config.source.parent if config.source else None
     ctx = Context(
         root=root,
@@ -63,7 +61,7 @@ def start(
         config=config,
         settings=Settings("none"),
         scratch=scratch_dir(),
-        safety_db=database_path(config.extra.get("safety-db"), safety_db, config_dir),
+        safety_db=database_path(config.safety_db, safety_db, config_dir),
     )
     return Session(ctx, chosen).start()
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
+from ..config import ToolSettings as Settings
 from ..models import Finding, Severity
 from ..tomlcompat import TOMLDecodeError, loads
 
@@ -42,18 +43,6 @@ class ToolUnavailable(Exception):
 
 class NothingToCheck(Exception):
     """No file is for this tool: it is `ok` with nothing found; the message says why."""
-
-
-@dataclass(frozen=True)
-class Settings:
-    """One tool's effective settings after config and command-line flags."""
-
-    name: str
-    enabled: bool = True
-    command: str = ""  # executable name or path; "" means the adapter's default
-    timeout: float = 0.0  # seconds; 0: the `tool-timeout` setting
-    args: tuple[str, ...] = ()
-    reason: str = ""  # why it is disabled
 
 
 @dataclass(frozen=True)

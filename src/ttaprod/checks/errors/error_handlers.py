@@ -1,0 +1,396 @@
+"""Error logging (errors.logging): TTP112 swallowed-exception, TTP113 error-log-without-exc-info,
+TTP114 error-log-without-correlation-id.
+
+Every except handler outside test modules is one site of errors.logging. A handler is judged
+when the walk leaves it, from one pass over its body (nested functions and classes excluded):
+
+- TTP112: a handler whose body is only `pass` / `...` / `continue` and that catches
+  everything (bare, `Exception`) or an operational failure (OSError, ConnectionError, an HTTP
+  client's or database's error — not a ValueError dropped after a parse attempt, and never
+  expected control flow: StopIteration, an optional import, an empty queue…), or a
+  broad handler (bare `except:`, `Exception`, `BaseException`) that neither logs, reports
+  (sentry, traceback, warnings, print), re-raises nor uses the exception it bound;
+- TTP113: a warning or error log call directly in the handler (not in a handler nested in it,
+  which judges its own) without `exc_info=` / loguru `opt(exception=…)` and not `exception()`;
+  loggers that cannot be resolved (imported from a project module) count when named like one;
+- TTP114: an error log call in a handler that carries no correlation id itself (a keyword or an
+  `extra=` key, or bound on its logger: `log.bind(correlation_id=…)`, a LoggerAdapter) is only
+  wrong when the project binds none for every line either (structlog contextvars, a logging
+  Filter that adds it, asgi-correlation-id…). A file cannot tell: the handler records a pending
+  fact (`_pending.py`) and the errors.logging project check decides, with the
+  `correlation-binding` facts of every file (`CorrelationBindings`).
+
+Knowledge: rules/knowledge/error_logging.toml; log calls: `_logcalls.py` / logging.toml.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+import libcst as cst
+
+from ... import knowledge
+from ...analysis.logcalls import LogCall, LogCalls, call_keys
+from ...engine.context import FileContext, PendingFinding, Problem
+from ...engine.detector import Detector
+from ...engine.names import dotted
+from ...engine.walker import children
+from ...models import Severity
+
+LOGGING = "errors.logging"
+CODES = ("TTP112", "TTP113", "TTP114")
+BINDING = "correlation-binding"
+_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+_FALSY = ("False", "None")
+
+
+@dataclass(frozen=True)
+class _Knowledge:
+    broad: frozenset[str]
+    expected: frozenset[str]
+    operational: frozenset[str]
+    reporters: frozenset[str]
+    reporter_methods: frozenset[str]
+    logger_names: frozenset[str]
+    error_methods: frozenset[str]
+    warning_methods: frozenset[str]
+    exception_methods: frozenset[str]
+    error_levels: frozenset[str]
+    warning_levels: frozenset[str]
+    exc_info_keywords: frozenset[str]
+    correlation_names: frozenset[str]
+    binders: frozenset[str]
+    integrations: frozenset[str]
+    integration_names: frozenset[str]  # their last names
+    filter_bases: frozenset[str]
+    needs: tuple[bytes, ...]
+
+
+@cache
+def _k() -> _Knowledge:
+    raw = knowledge.table("error_logging")
+    corr = raw["correlation"]
+    return _Knowledge(
+        broad=frozenset(raw["broad"]),
+        expected=frozenset(raw["expected"]),
+        operational=frozenset(raw["operational"]),
+        reporters=frozenset(raw["reporters"]),
+        reporter_methods=frozenset(raw["reporter_methods"]),
+        logger_names=frozenset(raw["logger_names"]),
+        error_methods=frozenset(raw["error_methods"]),
+        warning_methods=frozenset(raw["warning_methods"]),
+        exception_methods=frozenset(raw["exception_methods"]),
+        error_levels=frozenset(raw["error_levels"]),
+        warning_levels=frozenset(raw["warning_levels"]),
+        exc_info_keywords=frozenset(raw["exc_info_keywords"]),
+        correlation_names=frozenset(_norm(n) for n in corr["names"]),
+        binders=frozenset(corr["binders"]),
+        integrations=frozenset(corr["integrations"]),
+        integration_names=frozenset(n.rpartition(".")[2] for n in corr["integrations"]),
+        filter_bases=frozenset(corr["filter_bases"]),
+        needs=tuple(token.encode() for token in corr["needs"]),
+    )
+
+
+def _norm(name: str) -> str:
+    return name.lower().replace("-", "_")
+
+
+def correlated(keys: frozenset[str]) -> bool:
+    """Whether one of `keys` names a correlation id field."""
+    names = _k().correlation_names
+    return any(_norm(key) in names for key in keys)
+
+
+# --- one handler's body ---------------------------------------------------------------------
+@dataclass
+class _Body:
+    """What a handler's body does, from one pass (nested scopes excluded)."""
+
+    empty: bool = True  # only pass / ... / continue / strings
+    raises: bool = False
+    reports: bool = False
+    uses_name: bool = False
+    logs: list[tuple[cst.Call, LogCall]] = field(default_factory=list)  # not in nested handlers
+    logs_anywhere: bool = False
+
+
+def _inert(statement: cst.BaseStatement) -> bool:
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    for small in statement.body:
+        if isinstance(small, (cst.Pass, cst.Continue)):
+            continue
+        if isinstance(small, cst.Expr) and isinstance(
+            small.value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString)
+        ):
+            continue
+        return False
+    return True
+
+
+def _statements(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> list[cst.BaseStatement]:
+    body = handler.body
+    if isinstance(body, cst.IndentedBlock):
+        return list(body.body)
+    assert isinstance(body, cst.SimpleStatementSuite)  # `except X: pass` on one line
+    return [cst.SimpleStatementLine(body=body.body)]
+
+
+class _Reader:
+    def __init__(self, ctx: FileContext, calls: LogCalls) -> None:
+        self.ctx = ctx
+        self.calls = calls
+
+    def read(self, handler: cst.ExceptHandler | cst.ExceptStarHandler) -> _Body:
+        statements = _statements(handler)
+        body = _Body(empty=all(_inert(s) for s in statements))
+        name = handler.name.name if handler.name is not None else None
+        bound = name.value if isinstance(name, cst.Name) else None
+        # (node, inside a nested handler)
+        todo: list[tuple[cst.CSTNode, bool]] = [(s, False) for s in reversed(statements)]
+        while todo:
+            node, nested = todo.pop()
+            if isinstance(node, _SCOPES):
+                continue
+            if isinstance(node, cst.Raise):
+                body.raises = True
+            elif isinstance(node, cst.Name):
+                body.uses_name = body.uses_name or (bound is not None and node.value == bound)
+            elif isinstance(node, cst.Call):
+                self._call(node, nested, body)
+            inner = nested or isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler))
+            todo.extend((kid, inner) for kid in reversed(children(node)))
+        return body
+
+    def _call(self, call: cst.Call, nested: bool, body: _Body) -> None:
+        found = self.calls.log_call(call) or self.calls.guessed_log_call(call, _k().logger_names)
+        if found is not None:
+            body.logs_anywhere = True
+            if not nested:
+                body.logs.append((call, found))
+            return
+        k = _k()
+        func = call.func
+        method = func.attr.value if isinstance(func, cst.Attribute) else ""
+        if method in k.reporter_methods or self.ctx.qualname(func) in k.reporters:
+            body.reports = True
+
+
+def _catches(ctx: FileContext, handler: cst.ExceptHandler | cst.ExceptStarHandler) -> list[str]:
+    """Qualified names of what the handler catches ("" for what cannot be resolved);
+    `["builtins.BaseException"]` for a bare `except:`."""
+    if handler.type is None:
+        return ["builtins.BaseException"]
+    types = handler.type
+    elements = (
+        [e.value for e in types.elements] if isinstance(types, (cst.Tuple, cst.List)) else [types]
+    )
+    return [ctx.qualname(e) or "" for e in elements]
+
+
+def _truthy(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, cst.Name) and expr.value in _FALSY:
+        return False
+    return not (isinstance(expr, cst.Integer) and expr.evaluated_value == 0)
+
+
+def _has_exc_info(call: cst.Call) -> bool:
+    """`exc_info=…` on the call, or `opt(exception=…)` on its logger chain (loguru)."""
+    keywords = _k().exc_info_keywords
+    expr: cst.BaseExpression = call
+    for _ in range(8):
+        if not isinstance(expr, cst.Call):
+            break
+        for arg in expr.args:
+            if arg.keyword is not None and arg.keyword.value in keywords and _truthy(arg.value):
+                return True
+        if not isinstance(expr.func, cst.Attribute):
+            break
+        expr = expr.func.value
+    return False
+
+
+def _level(ctx: FileContext, call: cst.Call, found: LogCall) -> str:
+    """The level of a log call: "exception", "error", "warning", or "" (anything lower)."""
+    k = _k()
+    method = found.method
+    if method in k.exception_methods:
+        return "exception"
+    if method in k.error_methods:
+        return "error"
+    if method in k.warning_methods:
+        return "warning"
+    if method in found.library.level_first and call.args:
+        level = ctx.qualname(call.args[0].value) or ""
+        if level in k.error_levels:
+            return "error"
+        if level in k.warning_levels:
+            return "warning"
+    return ""
+
+
+def _what(catches: list[str]) -> str:
+    if catches == ["builtins.BaseException"]:
+        return "`except:`"
+    shown = ", ".join(c.rsplit(".", 1)[-1] for c in catches if c) or "…"
+    return f"`except {shown}`"
+
+
+class ErrorHandlers(Detector):
+    """TTP112 and TTP113 on each except handler; TTP114 as pending facts."""
+
+    codes = CODES
+    needs = (b"except",)
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.off = ctx.is_test_file
+        self.calls = LogCalls(ctx)
+        self.reader = _Reader(ctx, self.calls)
+        self.site_rule = next((c for c in CODES if ctx.wants(c)), "TTP112")
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        if not self.off:
+            self.calls.leave_Assign(node)
+
+    def leave_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if not self.off:
+            self._judge(node)
+
+    def leave_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        if not self.off:
+            self._judge(node)
+
+    def _judge(self, handler: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
+        ctx = self.ctx
+        body = self.reader.read(handler)
+        catches = _catches(ctx, handler)
+        swallowed = self._swallowed(handler, body, catches)
+        if swallowed is not None:
+            ctx.site(LOGGING, "TTP112", handler, swallowed)
+            return
+        first: PendingFinding | None = None
+        uncorrelated: list[cst.Call] = []
+        for call, found in body.logs:
+            level = _level(ctx, call, found)
+            if level in ("error", "warning") and not _has_exc_info(call):
+                reported = ctx.report(call, self._no_exc_info(found, level))
+                first = first or reported
+            if level in ("error", "exception") and not self._correlated(call):
+                uncorrelated.append(call)
+        if first is not None:
+            ctx.site(LOGGING, "TTP113", handler, finding=first)
+        elif not (uncorrelated and ctx.wants("TTP114")):
+            ctx.site(LOGGING, self.site_rule, handler)
+        if ctx.wants("TTP114"):
+            for i, call in enumerate(uncorrelated):
+                ctx.pending(call, _NO_CORRELATION, site=first is None and i == 0)
+
+    def _swallowed(
+        self, handler: cst.ExceptHandler | cst.ExceptStarHandler, body: _Body, catches: list[str]
+    ) -> Problem | None:
+        k = _k()
+        broad = any(c in k.broad for c in catches)
+        # Bare, broad, or an operational failure: a specific ValueError dropped after a parse
+        # attempt is an idiom, an OSError or a ConnectionError dropped is a hidden outage.
+        drops_failures = not catches or broad or any(c in k.operational for c in catches)
+        if body.empty and drops_failures and not all(c in k.expected for c in catches or ["-"]):
+            what = "continues" if "continue" in self.ctx.code_for(handler.body) else "passes"
+            return Problem(
+                "TTP112",
+                f"{_what(catches)} {what} silently: the error disappears without a log line, "
+                "a metric or a re-raise",
+                severity=None if broad else Severity.LOW,
+                fix="log it with the traceback (`logger.exception(...)`), re-raise, or catch "
+                "only the exception you expect and say why it is safe to ignore",
+            )
+        handled = body.raises or body.reports or body.logs_anywhere or body.uses_name
+        if broad and not handled:
+            return Problem(
+                "TTP112",
+                f"{_what(catches)} catches every error and neither logs, reports nor re-raises "
+                "it: failures here are invisible",
+                fix="log it with the traceback (`logger.exception(...)`) or re-raise; catch the "
+                "specific exceptions you can handle",
+            )
+        return None
+
+    @staticmethod
+    def _no_exc_info(found: LogCall, level: str) -> Problem:
+        hint = (
+            "use `logger.opt(exception=True).error(...)` or `logger.exception(...)`"
+            if found.library.name == "loguru"
+            else "pass `exc_info=True`, or use `.exception(...)`"
+        )
+        return Problem(
+            "TTP113",
+            f"{level} log `{found.method}()` in an except block without the exception: the "
+            "traceback is lost, only the message is logged",
+            fix=hint,
+        )
+
+    def _correlated(self, call: cst.Call) -> bool:
+        keys = call_keys(call) | self.calls.bound_keywords(call)
+        if any(a.star == "**" for a in call.args):
+            return True  # `**fields` may carry it: not guessed at
+        return correlated(keys)
+
+
+_NO_CORRELATION = Problem(
+    "TTP114",
+    "error log without a correlation id, and the project binds none for every log line: "
+    "this error cannot be tied to the request or job that caused it",
+    fix="bind one per request (structlog.contextvars.bind_contextvars(correlation_id=...), a "
+    "logging.Filter or asgi-correlation-id), or pass it: extra={'correlation_id': ...}",
+)
+
+
+# --- project-wide correlation ids -------------------------------------------------------------
+class CorrelationBindings(Detector):
+    """Records a `correlation-binding` fact where the project binds a correlation id for every
+    log line (read by the errors.logging project check)."""
+
+    feeds = ("TTP114",)
+    needs = _k().needs
+
+    def visit_Call(self, node: cst.Call) -> None:
+        k = _k()
+        ctx = self.ctx
+        qual = ctx.qualname(node.func)
+        if qual in k.binders:
+            keys = call_keys(node)
+            if correlated(keys) or any(a.star == "**" for a in node.args):
+                ctx.fact(BINDING, node, how=dotted(node.func) or qual or "")
+            return
+        if qual in k.integrations:
+            ctx.fact(BINDING, node, how=qual or "")
+            return
+        for arg in node.args:
+            value = arg.value
+            name = value.value if isinstance(value, cst.Name) else ""
+            name = value.attr.value if isinstance(value, cst.Attribute) else name
+            if name in k.integration_names:  # a cheap test before resolving
+                held = ctx.qualname(value)
+                if held in k.integrations:
+                    ctx.fact(BINDING, value, how=held or "")
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        ctx = self.ctx
+        bases = {ctx.qualname(arg.value) for arg in node.bases if arg.keyword is None}
+        if not bases & _k().filter_bases:
+            return
+        todo: list[cst.CSTNode] = [node.body]
+        while todo:
+            current = todo.pop()
+            name = ""
+            if isinstance(current, cst.Attribute):
+                name = current.attr.value
+            elif isinstance(current, cst.SimpleString):
+                value = current.evaluated_value
+                name = value if isinstance(value, str) else ""
+            if name and correlated(frozenset({name})):
+                ctx.fact(BINDING, node.name, how=f"logging filter {node.name.value}")
+                return
+            todo.extend(children(current))

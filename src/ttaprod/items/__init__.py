@@ -1,0 +1,49 @@
+"""Project item checks: verdicts that need the whole project (every file's facts, the
+deployment files, the config), one module per checklist item or group of items.
+
+`ITEM_CHECKS` lists every one of them with the catalogue codes it reports; nothing is found
+by scanning modules. Each check is `(ProjectIndex, default ItemResult) -> (ItemResult,
+findings)`; it runs under the registry's guard (`engine/registry.py`). The shared kit is
+`ttaprod.verdict` (one tally, one evidence cap, findings through `ttaprod.findings`).
+"""
+
+from __future__ import annotations
+
+from ..deploy import alerts, compose, container, kubernetes
+from ..engine.registry import ItemCheck
+from . import (
+    caching,
+    deployment,
+    error_logging,
+    evidence,
+    fallback,
+    health,
+    logs,
+    observability,
+    rate_limiting,
+    routing,
+    testsuite,
+)
+
+ITEM_CHECKS: tuple[ItemCheck, ...] = (
+    ItemCheck("quality.tests", testsuite.tests_item),
+    ItemCheck("errors.fallback", fallback.fallback_item),
+    ItemCheck("errors.logging", error_logging.correlation_item),
+    ItemCheck("observability.integration", observability.integration_item, ("TTP213",)),
+    ItemCheck("observability.tracing", observability.tracing_item),
+    ItemCheck("observability.metrics", observability.metrics_item),
+    ItemCheck("observability.structured-logging", logs.structured_logging_item),
+    ItemCheck("performance.cache", caching.cache_item, ("TTP314",)),
+    ItemCheck("performance.routing", routing.routing_item, ("TTP315",)),
+    ItemCheck("performance.load-testing", evidence.load_testing_item),
+    ItemCheck("security.secret-storage", evidence.secret_storage_item),
+    ItemCheck("security.rate-limiting", rate_limiting.rate_limiting_item, ("TTP413", "TTP414")),
+    ItemCheck("deploy.health-endpoint", health.health_item, ("TTP541",)),
+    ItemCheck(
+        "deploy.container",
+        deployment.container_item,
+        (*container.RULES, *compose.RULES, "TTP590"),
+    ),
+    ItemCheck("deploy.kubernetes", deployment.kubernetes_item, kubernetes.RULES),
+    ItemCheck("deploy.alerts", deployment.alerts_item, tuple(alerts.KIND_RULES.values())),
+)

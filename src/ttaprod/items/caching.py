@@ -1,0 +1,90 @@
+"""performance.cache (TTP314 llm-call-without-cache): every LLM or embedding call is a site,
+covered when a cache is on its path (see `call_guards.py` for what counts and how calls in
+other modules are followed). Judged at project level from `llm_call`, `guarded_calls` and
+`llm_global_cache` facts; a partial run (some files only) cannot see callers elsewhere and is
+not judged."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..engine.project import CheckResult, ProjectIndex
+from ..models import Fact, ItemResult, Severity, Status
+from ..tally import Issue
+from .common import PARTIAL
+from .sitetally import SiteTally, column_of, external_match
+
+ITEM = "performance.cache"
+RULE = "TTP314"
+FIX = (
+    "memoize the function (@lru_cache, async-lru @alru_cache, aiocache @cached, a cachetools "
+    "TTLCache), check a Redis key around the call, or wrap the TTA.dev primitive in "
+    "CachePrimitive(p, cache_key_fn=…, ttl_seconds=…)"
+)
+
+
+def _guards(index: ProjectIndex) -> dict[str, tuple[str, Fact]]:
+    out: dict[str, tuple[str, Fact]] = {}
+    for fact in index.facts_of("guarded_calls"):
+        if fact.get("guard") != "cache":
+            continue
+        for callee in fact.get("callees").split(","):
+            if callee:
+                out.setdefault(callee, (fact.get("label"), fact))
+    return out
+
+
+def _issue(index: ProjectIndex, fact: Fact) -> Issue:
+    operation, provider = fact.get("operation"), fact.get("provider")
+    if fact.get("call_kind") == "embedding":
+        message = (
+            f"`{operation}()` embeds text with {provider} and no cache is on its path: the same "
+            "text is embedded, and paid for, again on every call"
+        )
+    else:
+        message = (
+            f"`{operation}()` calls {provider} with no cache on its path: a repeated request "
+            "costs a full model call, in latency and tokens, every time"
+        )
+    severity = None
+    if fact.get("stream"):
+        message += " (a streamed answer: caching needs the whole answer, so this is only a note)"
+        severity = Severity.INFO
+    anchor = fact.get("anchor")
+    return Issue(
+        RULE,
+        fact.path,
+        fact.line,
+        message + ".",
+        anchor,
+        column=column_of(index, fact, anchor),
+        severity=severity,
+        fix=FIX,
+    )
+
+
+def cache_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
+    calls = sorted(index.facts_of("llm_call"), key=lambda f: (f.path, f.line))
+    tally = SiteTally(index, ITEM)
+    if calls and index.partial:
+        return tally.result(default, PARTIAL)[0], ()
+    guards = _guards(index)
+    global_caches = {f.get("provider") for f in index.facts_of("llm_global_cache")}
+    for fact in calls:
+        if not tally.applies(RULE, fact.path):
+            continue
+        label = fact.get("cache")
+        if not label:
+            found = external_match(fact.get("reach"), guards)
+            if found is not None:
+                label = f"{found[0]} ({found[1].path}:{found[1].line})"
+        if not label and fact.get("provider").lower().startswith(tuple(global_caches)):
+            label = "a global LiteLLM cache"
+        if label:
+            tally.covered_site(fact, f"cached by {label}")
+        else:
+            tally.uncovered_site(_issue(index, fact))
+    result, findings = tally.result(default, "no LLM or embedding calls found")
+    if result.status is Status.SKIP and calls and not tally.total:
+        result = replace(result, reason=f"{RULE} is not selected")
+    return result, findings

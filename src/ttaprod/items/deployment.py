@@ -1,0 +1,79 @@
+"""The three deploy.* item checks: read the deployment files once, count practices, judge.
+
+Each check has the `itemchecks` signature `(ProjectIndex, ItemResult) -> (ItemResult, findings)`;
+`ttaprod.checks.deploy` registers them. A bug of ours on one file must not sink the run: it is
+reported on that file as TTP906 and the file's practices count as not verified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from ..deploy import alerts, compose, container, kubernetes
+from ..deploy.inventory import Inventory, collect
+from ..engine.project import CheckResult, ProjectIndex
+from ..models import ItemResult
+from ..tally import Issue, Tally
+
+
+def _files(paths: list[str]) -> str:
+    shown = ", ".join(paths[:3])
+    return shown + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+
+
+def _tally(item: str, index: ProjectIndex, inventory: Inventory) -> Tally:
+    tally = Tally(item, index.config, inventory.texts)
+    if inventory.unread:
+        tally.notes.append(f"not read (too large or not UTF-8): {_files(inventory.unread)}")
+    return tally
+
+
+def _guarded(tally: Tally, path: str, rules: tuple[str, ...], run: Callable[[], None]) -> None:
+    try:
+        run()
+    except Exception as exc:  # reported as a finding, never a crash
+        if tally.applies("TTP906", path):
+            message = (
+                f"internal error while checking this file ({type(exc).__name__}); not analysed"
+            )
+            tally.findings.append(tally.finding(Issue("TTP906", path, 1, message, "internal")))
+        for rule in rules:
+            tally.unverifiable(rule, path, 1)
+
+
+def container_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
+    inventory = collect(index)
+    tally = _tally("deploy.container", index, inventory)
+    for entry in inventory.dockerfiles:
+        run = partial(container.check, entry, inventory, tally)
+        _guarded(tally, entry.path, container.RULES, run)
+    for file in inventory.compose:
+        _guarded(tally, file.path, compose.RULES, partial(compose.check, file, inventory, tally))
+    templates = inventory.templates.get("container", [])
+    if templates:
+        tally.notes.append(f"{len(templates)} template(s) not checked: {_files(templates)}")
+    paths = [d.path for d in inventory.dockerfiles] + [f.path for f in inventory.compose]
+    noun = f"container practices followed ({_files(paths)})"
+    return tally.result(default, noun, "no Dockerfile or compose file found")
+
+
+def kubernetes_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
+    inventory = collect(index)
+    tally = _tally("deploy.kubernetes", index, inventory)
+    paths = [f.path for f in inventory.manifests]
+    run = partial(kubernetes.check, inventory, tally, whole_project=not index.partial)
+    _guarded(tally, paths[0] if paths else "", kubernetes.RULES, run)
+    noun = f"workload practices followed ({_files(paths)})"
+    return tally.result(default, noun, "no Kubernetes Deployment, StatefulSet or DaemonSet found")
+
+
+def alerts_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
+    inventory = collect(index)
+    tally = _tally("deploy.alerts", index, inventory)
+    paths = [f.path for f in inventory.rules]
+    if paths:
+        run = partial(alerts.check, inventory, tally, whole_project=not index.partial)
+        _guarded(tally, paths[0], tuple(alerts.KIND_RULES.values()), run)
+    noun = f"alerting practices followed ({_files(paths)})"
+    return tally.result(default, noun, "no Prometheus alerting rule file found")

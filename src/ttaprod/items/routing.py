@@ -1,0 +1,63 @@
+"""performance.routing (TTP315 models-without-router): several chat models and nothing that
+chooses between them."""
+
+from __future__ import annotations
+
+from ..checks.performance.model_routing import ITEM, RULE
+from ..engine.project import CheckResult, ProjectIndex
+from ..models import Evidence, Fact, ItemResult, Status
+from ..tally import Issue
+from .common import PARTIAL, finding, listed, verdict
+
+
+def _first_by_model(facts: list[Fact]) -> dict[str, Fact]:
+    out: dict[str, Fact] = {}
+    for fact in sorted(facts, key=lambda f: (f.path, f.line)):
+        out.setdefault(fact.get("model").lower(), fact)
+    return out
+
+
+def routing_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
+    if index.partial:
+        return verdict(default, Status.SKIP, PARTIAL), ()
+    models = _first_by_model(index.facts_of("model_name"))
+    routers = sorted(index.facts_of("model_router"), key=lambda f: (f.path, f.line))
+    named = [f"{f.get('model')} ({f.path}:{f.line})" for f in models.values()]
+    if routers:
+        proofs = [Evidence(f.path, f.line, f"{f.get('router')} chooses the model") for f in routers]
+        count = f"{len(models)} model(s)" if models else "models"
+        reason = (
+            f"{count} routed by {routers[0].get('router')} at {routers[0].path}:{routers[0].line}"
+        )
+        return verdict(default, Status.PASS, reason, proofs), ()
+    if not models:
+        return verdict(default, Status.SKIP, "no LLM model is named in the code"), ()
+    if len(models) == 1:
+        reason = f"one model ({named[0]}): nothing to route"
+        return verdict(default, Status.SKIP, reason), ()
+    first = next(iter(models.values()))
+    providers = sorted({f.get("provider") for f in models.values()})
+    message = (
+        f"This project calls {len(models)} models ({listed(named, 4)}) from "
+        f"{len(providers)} provider(s) and nothing chooses between them: every call is wired to "
+        "one model, whatever the request needs"
+    )
+    issue = Issue(
+        RULE,
+        first.path,
+        first.line,
+        message + ".",
+        f"{RULE}:{','.join(sorted(models))}",
+        fix=(
+            "route with TTA.dev RouterPrimitive(routes={'fast': …, 'quality': …}, "
+            "router_fn=choose) or a LiteLLM Router(model_list=[…]) so cheap requests use the "
+            "cheap model"
+        ),
+    )
+    found = finding(index, ITEM, issue)
+    evidence = [Evidence(f.path, f.line, f"model {f.get('model')}") for f in models.values()]
+    if found is None:
+        reason = f"{len(models)} models and no router ({RULE} ignored or suppressed: not judged)"
+        return verdict(default, Status.SKIP, reason, evidence), ()
+    reason = f"{len(models)} models ({listed(named, 3)}) and no router"
+    return verdict(default, Status.WARN, reason, evidence), (found,)
