@@ -57,8 +57,9 @@ def _score(site_specs, loose_specs, lines: int = 1000, code: bool = True) -> rep
         files=(FileResult("app/a.py", lines, sites=tuple(site_values)),),
         lines=lines,
     )
-    items, shown = assess.evaluate(index, findings, ruleset.registry())
-    return report.build(report.Inputs("x", index, items, shown, 0, 0.0, 0))
+    assessed = assess.evaluate(index, findings, ruleset.registry())
+    inputs = report.Inputs("x", index, assessed.items, assessed.findings, (), 0.0, 0)
+    return report.build(inputs)
 
 
 @settings(max_examples=300, deadline=None)

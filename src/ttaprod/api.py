@@ -276,6 +276,7 @@ def check(options: CheckOptions) -> Report:
     tool_findings, absorbed = merge.absorb_suppressed(collected.findings, own_suppressed)
     sites = [site for r in results for site in r.sites]
     tool_findings, overruled = merge.overrule_covered(tool_findings, sites)
+    suppressed = [*own_suppressed, *collected.suppressed, *absorbed, *overruled]
     findings: list[Finding] = [f for r in results for f in r.findings]
     findings.extend(_discovery_findings(found))
     findings.extend(tool_findings)
@@ -293,13 +294,14 @@ def check(options: CheckOptions) -> Report:
         tool_lines=0 if focus_files is None else tool_lines,
         facts=tuple(f for r in results for f in r.facts),
     )
-    items, shown = assess.evaluate(index, findings, ruleset.registry())
+    assessed = assess.evaluate(index, findings, ruleset.registry())
+    suppressed.extend(assessed.suppressed)
     inputs = report.Inputs(
         root_label=str(root),
         index=index,
-        items=items,
-        findings=shown,
-        suppressed=len(own_suppressed) + collected.suppressed + absorbed + overruled,
+        items=assessed.items,
+        findings=assessed.findings,
+        suppressed=tuple(sorted(suppressed, key=lambda f: f.sort_key)),
         duration_s=time.perf_counter() - started,
         parse_errors=sum(1 for r in results if r.parse_error),
         notes=() if found.python else ("no Python files found under the given paths",),
@@ -314,4 +316,3 @@ def check(options: CheckOptions) -> Report:
         ),
     )
     return report.build(inputs)
-

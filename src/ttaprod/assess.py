@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from . import checklist, merge, scoring, selection
 from .checklist import ItemKind
 from .engine.project import ProjectIndex
 from .engine.registry import Registry
 from .models import Evidence, Finding, ItemResult, Site, Status, ToolRun, ToolStatus
+from .tally import MAX_EVIDENCE
 
 # Which tools assess the tool-kind items.
 TOOLS_FOR_ITEM: dict[str, tuple[str, ...]] = {
@@ -24,7 +25,6 @@ TOOLS_FOR_ITEM: dict[str, tuple[str, ...]] = {
 NOT_ASSESSED = "not assessed by this version of ttaprod"
 NO_PYTHON = "no Python files to judge"
 WEIGHT_ZERO = "not applicable (weight 0 in config)"
-MAX_EVIDENCE = 3
 
 
 def _sites(index: ProjectIndex) -> dict[str, list[Site]]:
@@ -130,14 +130,20 @@ def assess(
     return results, extra
 
 
-def evaluate(
-    index: ProjectIndex, raw: Sequence[Finding], registry: Registry
-) -> tuple[tuple[ItemResult, ...], tuple[Finding, ...]]:
+@dataclass(frozen=True)
+class Assessment:
+    items: tuple[ItemResult, ...]  # every checklist item
+    findings: tuple[Finding, ...]  # what the report shows: filtered, merged, sorted
+    suppressed: tuple[Finding, ...]  # what the item checks found and marks silenced
+
+
+def evaluate(index: ProjectIndex, raw: Sequence[Finding], registry: Registry) -> Assessment:
     """The checklist and the findings a report shows: `raw` filtered by the configuration and
     merged across sources, plus what the item checks found."""
     findings = merge.merge(selection.filter_findings(raw, index.config))
     items, extra = assess(index, findings, registry)
-    if extra:
-        shown = selection.filter_findings(extra, index.config)
+    suppressed = tuple(f for f in extra if f.suppressed_by)
+    shown = selection.filter_findings([f for f in extra if not f.suppressed_by], index.config)
+    if shown:
         findings = sorted([*findings, *shown], key=lambda f: f.sort_key)
-    return tuple(items), tuple(findings)
+    return Assessment(tuple(items), tuple(findings), suppressed)

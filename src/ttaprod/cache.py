@@ -55,7 +55,7 @@ def _finding_to_dict(f: Finding) -> dict[str, Any]:
         "rule": f.rule, "source": f.source, "item": f.checklist_item, "severity": f.severity.value,
         "path": f.path, "pos": [f.line, f.column, f.end_line, f.end_column], "message": f.message,
         "fix": f.fix, "fingerprint": f.fingerprint, "snippet": f.snippet,
-        "statement_line": f.statement_line, "on_site": f.on_site,
+        "statement_line": f.statement_line, "on_site": f.on_site, "suppressed_by": f.suppressed_by,
     }  # fmt: skip
 
 
@@ -66,7 +66,7 @@ def _finding_from_dict(d: dict[str, Any]) -> Finding:
         severity=Severity(d["severity"]),
         path=d["path"], line=line, column=column, end_line=end_line, end_column=end_column,
         message=d["message"], fix=d["fix"], fingerprint=d["fingerprint"], snippet=d["snippet"],
-        statement_line=d["statement_line"], on_site=d["on_site"],
+        statement_line=d["statement_line"], on_site=d["on_site"], suppressed_by=d["suppressed_by"],
     )  # fmt: skip
 
 

@@ -2,62 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from . import checklist
-from .models import Severity
+from .models import DEFAULT_EXAMPLE_PATH, Example, RuleSpec, Severity
 from .resources import rules_dir
 from .tomlcompat import loads
-
-DEFAULT_EXAMPLE_PATH = "app/example.py"
 
 
 class CatalogueError(Exception):
     """A catalogue file is malformed: a packaging bug, not a user error."""
-
-
-@dataclass(frozen=True)
-class Example:
-    title: str
-    code: str
-    lines: tuple[int, ...]
-    path: str = DEFAULT_EXAMPLE_PATH
-
-    @property
-    def language(self) -> str:
-        """For syntax highlighting: python, dockerfile, yaml, toml or text."""
-        name = self.path.rsplit("/", 1)[-1].lower()
-        if name.endswith((".py", ".pyi")):
-            return "python"
-        if "dockerfile" in name or name == "containerfile":
-            return "dockerfile"
-        for suffix, language in ((".yml", "yaml"), (".yaml", "yaml"), (".toml", "toml")):
-            if name.endswith(suffix):
-                return language
-        return "text"
-
-
-@dataclass(frozen=True)
-class RuleSpec:
-    code: str
-    name: str
-    checklist_item: str | None
-    severity: Severity
-    title: str
-    summary: str
-    why: str
-    options: str
-    references: tuple[str, ...]
-    bad: tuple[Example, ...]
-    good: tuple[Example, ...]
-    use_instead: str = ""
-
-    @property
-    def family(self) -> str:
-        return self.code[:4]
 
 
 _REQUIRED = ("code", "name", "checklist_item", "severity", "title", "summary", "why")

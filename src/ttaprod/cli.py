@@ -134,6 +134,10 @@ def check(
     show_baselined: Annotated[
         bool, typer.Option("--show-baselined", help="List the known findings too.")
     ] = False,
+    show_suppressed: Annotated[
+        bool,
+        typer.Option("--show-suppressed", help="List the suppressed findings too, with why."),
+    ] = False,
     diff: Annotated[
         str | None,
         typer.Option("--diff", metavar="REF", help="Report only lines changed since REF."),
@@ -167,7 +171,7 @@ def check(
         diff=diff,
         diff_gate_project=diff_gate_project,
     )
-    code = check_cmd.run(options, plans, quiet, no_color, show_baselined)
+    code = check_cmd.run(options, plans, quiet, no_color, show_baselined, show_suppressed)
     raise typer.Exit(code)
 
 

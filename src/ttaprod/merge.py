@@ -133,18 +133,31 @@ def mask_secret_lines(findings: Iterable[Finding]) -> list[Finding]:
 
 def absorb_suppressed(
     tool_findings: Iterable[Finding], own_suppressed: Iterable[Finding]
-) -> tuple[list[Finding], int]:
+) -> tuple[list[Finding], list[Finding]]:
     """Tool findings at the place of a ttaprod finding suppressed inline are suppressed too:
-    `# ttaprod: ignore[TTP101]` silences ruff's S113 and bandit's B113 on that call."""
-    silenced = {key for key in map(place, own_suppressed) if key is not None}
-    findings = list(tool_findings)
-    kept = [f for f in findings if place(f) not in silenced]
-    return kept, len(findings) - len(kept)
+    `# ttaprod: ignore[TTP101]` silences ruff's S113 and bandit's B113 on that call.
+    Returns (kept, suppressed)."""
+    silenced: dict[Place, Finding] = {}
+    for own in own_suppressed:
+        key = place(own)
+        if key is not None:
+            silenced.setdefault(key, own)
+    kept: list[Finding] = []
+    dropped: list[Finding] = []
+    for finding in tool_findings:
+        key = place(finding)
+        own = silenced.get(key) if key is not None else None
+        if own is None:
+            kept.append(finding)
+        else:
+            why = f"with {own.rule} here ({own.suppressed_by or 'suppressed'})"
+            dropped.append(replace(finding, suppressed_by=why))
+    return kept, dropped
 
 
 def overrule_covered(
     tool_findings: Iterable[Finding], sites: Iterable[Site]
-) -> tuple[list[Finding], int]:
+) -> tuple[list[Finding], list[Finding]]:
     """Tool findings on a site ttaprod judged covered are dropped: ttaprod resolves names,
     wrappers and instances the tool does not see (its analysis decides the sites items). A place
     with any uncovered site of that item keeps the tool's finding."""
@@ -153,6 +166,12 @@ def overrule_covered(
     for site in sites:
         (covered if site.covered else uncovered).add((site.path, site.line, site.item))
     decided = covered - uncovered
-    findings = list(tool_findings)
-    kept = [f for f in findings if place(f) not in decided]
-    return kept, len(findings) - len(kept)
+    kept: list[Finding] = []
+    dropped: list[Finding] = []
+    for finding in tool_findings:
+        if place(finding) in decided:
+            why = f"ttaprod judged this {finding.checklist_item} site covered"
+            dropped.append(replace(finding, suppressed_by=why))
+        else:
+            kept.append(finding)
+    return kept, dropped

@@ -48,14 +48,48 @@ class ToolStatus(str, Enum):
     TIMEOUT = "timeout"
 
 
-@dataclass(frozen=True)
-class Span:
-    """A 1-based, end-inclusive line range with 1-based columns (end column exclusive)."""
+DEFAULT_EXAMPLE_PATH = "app/example.py"
 
-    line: int
-    column: int
-    end_line: int
-    end_column: int
+
+@dataclass(frozen=True)
+class Example:
+    title: str
+    code: str
+    lines: tuple[int, ...]
+    path: str = DEFAULT_EXAMPLE_PATH
+
+    @property
+    def language(self) -> str:
+        """For syntax highlighting: python, dockerfile, yaml, toml or text."""
+        name = self.path.rsplit("/", 1)[-1].lower()
+        if name.endswith((".py", ".pyi")):
+            return "python"
+        if "dockerfile" in name or name == "containerfile":
+            return "dockerfile"
+        for suffix, language in ((".yml", "yaml"), (".yaml", "yaml"), (".toml", "toml")):
+            if name.endswith(suffix):
+                return language
+        return "text"
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    code: str
+    name: str
+    checklist_item: str | None
+    severity: Severity
+    title: str
+    summary: str
+    why: str
+    options: str
+    references: tuple[str, ...]
+    bad: tuple[Example, ...]
+    good: tuple[Example, ...]
+    use_instead: str = ""
+
+    @property
+    def family(self) -> str:
+        return self.code[:4]
 
 
 @dataclass(frozen=True)
@@ -78,6 +112,7 @@ class Finding:
     snippet: str = ""
     statement_line: int = 0
     on_site: bool = False  # judges one site of a sites-kind item (see Site)
+    suppressed_by: str = ""  # why it is not reported (an inline mark…): listed, never dropped
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:
@@ -233,5 +268,7 @@ class Report:
     stats: Stats
     notes: tuple[str, ...] = ()
     baselined: tuple[Finding, ...] = ()  # findings the baseline knows (not in `findings`)
+    suppressed: tuple[Finding, ...] = ()  # silenced findings, each with `suppressed_by`
+    rules: tuple[RuleSpec, ...] = ()  # catalogue entries of the own rules in the findings
     baseline: BaselineSummary | None = None
     scope: Scope | None = None  # None: the whole project

@@ -7,11 +7,21 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from . import __version__, checklist, ratchet, scoring
+from . import __version__, catalogue, checklist, ratchet, scoring
 from .baseline import Baseline
 from .config import Config
 from .engine.project import ProjectIndex
-from .models import CategoryResult, Finding, Gate, ItemResult, Report, Stats, ToolRun, ToolStatus
+from .models import (
+    CategoryResult,
+    Finding,
+    Gate,
+    ItemResult,
+    Report,
+    RuleSpec,
+    Stats,
+    ToolRun,
+    ToolStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -20,7 +30,7 @@ class Inputs:
     index: ProjectIndex
     items: tuple[ItemResult, ...]  # every checklist item, assessed (`assess.evaluate`)
     findings: tuple[Finding, ...]  # own and tool findings, filtered and merged
-    suppressed: int
+    suppressed: tuple[Finding, ...]  # silenced by a mark or by ttaprod's judgement, with why
     duration_s: float
     parse_errors: int
     notes: tuple[str, ...] = ()
@@ -70,6 +80,13 @@ def _required_tool_reasons(config: Config, tools: Sequence[ToolRun]) -> list[str
     return reasons
 
 
+def _rules(*groups: Sequence[Finding]) -> tuple[RuleSpec, ...]:
+    """The catalogue entries of the own rules the report mentions (for SARIF's descriptors)."""
+    specs = catalogue.catalogue()
+    codes = sorted({f.rule for group in groups for f in group if f.rule in specs})
+    return tuple(specs[code] for code in codes)
+
+
 def build(inputs: Inputs) -> Report:
     index = inputs.index
     config = index.config
@@ -85,7 +102,7 @@ def build(inputs: Inputs) -> Report:
         lines=index.lines,
         parse_errors=inputs.parse_errors,
         duration_s=round(inputs.duration_s, 3),
-        suppressed=inputs.suppressed,
+        suppressed=len(inputs.suppressed),
         baselined=len(outcome.baselined),
         by_severity=dict(sorted(Counter(f.severity.value for f in findings).items())),
     )
@@ -103,6 +120,8 @@ def build(inputs: Inputs) -> Report:
         stats=stats,
         notes=(*inputs.notes, *outcome.notes),
         baselined=outcome.baselined,
+        suppressed=inputs.suppressed,
+        rules=_rules(findings, outcome.baselined, inputs.suppressed),
         baseline=outcome.summary,
         scope=outcome.scope,
     )

@@ -13,14 +13,15 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ttaprod import checklist
-from ttaprod.catalogue import Example, RuleSpec
 from ttaprod.models import (
     CategoryResult,
     Evidence,
+    Example,
     Finding,
     Gate,
     ItemResult,
     Report,
+    RuleSpec,
     Severity,
     Stats,
     Status,
@@ -359,4 +360,7 @@ def report() -> Report:
             by_severity=dict(sorted(by_severity.items())),
         ),
         notes=("1 file over max-file-size-kb was skipped: gen/*_pb2.py",),
+        rules=tuple(
+            CATALOGUE[code] for code in sorted({f.rule for f in FINDINGS} & set(CATALOGUE))
+        ),
     )

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ttaprod import checklist
-from ttaprod import ruleset
+from ttaprod import checklist, ruleset
 from ttaprod.config import Config
-from ttaprod.engine.registry import ItemCheck, guarded
 from ttaprod.engine.project import ProjectIndex
+from ttaprod.engine.registry import ItemCheck, guarded
 from ttaprod.items.common import PARTIAL
 from ttaprod.models import ItemResult, Status
 

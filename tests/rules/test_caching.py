@@ -147,6 +147,8 @@ def test_local_caches(project) -> None:
         (14, "cached by @lru_cache on a()"),
         (18, "cached by @cached on b()"),
         (23, "cached by Redis get/set"),
+        (30, "cached by memo"),
+        (37, "cached by @cache on f()"),
     ]
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from textwrap import dedent
 
 from ttaprod.checks import DETECTORS
-from ttaprod.items.error_logging import correlation_item
 from ttaprod.config import Config
 from ttaprod.engine.analyze import FileTask, analyze_file
 from ttaprod.engine.project import ProjectIndex
+from ttaprod.items.error_logging import correlation_item
 from ttaprod.models import Report
 
 from ..conftest import run_check

@@ -92,7 +92,9 @@ def test_a_suppressed_own_finding_silences_its_tool_twins() -> None:
         [_finding("ruff:S113"), _finding("bandit:B113"), _finding("ruff:T201", line=20)], suppressed
     )
     assert [f.rule for f in kept] == ["ruff:T201"]
-    assert absorbed == 2
+    assert len(absorbed) == 2 and all(
+        f.suppressed_by == "with TTP101 here (suppressed)" for f in absorbed
+    )
 
 
 def test_ports_of_one_check_pair_up_on_a_line_with_several() -> None:
@@ -118,4 +120,6 @@ def test_a_site_ttaprod_judged_covered_overrules_the_tools() -> None:
     findings = [_finding("ruff:S113"), _finding("bandit:B113"), _finding("ruff:S113", line=20)]
     kept, overruled = merge.overrule_covered(findings, [covered, *mixed])
     assert [(f.rule, f.line) for f in kept] == [("ruff:S113", 20)]
-    assert overruled == 2
+    assert [f.suppressed_by for f in overruled] == [
+        "ttaprod judged this errors.timeout site covered"
+    ] * 2

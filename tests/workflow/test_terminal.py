@@ -19,7 +19,7 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from ttaprod import catalogue, progress
-from ttaprod.formatters import explain
+from ttaprod.commands import explain_view as explain
 
 from .conftest import BAD, ENV, ttaprod
 

@@ -33,7 +33,6 @@ from .security.hardcoded_secrets import HardcodedSecrets
 from .security.input_validation import EndpointInputValidation
 from .security.plaintext_urls import PlaintextUrls
 from .security.rate_limiting import InboundLimitFacts
-from .security.secrets_in_comments import KeysInComments
 from .security.tls_verification import TlsVerification
 
 DETECTORS: tuple[type[Detector], ...] = (
@@ -57,7 +56,6 @@ DETECTORS: tuple[type[Detector], ...] = (
     ModelFacts,
     # security.*
     HardcodedSecrets,
-    KeysInComments,
     TlsVerification,
     PlaintextUrls,
     EndpointInputValidation,

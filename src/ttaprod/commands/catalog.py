@@ -6,7 +6,7 @@ import json
 import sys
 
 from .. import catalogue
-from ..formatters import explain as explain_fmt
+from . import explain_view as explain_fmt
 from .common import EXIT_PASSED, UsageError, console
 
 

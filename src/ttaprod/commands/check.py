@@ -52,11 +52,14 @@ def emit(
     quiet: bool = False,
     no_color: bool = False,
     show_baselined: bool = False,
+    show_suppressed: bool = False,
 ) -> None:
     if name in TEXT_FORMATS:
         render = TEXT_FORMATS[name]
         if name == "json":
-            render = partial(json_report.render, show_baselined=show_baselined)
+            render = partial(
+                json_report.render, show_baselined=show_baselined, show_suppressed=show_suppressed
+            )
         text = render(report)
         if target is None:
             sys.stdout.write(text)
@@ -64,7 +67,13 @@ def emit(
             with open_text(target) as handle:
                 handle.write(text)
         return
-    draw = partial(terminal.render, report, quiet=quiet, show_baselined=show_baselined)
+    draw = partial(
+        terminal.render,
+        report,
+        quiet=quiet,
+        show_baselined=show_baselined,
+        show_suppressed=show_suppressed,
+    )
     if target is None:
         draw(console(no_color=no_color))
         return
@@ -78,6 +87,7 @@ def run(
     quiet: bool = False,
     no_color: bool = False,
     show_baselined: bool = False,
+    show_suppressed: bool = False,
 ) -> int:
     stdout = [name for name, target in plans if target is None]
     if progress_mod.wanted(stdout, quiet):
@@ -86,7 +96,7 @@ def run(
     else:
         report = check(options)
     for name, target in plans:
-        emit(report, name, target, quiet=quiet, no_color=no_color, show_baselined=show_baselined)
+        emit(report, name, target, quiet, no_color, show_baselined, show_suppressed)
     if not report.stats.files and not report.findings:
         print("ttaprod: warning: no Python files found under the given paths", file=sys.stderr)
     return EXIT_PASSED if report.passed else EXIT_FAILED

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import libcst as cst
 
 from .. import catalogue, redact
+from ..findings import new_finding
 from ..models import Fact, FileResult, Finding, Severity, Site
+from ..suppression import Marks
 from . import source
 from .binder import Binder, prebind_module
 from .context import FileContext, PendingFinding, Problem
@@ -20,8 +20,6 @@ from .names import NameTable, module_name_for
 from .positions import Range, resolve_positions
 from .walker import HookTable, walk
 
-_SUPPRESS = re.compile(r"#\s*ttaprod:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
-ALL_CODES = "*"
 NOTICE_CODES = frozenset({"TTP901", "TTP902", "TTP903", "TTP904", "TTP905", "TTP906"})
 
 
@@ -39,53 +37,15 @@ def count_lines(data: bytes) -> int:
     return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
 
 
-def fingerprint(rule: str, path: str, text: str) -> str:
-    normalised = "".join(redact.redact_text(text).split())  # layout-insensitive
-    return hashlib.sha256(f"{rule}\0{path}\0{normalised}".encode()).hexdigest()[:20]
-
-
 def notice_finding(task: FileTask, notice: source.Notice) -> Finding:
-    spec = catalogue.catalogue()[notice.code]
-    return Finding(
-        rule=notice.code,
-        source="ttaprod",
-        checklist_item=spec.checklist_item,
-        severity=spec.severity,
-        path=task.rel_path,
-        line=notice.line,
+    return new_finding(
+        notice.code,
+        task.rel_path,
+        notice.line,
+        notice.message,
+        anchor=notice.message,
         column=notice.column,
-        end_line=notice.line,
-        end_column=notice.column,
-        message=notice.message,
-        fingerprint=fingerprint(notice.code, task.rel_path, notice.message),
     )
-
-
-def suppressions(text: str) -> dict[int, frozenset[str]]:
-    """Line → codes suppressed there by `# ttaprod: ignore[...]` (`*` for a bare ignore)."""
-    if "ttaprod" not in text:
-        return {}
-    out: dict[int, frozenset[str]] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        match = _SUPPRESS.search(line)
-        if match is None:
-            continue
-        codes = match.group("codes")
-        if codes is None:
-            out[number] = frozenset({ALL_CODES})
-        else:
-            out[number] = frozenset(c.strip().upper() for c in codes.split(",") if c.strip())
-    return out
-
-
-def _is_suppressed(rule: str, lines: Iterable[int], table: dict[int, frozenset[str]]) -> bool:
-    for line in lines:
-        codes = table.get(line)
-        if codes and (
-            ALL_CODES in codes or rule in codes or any(rule.startswith(c) for c in codes)
-        ):
-            return True
-    return False
 
 
 def analyze_file(task: FileTask, detectors: Sequence[type[Detector]]) -> FileResult:
@@ -142,14 +102,25 @@ def _run_detectors(
             hooks.leave.setdefault(name, []).extend(fns)
     hooks.add_last_leaver(binder)
     internal: list[Finding] = []
+    broken: set[int] = set()
+
+    def failed(owner: object, exc: Exception) -> None:
+        if owner is binder:  # the engine's own bookkeeping: nothing after it can be trusted
+            raise exc
+        broken.add(id(owner))
+        internal.append(_internal_error(task, exc))
+
     try:
         if walks:
-            walk(parsed.module, hooks, ctx.stack)
+            walk(parsed.module, hooks, ctx.stack, failed)
     except RecursionError:
         raise
     except Exception as exc:
         internal.append(_internal_error(task, exc))
+        broken.update(id(d) for d in instances)
     for detector in instances:
+        if id(detector) in broken:
+            continue
         try:
             detector.finish()
         except RecursionError:
@@ -160,9 +131,18 @@ def _run_detectors(
 
 
 def _internal_error(task: FileTask, exc: Exception) -> Finding:
+    """TTP906 naming the rule that failed (the innermost detector on the traceback)."""
     where = traceback.extract_tb(exc.__traceback__)[-1]
+    rule = "ttaprod"
+    tb = exc.__traceback__
+    while tb is not None:
+        owner = tb.tb_frame.f_locals.get("self")
+        if isinstance(owner, Detector):
+            codes = ", ".join(owner.codes or owner.feeds) or "facts"
+            rule = f"ttaprod's {type(owner).__name__} ({codes})"
+        tb = tb.tb_next
     message = (
-        f"ttaprod failed on this file ({type(exc).__name__} in {where.name}); "
+        f"{rule} failed on this file ({type(exc).__name__} in {where.name}); "
         "other files were analysed. Please report this bug."
     )
     return notice_finding(task, source.Notice("TTP906", message))
@@ -178,7 +158,7 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
     wanted.extend(fact.node for fact in ctx.facts)
     ranges = resolve_positions(ctx.module, wanted)
     text_lines = ctx.text.splitlines()
-    table = suppressions(ctx.text)
+    marks = Marks.read(ctx.text)
     specs = catalogue.catalogue()
 
     kept: list[Finding] = list(extra)
@@ -191,13 +171,14 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
         if p.problem.snippet_mask and id(p.node) in ranges
     }
     for pending in ctx.findings:
-        finding = _finding(task.rel_path, ctx, pending, ranges, text_lines, specs)
+        finding = _finding(task.rel_path, ctx, pending, ranges, text_lines)
         if finding.line in secret_lines and not pending.problem.snippet_mask:
             finding = replace(finding, snippet=redact.mask_string_literals(finding.snippet))
         if id(pending) in on_site:
             finding = replace(finding, on_site=True)
-        if _is_suppressed(finding.rule, (finding.line, finding.statement_line), table):
-            suppressed.append(finding)
+        silenced = marks.silence(finding, finding.statement_line)
+        if silenced is not None:
+            suppressed.append(silenced)
             suppressed_ids.add(id(pending))
         else:
             kept.append(finding)
@@ -236,10 +217,8 @@ def _finding(
     pending: PendingFinding,
     ranges: dict[int, Range],
     text_lines: list[str],
-    specs: dict[str, catalogue.RuleSpec],
 ) -> Finding:
     problem: Problem = pending.problem
-    spec = specs[problem.rule]
     line, col, end_line, end_col = ranges.get(id(pending.node), (1, 0, 1, 0))
     statement_line = line
     if pending.statement is not None and id(pending.statement) in ranges:
@@ -251,19 +230,18 @@ def _finding(
         node_text = ctx.code_for(pending.node)
         if problem.snippet_mask:
             node_text = redact.mask_string_literals(node_text)
-    return Finding(
-        rule=problem.rule,
-        source="ttaprod",
-        checklist_item=problem.checklist_item or spec.checklist_item,
-        severity=problem.severity or spec.severity,
-        path=path,
-        line=line,
+    return new_finding(
+        problem.rule,
+        path,
+        line,
+        problem.message,
+        anchor=node_text,
         column=col + 1,
         end_line=end_line,
         end_column=end_col + 1,
-        message=redact.redact_text(problem.message),
+        severity=problem.severity,
+        item=problem.checklist_item or catalogue.catalogue()[problem.rule].checklist_item,
         fix=problem.fix,
-        fingerprint=fingerprint(problem.rule, path, node_text),
-        snippet=redact.redact_text(snippet),
+        snippet=snippet,
         statement_line=statement_line,
     )

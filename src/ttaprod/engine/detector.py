@@ -39,4 +39,3 @@ class Detector:
         if not wanted:
             return False
         return cls.needs is None or any(token in data for token in cls.needs)
-

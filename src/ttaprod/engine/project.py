@@ -1,18 +1,15 @@
-"""Project-level checks: functions that judge one checklist item from the whole project.
-
-A check receives the project index and the item's default result (its site coverage,
-or `skip` when nothing was assessed) and returns the final result plus any findings of
-its own. Checks register by item id; the report runs them after the per-file pass.
-"""
+"""What project item checks see: every file's results and facts, the files found, the
+configuration and the external tools' runs, and a safe way to read other project files."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config
 from ..models import Fact, FileResult, Finding, ItemResult, ToolRun
+
+CheckResult = tuple[ItemResult, tuple[Finding, ...]]
 
 
 @dataclass(frozen=True)
@@ -31,22 +28,12 @@ class ProjectIndex:
     def facts_of(self, kind: str) -> list[Fact]:
         return [fact for fact in self.facts if fact.kind == kind]
 
-
-CheckResult = tuple[ItemResult, tuple[Finding, ...]]
-ItemCheck = Callable[[ProjectIndex, ItemResult], CheckResult]
-
-_CHECKS: dict[str, list[ItemCheck]] = {}
-
-
-def register(item_id: str) -> Callable[[ItemCheck], ItemCheck]:
-    def decorate(fn: ItemCheck) -> ItemCheck:
-        _CHECKS.setdefault(item_id, [])
-        if fn not in _CHECKS[item_id]:
-            _CHECKS[item_id].append(fn)
-        return fn
-
-    return decorate
-
-
-def checks_for(item_id: str) -> tuple[ItemCheck, ...]:
-    return tuple(_CHECKS.get(item_id, ()))
+    def read_text(self, rel: str) -> str | None:
+        """A project file's text (UTF-8, within the size limit), None when it cannot be read."""
+        path = self.root / rel
+        try:
+            if path.stat().st_size > self.config.max_file_size_kb * 1024:
+                return None
+            return path.read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            return None

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field, replace
 from ..findings import internal_error
 from ..models import Finding, ItemResult, Status
 from .detector import Detector
-from .project import ProjectIndex
+from .project import CheckResult, ProjectIndex
 
-CheckResult = tuple[ItemResult, tuple[Finding, ...]]
 Judge = Callable[[ProjectIndex, ItemResult], CheckResult]
 
 # Reported by the engine itself, not by a rule: files it could not read, parse or finish.

@@ -105,23 +105,50 @@ class HookTable:
             if attr.startswith("leave_"):
                 self.leave.setdefault(attr[6:], []).append(getattr(obj, attr))
 
+    def drop(self, owner: object) -> None:
+        """Stop calling `owner`'s hooks (it failed); the others go on."""
+        for table in (self.visit, self.leave):
+            for name, hooks in table.items():
+                table[name] = [h for h in hooks if getattr(h, "__self__", None) is not owner]
 
-def walk(root: cst.CSTNode, hooks: HookTable, stack: list[cst.CSTNode]) -> None:
+
+Failed = Callable[[object, Exception], None]
+
+
+def walk(
+    root: cst.CSTNode, hooks: HookTable, stack: list[cst.CSTNode], failed: Failed | None = None
+) -> None:
     """Depth-first, source-ordered; `stack` holds the ancestors of the node being visited
-    (itself included) while its hooks run."""
-    visit, leave = hooks.visit, hooks.leave
+    (itself included) while its hooks run. A hook that raises is reported to `failed` with its
+    owner, whose hooks are then dropped; without `failed` the exception propagates."""
     todo: list[tuple[cst.CSTNode, bool]] = [(root, False)]
     while todo:
         node, leaving = todo.pop()
         name = type(node).__name__
         if leaving:
-            for hook in leave.get(name, ()):
-                hook(node)
+            for hook in hooks.leave.get(name, ()):
+                try:
+                    hook(node)
+                except RecursionError:
+                    raise
+                except Exception as exc:
+                    if failed is None:
+                        raise
+                    failed(hook.__self__, exc)  # type: ignore[attr-defined]
+                    hooks.drop(hook.__self__)  # type: ignore[attr-defined]
             stack.pop()
             continue
         stack.append(node)
-        for hook in visit.get(name, ()):
-            hook(node)
+        for hook in hooks.visit.get(name, ()):
+            try:
+                hook(node)
+            except RecursionError:
+                raise
+            except Exception as exc:
+                if failed is None:
+                    raise
+                failed(hook.__self__, exc)  # type: ignore[attr-defined]
+                hooks.drop(hook.__self__)  # type: ignore[attr-defined]
         todo.append((node, True))
         kids = children(node)
         todo.extend((kid, False) for kid in reversed(kids))

@@ -10,7 +10,9 @@ from ..models import BaselineEntry, Finding, ItemResult, Report
 SCHEMA_VERSION = "1"
 
 
-def finding_dict(finding: Finding, baselined: bool | None = None) -> dict[str, Any]:
+def finding_dict(
+    finding: Finding, baselined: bool | None = None, suppressed: bool = False
+) -> dict[str, Any]:
     out = {
         "rule": finding.rule,
         "source": finding.source,
@@ -28,15 +30,20 @@ def finding_dict(finding: Finding, baselined: bool | None = None) -> dict[str, A
     }
     if baselined is not None:
         out["baselined"] = baselined
+    if suppressed:
+        out["suppressed"] = finding.suppressed_by or "suppressed"
     return out
 
 
-def _findings(report: Report, show_baselined: bool) -> list[dict[str, Any]]:
-    if not show_baselined:
+def _findings(report: Report, show_baselined: bool, show_suppressed: bool) -> list[dict[str, Any]]:
+    if not (show_baselined or show_suppressed):
         return [finding_dict(f) for f in report.findings]
-    both = [(f, False) for f in report.findings] + [(f, True) for f in report.baselined]
-    both.sort(key=lambda pair: (pair[0].sort_key, pair[1]))
-    return [finding_dict(f, known) for f, known in both]
+    rows = [(f, 0) for f in report.findings]
+    rows += [(f, 1) for f in report.baselined] if show_baselined else []
+    rows += [(f, 2) for f in report.suppressed] if show_suppressed else []
+    rows.sort(key=lambda pair: (pair[0].sort_key, pair[1]))
+    known = (lambda kind: kind == 1) if show_baselined else (lambda kind: None)
+    return [finding_dict(f, known(kind), kind == 2) for f, kind in rows]
 
 
 def _entry(entry: BaselineEntry) -> dict[str, Any]:
@@ -95,7 +102,9 @@ def gate_dict(report: Report) -> dict[str, Any]:
     }
 
 
-def report_dict(report: Report, show_baselined: bool = False) -> dict[str, Any]:
+def report_dict(
+    report: Report, show_baselined: bool = False, show_suppressed: bool = False
+) -> dict[str, Any]:
     stats: dict[str, Any] = {
         "files": report.stats.files,
         "lines": report.stats.lines,
@@ -125,7 +134,7 @@ def report_dict(report: Report, show_baselined: bool = False) -> dict[str, Any]:
             for c in report.categories
         ],
         "checklist": [item_dict(i) for i in report.checklist],
-        "findings": _findings(report, show_baselined),
+        "findings": _findings(report, show_baselined, show_suppressed),
         "tools": [
             {
                 "name": t.name,
@@ -143,7 +152,8 @@ def report_dict(report: Report, show_baselined: bool = False) -> dict[str, Any]:
     }
 
 
-def render(report: Report, show_baselined: bool = False) -> str:
-    """`show_baselined`: list the findings the baseline knows too, marked `"baselined"`."""
-    data = report_dict(report, show_baselined)
+def render(report: Report, show_baselined: bool = False, show_suppressed: bool = False) -> str:
+    """`show_baselined`: list the findings the baseline knows too, marked `"baselined"`;
+    `show_suppressed`: the suppressed ones too, `"suppressed"` saying why."""
+    data = report_dict(report, show_baselined, show_suppressed)
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -34,9 +34,8 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
-from .. import catalogue, checklist
-from ..catalogue import RuleSpec
-from ..models import Finding, Report, Severity, ToolStatus
+from .. import checklist
+from ..models import Finding, Report, RuleSpec, Severity, ToolStatus
 from . import message_with_context
 from .json_report import finding_dict, gate_dict, item_dict
 
@@ -203,7 +202,7 @@ class _Rules:
             by_rule.setdefault(finding.rule, []).append(finding)
         self.rules: dict[str, list[dict[str, Any]]] = {c: [] for c in self.components}
         self.where: dict[str, tuple[int, int]] = {}
-        specs = catalogue.catalogue()
+        specs = {spec.code: spec for spec in report.rules}
         for rule in sorted(by_rule):
             found = by_rule[rule]
             spec = specs.get(rule)

@@ -149,6 +149,9 @@ def _findings(findings: tuple[Finding, ...]) -> list[RenderableType]:
                 out.append(caret)
             if finding.fix:
                 out.append(Padding(Text(f"fix: {finding.fix}", style="green"), (0, 0, 0, 8)))
+            if finding.suppressed_by:
+                why = Text(f"suppressed: {finding.suppressed_by}", style="dim")
+                out.append(Padding(why, (0, 0, 0, 8)))
         out.append(Text(""))
     return out
 
@@ -214,7 +217,11 @@ def _footer(report: Report) -> Text:
 
 
 def render(
-    report: Report, console: Console, quiet: bool = False, show_baselined: bool = False
+    report: Report,
+    console: Console,
+    quiet: bool = False,
+    show_baselined: bool = False,
+    show_suppressed: bool = False,
 ) -> None:
     if quiet:
         console.print(verdict_line(report))
@@ -231,6 +238,10 @@ def render(
             Text(f"Known findings (in the baseline): {len(report.baselined)}", style="bold")
         )
         for renderable in _findings(report.baselined):
+            _print(console, renderable, style="dim")
+    if show_suppressed and report.suppressed:
+        console.print(Text(f"Suppressed findings: {len(report.suppressed)}", style="bold"))
+        for renderable in _findings(report.suppressed):
             _print(console, renderable, style="dim")
     for renderable in _stale(report.baseline):
         console.print(renderable, highlight=False)

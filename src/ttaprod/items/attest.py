@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from ..config import attestable
 from ..engine.project import ProjectIndex
 from ..models import Evidence
-from .common import read_text, relative
+from .common import relative
 
 ATTESTABLE: tuple[str, ...] = attestable()
 
@@ -49,7 +49,7 @@ def attestation(index: ProjectIndex, item: str) -> Attestation | None:
         return None
     target = source.parent / entries[item]
     config = relative(index, source)
-    text = read_text(index, config) or ""
+    text = index.read_text(config) or ""
     line = next(
         (n for n, t in enumerate(text.splitlines(), 1) if f'"{item}"' in t or f"'{item}'" in t),
         1,

@@ -10,9 +10,8 @@ from dataclasses import replace
 
 from ..engine.project import CheckResult, ProjectIndex
 from ..models import Fact, ItemResult, Severity, Status
-from ..tally import Issue
-from .common import PARTIAL
-from .sitetally import SiteTally, column_of, external_match
+from ..tally import Issue, Tally
+from .common import PARTIAL, external_match
 
 ITEM = "performance.cache"
 RULE = "TTP314"
@@ -34,7 +33,7 @@ def _guards(index: ProjectIndex) -> dict[str, tuple[str, Fact]]:
     return out
 
 
-def _issue(index: ProjectIndex, fact: Fact) -> Issue:
+def _issue(fact: Fact) -> Issue:
     operation, provider = fact.get("operation"), fact.get("provider")
     if fact.get("call_kind") == "embedding":
         message = (
@@ -57,7 +56,7 @@ def _issue(index: ProjectIndex, fact: Fact) -> Issue:
         fact.line,
         message + ".",
         anchor,
-        column=column_of(index, fact, anchor),
+        column=0,
         severity=severity,
         fix=FIX,
     )
@@ -65,9 +64,9 @@ def _issue(index: ProjectIndex, fact: Fact) -> Issue:
 
 def cache_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     calls = sorted(index.facts_of("llm_call"), key=lambda f: (f.path, f.line))
-    tally = SiteTally(index, ITEM)
+    tally = Tally(index, ITEM)
     if calls and index.partial:
-        return tally.result(default, PARTIAL)[0], ()
+        return tally.result(default, PARTIAL)
     guards = _guards(index)
     global_caches = {f.get("provider") for f in index.facts_of("llm_global_cache")}
     for fact in calls:
@@ -81,9 +80,9 @@ def cache_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
         if not label and fact.get("provider").lower().startswith(tuple(global_caches)):
             label = "a global LiteLLM cache"
         if label:
-            tally.covered_site(fact, f"cached by {label}")
+            tally.covered_site(fact.path, fact.line, f"cached by {label}")
         else:
-            tally.uncovered_site(_issue(index, fact))
+            tally.uncovered_site(_issue(fact))
     result, findings = tally.result(default, "no LLM or embedding calls found")
     if result.status is Status.SKIP and calls and not tally.total:
         result = replace(result, reason=f"{RULE} is not selected")

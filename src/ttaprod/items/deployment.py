@@ -1,8 +1,7 @@
 """The three deploy.* item checks: read the deployment files once, count practices, judge.
 
-Each check has the `itemchecks` signature `(ProjectIndex, ItemResult) -> (ItemResult, findings)`;
-`ttaprod.checks.deploy` registers them. A bug of ours on one file must not sink the run: it is
-reported on that file as TTP906 and the file's practices count as not verified.
+Each is an item check (`ttaprod.items.ITEM_CHECKS`). A bug of ours on one file must not sink
+the run: it is reported on that file as TTP906 and the file's practices count as not verified.
 """
 
 from __future__ import annotations
@@ -13,8 +12,9 @@ from functools import partial
 from ..deploy import alerts, compose, container, kubernetes
 from ..deploy.inventory import Inventory, collect
 from ..engine.project import CheckResult, ProjectIndex
+from ..findings import internal_error
 from ..models import ItemResult
-from ..tally import Issue, Tally
+from ..tally import Tally
 
 
 def _files(paths: list[str]) -> str:
@@ -23,21 +23,20 @@ def _files(paths: list[str]) -> str:
 
 
 def _tally(item: str, index: ProjectIndex, inventory: Inventory) -> Tally:
-    tally = Tally(item, index.config, inventory.texts)
+    tally = Tally(index, item, inventory.texts)
     if inventory.unread:
         tally.notes.append(f"not read (too large or not UTF-8): {_files(inventory.unread)}")
     return tally
 
 
 def _guarded(tally: Tally, path: str, rules: tuple[str, ...], run: Callable[[], None]) -> None:
+    """One file's checks: a bug of ours on it is TTP906 on that file, and its practices count
+    as not verified; the other files are judged as usual."""
     try:
         run()
     except Exception as exc:  # reported as a finding, never a crash
         if tally.applies("TTP906", path):
-            message = (
-                f"internal error while checking this file ({type(exc).__name__}); not analysed"
-            )
-            tally.findings.append(tally.finding(Issue("TTP906", path, 1, message, "internal")))
+            tally.findings.append(internal_error(path, f"check of {tally.item}", exc))
         for rule in rules:
             tally.unverifiable(rule, path, 1)
 
@@ -55,7 +54,7 @@ def container_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
         tally.notes.append(f"{len(templates)} template(s) not checked: {_files(templates)}")
     paths = [d.path for d in inventory.dockerfiles] + [f.path for f in inventory.compose]
     noun = f"container practices followed ({_files(paths)})"
-    return tally.result(default, noun, "no Dockerfile or compose file found")
+    return tally.result(default, "no Dockerfile or compose file found", noun)
 
 
 def kubernetes_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
@@ -65,7 +64,7 @@ def kubernetes_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     run = partial(kubernetes.check, inventory, tally, whole_project=not index.partial)
     _guarded(tally, paths[0] if paths else "", kubernetes.RULES, run)
     noun = f"workload practices followed ({_files(paths)})"
-    return tally.result(default, noun, "no Kubernetes Deployment, StatefulSet or DaemonSet found")
+    return tally.result(default, "no Kubernetes Deployment, StatefulSet or DaemonSet found", noun)
 
 
 def alerts_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
@@ -76,4 +75,4 @@ def alerts_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
         run = partial(alerts.check, inventory, tally, whole_project=not index.partial)
         _guarded(tally, paths[0], tuple(alerts.KIND_RULES.values()), run)
     noun = f"alerting practices followed ({_files(paths)})"
-    return tally.result(default, noun, "no Prometheus alerting rule file found")
+    return tally.result(default, "no Prometheus alerting rule file found", noun)

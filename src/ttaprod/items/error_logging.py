@@ -6,7 +6,8 @@ from __future__ import annotations
 from ..checks.errors.error_handlers import BINDING, LOGGING
 from ..engine.project import CheckResult, ProjectIndex
 from ..models import Evidence, ItemResult
-from .pending import Judge, pending_facts
+from ..tally import Tally
+from .pending import pending_facts, pending_issue
 
 
 def correlation_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
@@ -14,13 +15,17 @@ def correlation_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     facts = pending_facts(index, ("TTP114",))
     if not facts or index.partial:
         return default, ()
-    judge = Judge(index, LOGGING)
-    sites = [f for f in facts if f.get("site")]
+    tally = Tally(index, LOGGING)
+    sites = sum(1 for fact in facts if fact.get("site"))
     bindings = sorted(index.facts_of(BINDING), key=lambda f: (f.path, f.line))
     if bindings:
         proof = bindings[0]
-        evidence = [Evidence(proof.path, proof.line, f"correlation id bound ({proof.get('how')})")]
-        return judge.result(default, len(sites), len(sites), [], evidence), ()
-    findings = [found for f in facts if (found := judge.finding(f)) is not None]
-    covered = sum(1 for f in sites if judge.suppressed(f))
-    return judge.result(default, covered, len(sites), findings), tuple(findings)
+        tally.total = tally.covered = sites
+        tally.prove(Evidence(proof.path, proof.line, f"correlation id bound ({proof.get('how')})"))
+        return tally.added_to(default)
+    for fact in facts:
+        found = tally.report(pending_issue(fact))
+        if fact.get("site"):
+            tally.total += 1
+            tally.covered += found is None
+    return tally.added_to(default)

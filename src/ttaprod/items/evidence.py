@@ -24,9 +24,10 @@ from pathlib import PurePosixPath
 from .. import knowledge
 from ..engine.project import CheckResult, ProjectIndex
 from ..models import Evidence, ItemResult, Status
+from ..tally import verdict
 from . import deployfiles
 from .attest import attestation
-from .common import PARTIAL, at, evidence, listed, read_text, verdict
+from .common import PARTIAL, at, evidence, listed
 
 LOAD = "performance.load-testing"
 SECRETS = "security.secret-storage"
@@ -44,7 +45,7 @@ def _script(index: ProjectIndex, rel: str) -> Evidence | None:
             continue
         if not spec["markers"]:
             return Evidence(rel, 1, f"{spec['tool']} test plan")
-        text = read_text(index, rel) or ""
+        text = index.read_text(rel) or ""
         for number, line in enumerate(text.splitlines(), 1):
             if any(marker in line for marker in spec["markers"]):
                 return Evidence(rel, number, f"{spec['tool']} script")
@@ -58,7 +59,7 @@ def _command(index: ProjectIndex, rel: str) -> Evidence | None:
         return Evidence(rel, 1, "vegeta targets")
     if name not in scan["names"] and not name.lower().endswith(tuple(scan["suffixes"])):
         return None
-    text = read_text(index, rel) or ""
+    text = index.read_text(rel) or ""
     for number, line in enumerate(text.splitlines(), 1):
         for tool, pattern in _commands():
             if pattern.search(line):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from ..checks.errors.llm_call_fallback import COVERS, FALLBACK
 from ..engine.project import CheckResult, ProjectIndex
-from ..models import Evidence, Fact, ItemResult
-from .pending import Judge, pending_facts
+from ..models import Fact, ItemResult
+from ..tally import Tally
+from .pending import pending_facts, pending_issue
 
 
 def _covering(fact: Fact, covers: dict[str, Fact]) -> Fact | None:
@@ -25,21 +26,11 @@ def fallback_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     covers: dict[str, Fact] = {}
     for fact in sorted(index.facts_of(COVERS), key=lambda f: (f.path, f.line)):
         covers.setdefault(fact.get("target"), fact)
-    judge = Judge(index, FALLBACK)
-    findings = []
-    evidence: list[Evidence] = []
-    covered = 0
+    tally = Tally(index, FALLBACK)
     for fact in facts:
         proof = _covering(fact, covers)
         if proof is not None:
-            covered += 1
-            evidence.append(
-                Evidence(fact.path, fact.line, f"fallback in {proof.path}:{proof.line}")
-            )
-            continue
-        found = judge.finding(fact)
-        if found is None:
-            covered += 1
+            tally.covered_site(fact.path, fact.line, f"fallback in {proof.path}:{proof.line}")
         else:
-            findings.append(found)
-    return judge.result(default, covered, len(facts), findings, evidence), tuple(findings)
+            tally.uncovered_site(pending_issue(fact))
+    return tally.added_to(default)

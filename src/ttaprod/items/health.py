@@ -24,9 +24,9 @@ from functools import cache
 from .. import knowledge
 from ..engine.project import CheckResult, ProjectIndex
 from ..models import Evidence, Fact, ItemResult, Status
-from ..tally import Issue
+from ..tally import Issue, Tally, verdict
 from . import deployfiles
-from .common import PARTIAL, at, evidence, finding, listed, verdict
+from .common import PARTIAL, at, evidence, listed
 
 ITEM = "deploy.health-endpoint"
 
@@ -111,12 +111,13 @@ def health_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     target = next((r for r in constant if r.name not in _data()["liveness"]), constant[0])
     labels = listed([r.label for r in constant])
     reason = f"health endpoint {labels} returns a constant without checking any dependency"
-    found = finding(index, ITEM, _issue(target))
+    tally = Tally(index, ITEM)
+    found = tally.report(_issue(target), on_site=False)
     notes = [evidence(r.fact, f"{r.label} returns a constant") for r in constant]
     if found is None:  # TTP541 not selected, ignored, or suppressed on the line: not judged
         reason = f"health endpoint {labels} found (TTP541 ignored or suppressed: not judged)"
-        return verdict(default, Status.PASS, reason, notes), ()
-    return verdict(default, Status.WARN, reason, notes), (found,)
+        return verdict(default, Status.PASS, reason, notes), tally.found()
+    return verdict(default, Status.WARN, reason, notes), tally.found()
 
 
 def _issue(route: _Route) -> Issue:

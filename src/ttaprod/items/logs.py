@@ -20,7 +20,7 @@ from pathlib import PurePosixPath
 from .. import knowledge
 from ..engine.project import CheckResult, ProjectIndex
 from ..models import Evidence, ItemResult, Status
-from .common import at, evidence, read_text, worse
+from .common import at, evidence, worse
 
 WARN_CAP = 5.0
 MAX_SITE_EVIDENCE = 2
@@ -37,7 +37,7 @@ def _config_files(index: ProjectIndex) -> list[Evidence]:
         name = PurePosixPath(rel).name.lower()
         if not (name.startswith(prefixes) and name.endswith(suffixes)):
             continue
-        text = read_text(index, rel) or ""
+        text = index.read_text(rel) or ""
         for number, line in enumerate(text.splitlines(), 1):
             hit = next((f for f in formatters if f in line), None)
             if hit:

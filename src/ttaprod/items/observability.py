@@ -23,9 +23,9 @@ from collections import defaultdict
 from .. import knowledge
 from ..engine.project import CheckResult, ProjectIndex
 from ..models import Evidence, Fact, Finding, ItemResult, Status
-from ..tally import Issue
+from ..tally import Issue, Tally, verdict, visible
 from . import deployfiles
-from .common import PARTIAL, at, evidence, finding, listed, short_api, verdict, visible, where_note
+from .common import PARTIAL, at, evidence, listed, short_api, where_note
 
 INTEGRATION = "observability.integration"
 _GROUPS = {"tracer": ("tta", "tracer"), "meter": ("meter",)}
@@ -37,7 +37,7 @@ def _init_note(fact: Fact) -> str:
     return f"{name}() {where_note(fact.get('where'))}"
 
 
-def _duplicates(index: ProjectIndex) -> list[Finding]:
+def _duplicates(index: ProjectIndex, tally: Tally) -> list[Finding]:
     """TTP213 on each extra place that installs the same global provider. Calls in one
     function (or at one module's top level) count as one place: if/else alternatives."""
     out: list[Finding] = []
@@ -62,7 +62,7 @@ def _duplicates(index: ProjectIndex) -> list[Finding]:
                 f"{group}:{extra.get('api')}:{extra.get('where')}",
                 fix="initialise observability once, at start-up, and pass the provider on",
             )
-            made = finding(index, INTEGRATION, issue)
+            made = tally.report(issue, on_site=False)
             if made is not None:
                 out.append(made)
     return out
@@ -79,15 +79,16 @@ def _otel_sites(index: ProjectIndex) -> list[Evidence]:
 
 
 def integration_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
-    broken = visible(index, INTEGRATION, ("TTP211",))
-    in_handler = visible(index, INTEGRATION, ("TTP212",))
-    duplicates = _duplicates(index)
+    broken = visible(index, lambda f: f.rule == "TTP211")
+    in_handler = visible(index, lambda f: f.rule == "TTP212")
+    tally = Tally(index, INTEGRATION)
+    duplicates = _duplicates(index, tally)
     sites = _otel_sites(index)
     if broken:
         first = broken[0]
         more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
         reason = f"observability set-up fails at start-up (TTP211 at {at(first)}){more}"
-        return verdict(default, Status.FAIL, reason, sites), tuple(duplicates)
+        return verdict(default, Status.FAIL, reason, sites), tally.found()
     if not sites:
         defined, exposed = _metrics_evidence(index)
         if defined or exposed:
@@ -108,7 +109,7 @@ def integration_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     problems += [f"more than once ({at(f)})" for f in duplicates]
     if problems:
         reason = "observability initialised " + listed(problems)
-        return verdict(default, Status.WARN, reason, sites), tuple(duplicates)
+        return verdict(default, Status.WARN, reason, sites), tally.found()
     reason = "initialised at start-up: " + listed([f"{e.note} ({at(e)})" for e in sites], 1)
     return verdict(default, Status.PASS, reason, sites), ()
 
@@ -150,7 +151,7 @@ def tracing_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
         "no tracing: no TracerProvider with an exporter, opentelemetry-instrument "
         "or initialize_observability()"
     )
-    broken = visible(index, INTEGRATION, ("TTP211",))
+    broken = visible(index, lambda f: f.rule == "TTP211")
     if broken:
         reason += f" that can run (TTP211 at {at(broken[0])})"
     return verdict(default, Status.FAIL, reason), ()

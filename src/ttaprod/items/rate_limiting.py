@@ -7,9 +7,8 @@ from dataclasses import replace
 
 from ..engine.project import CheckResult, ProjectIndex
 from ..models import Fact, ItemResult, Status
-from ..tally import Issue
-from .common import PARTIAL
-from .sitetally import SiteTally, column_of, external_match
+from ..tally import Issue, Tally
+from .common import PARTIAL, external_match
 
 ITEM = "security.rate-limiting"
 OUTBOUND, INBOUND = "TTP413", "TTP414"
@@ -30,7 +29,7 @@ def _limit_guards(index: ProjectIndex) -> dict[str, tuple[str, Fact]]:
     return out
 
 
-def _outbound(index: ProjectIndex, tally: SiteTally) -> None:
+def _outbound(index: ProjectIndex, tally: Tally) -> None:
     guards = _limit_guards(index)
     clients = {(f.path, f.get("key")): f for f in index.facts_of("llm_client")}
     groups: dict[tuple[str, str], list[tuple[Fact, str]]] = {}
@@ -47,16 +46,16 @@ def _outbound(index: ProjectIndex, tally: SiteTally) -> None:
         bare = [fact for fact, label in calls if not label]
         if not bare:
             for fact, label in calls:
-                tally.covered_site(fact, f"rate-limited by {label}")
+                tally.covered_site(fact.path, fact.line, f"rate-limited by {label}")
             continue
         for fact, label in calls:
             if label:
-                tally.covered_site(fact, f"rate-limited by {label}")
+                tally.covered_site(fact.path, fact.line, f"rate-limited by {label}")
         client = clients.get((path, key))
-        tally.uncovered_site(_outbound_issue(index, client, bare), weight=len(bare))
+        tally.uncovered_site(_outbound_issue(client, bare), weight=len(bare))
 
 
-def _outbound_issue(index: ProjectIndex, client: Fact | None, calls: list[Fact]) -> Issue:
+def _outbound_issue(client: Fact | None, calls: list[Fact]) -> Issue:
     first = calls[0]
     provider = first.get("provider")
     lines = ", ".join(str(f.line) for f in calls[:6]) + (" …" if len(calls) > 6 else "")
@@ -79,11 +78,10 @@ def _outbound_issue(index: ProjectIndex, client: Fact | None, calls: list[Fact])
         f"`{first.get('operation')}()` calls {provider} with no rate limiter on its path: a burst "
         "of traffic becomes a burst of paid calls and 429s from the provider"
     )
-    column = column_of(index, first, anchor)
-    return Issue(OUTBOUND, first.path, first.line, message + ".", anchor, column=column, fix=fix)
+    return Issue(OUTBOUND, first.path, first.line, message + ".", anchor, column=0, fix=fix)
 
 
-def _inbound_sites(index: ProjectIndex, tally: SiteTally) -> int:
+def _inbound_sites(index: ProjectIndex, tally: Tally) -> int:
     """Judges the routes; returns how many routes could not be judged (no limiter in code)."""
     routes = [
         f
@@ -121,7 +119,7 @@ def _inbound_sites(index: ProjectIndex, tally: SiteTally) -> int:
             continue
         label = limit.get("how") if limit is not None else global_limit
         if label:
-            tally.covered_site(route, f"rate-limited by {label}")
+            tally.covered_site(route.path, route.line, f"rate-limited by {label}")
         else:
             tally.uncovered_site(_inbound_issue(route))
     return 0
@@ -142,9 +140,9 @@ def _inbound_issue(route: Fact) -> Issue:
 
 
 def rate_limiting_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
-    tally = SiteTally(index, ITEM)
+    tally = Tally(index, ITEM)
     if index.partial:
-        return tally.result(default, PARTIAL)[0], ()
+        return tally.result(default, PARTIAL)
     _outbound(index, tally)
     unverified = _inbound_sites(index, tally) if tally.applies(INBOUND, "") else 0
     if unverified:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from ..checks.performance.model_routing import ITEM, RULE
 from ..engine.project import CheckResult, ProjectIndex
 from ..models import Evidence, Fact, ItemResult, Status
-from ..tally import Issue
-from .common import PARTIAL, finding, listed, verdict
+from ..tally import Issue, Tally, verdict
+from .common import PARTIAL, listed
 
 
 def _first_by_model(facts: list[Fact]) -> dict[str, Fact]:
@@ -54,10 +54,11 @@ def routing_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
             "cheap model"
         ),
     )
-    found = finding(index, ITEM, issue)
+    tally = Tally(index, ITEM)
+    found = tally.report(issue, on_site=False)
     evidence = [Evidence(f.path, f.line, f"model {f.get('model')}") for f in models.values()]
     if found is None:
         reason = f"{len(models)} models and no router ({RULE} ignored or suppressed: not judged)"
-        return verdict(default, Status.SKIP, reason, evidence), ()
+        return verdict(default, Status.SKIP, reason, evidence), tally.found()
     reason = f"{len(models)} models ({listed(named, 3)}) and no router"
-    return verdict(default, Status.WARN, reason, evidence), (found,)
+    return verdict(default, Status.WARN, reason, evidence), tally.found()

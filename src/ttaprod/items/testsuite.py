@@ -25,9 +25,10 @@ from typing import Any
 from .. import knowledge
 from ..engine.project import CheckResult, ProjectIndex
 from ..models import Evidence, Fact, ItemResult, Status
+from ..tally import verdict
 from ..tomlcompat import TOMLDecodeError, loads
 from . import coverage
-from .common import PARTIAL, at, evidence, listed, read_text, verdict
+from .common import PARTIAL, at, evidence, listed
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def pytest_config(index: ProjectIndex) -> PytestConfig | None:
         name, section = entry["file"], entry["section"]
         if name not in present:
             continue
-        text = read_text(index, name)
+        text = index.read_text(name)
         if text is None:
             continue
         reader = _toml_section if name.endswith(".toml") else _ini_section

@@ -25,7 +25,7 @@ __all__ = ["TOOL_NAMES", "Collected", "Session", "collect", "parse_selection", "
 class Collected:
     runs: tuple[ToolRun, ...]
     findings: tuple[Finding, ...]
-    suppressed: int
+    suppressed: tuple[Finding, ...]  # silenced by `# ttaprod: ignore[...]` marks
 
 
 def _targets(root: Path, paths: tuple[Path, ...]) -> tuple[str, ...]:
@@ -77,4 +77,4 @@ def collect(session: Session, known_files: frozenset[str]) -> Collected:
     for finding in kept:
         counts[finding.source] = counts.get(finding.source, 0) + 1
     runs = [replace(r, findings=counts.get(r.name, 0)) if r.findings else r for r in runs]
-    return Collected(tuple(runs), tuple(kept), len(suppressed))
+    return Collected(tuple(runs), tuple(kept), tuple(suppressed))

@@ -12,8 +12,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from .. import redact
-from ..engine.analyze import ALL_CODES, fingerprint, suppressions
+from ..findings import fingerprint
 from ..models import Finding
+from ..suppression import Marks
 
 SECRET_ITEMS = frozenset({"security.secrets-in-env"})
 
@@ -38,20 +39,11 @@ def flagged_text(lines: list[str], finding: Finding) -> str:
     return "\n".join(chunk)
 
 
-def is_suppressed(rule: str, lines: Iterable[int], table: dict[int, frozenset[str]]) -> bool:
-    wanted = rule.upper()
-    for line in lines:
-        codes = table.get(line)
-        if codes and (ALL_CODES in codes or any(wanted.startswith(code) for code in codes)):
-            return True
-    return False
-
-
 def finalize(
     findings: Iterable[Finding], root: Path, known_files: frozenset[str]
 ) -> tuple[list[Finding], list[Finding]]:
     """(kept, suppressed): findings on files ttaprod checked, enriched."""
-    cache: dict[str, tuple[list[str], dict[int, frozenset[str]]]] = {}
+    cache: dict[str, tuple[list[str], Marks]] = {}
     kept: list[Finding] = []
     suppressed: list[Finding] = []
     for finding in findings:
@@ -59,8 +51,8 @@ def finalize(
             continue
         if finding.path not in cache:
             lines, text = _read_lines(root, finding.path)
-            cache[finding.path] = (lines, suppressions(text))
-        lines, table = cache[finding.path]
+            cache[finding.path] = (lines, Marks.read(text))
+        lines, marks = cache[finding.path]
         secret = finding.checklist_item in SECRET_ITEMS
         snippet = lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""
         source = flagged_text(lines, finding)
@@ -73,8 +65,9 @@ def finalize(
             fingerprint=fingerprint(finding.rule, finding.path, source),
             statement_line=finding.line,
         )
-        if is_suppressed(finding.rule, {finding.line, finding.end_line}, table):
-            suppressed.append(finding)
+        silenced = marks.silence(finding, finding.end_line)
+        if silenced is not None:
+            suppressed.append(silenced)
         else:
             kept.append(finding)
     return kept, suppressed

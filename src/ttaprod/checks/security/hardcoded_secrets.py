@@ -2,8 +2,11 @@
 
 Where the detector looks:
 - every string literal (and f-string text): a key in a known live format is TTP401
-  wherever it sits (comments: security_comments.py); a connection URL or key=value
-  connection string with a password for a non-local host is TTP402;
+  wherever it sits; a connection URL or key=value connection string with a password for a
+  non-local host is TTP402;
+- every comment (`# OPENAI_API_KEY=sk-proj-…` leaks a key as surely as a literal): comments
+  are trivia the walker does not visit, so they are read once in `finish()`, and only in
+  files where a key keyword follows a `#` on some line;
 - every credential-like binding (assignment target, attribute, annotated field, dict key,
   keyword argument, parameter default, env var read with a default, `Authorization`
   header, `auth=(user, pw)`, `HTTPBasicAuth(user, pw)`): a literal is judged, a read
@@ -284,3 +287,25 @@ class HardcodedSecrets(Detector):
             self.ctx.report(node, problem)
         else:
             self.ctx.site(ITEM, "TTP402", node, problem)
+
+    # --- comments -----------------------------------------------------------------------
+    def finish(self) -> None:
+        if not self._key_after_hash():
+            return
+        todo: list[cst.CSTNode] = [self.ctx.module]
+        while todo:
+            node = todo.pop()
+            if not isinstance(node, cst.Comment):
+                todo.extend(node.children)
+                continue
+            found = redact.find_key(node.value) if self.hint.search(node.value) else None
+            if found is not None:
+                verdict = sk.Verdict("key", found[1], found[0])
+                self.ctx.site(ITEM, "TTP401", node, sk.key_problem(verdict, "a comment"))
+
+    def _key_after_hash(self) -> bool:
+        for line in self.ctx.text.splitlines():
+            at = line.find("#")
+            if at >= 0 and self.hint.search(line, at):
+                return True
+        return False

@@ -11,8 +11,8 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from ..catalogue import Example, RuleSpec
 from ..checklist import SECTIONS
+from ..models import Example, RuleSpec
 
 ENGINE = "Engine notes"
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s")
