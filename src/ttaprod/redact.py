@@ -16,7 +16,6 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
 
 from . import knowledge
 
@@ -44,7 +43,7 @@ def shannon_entropy(value: str) -> float:
     return -sum(n / total * math.log2(n / total) for n in Counter(value).values())
 
 
-@cache
+@knowledge.derived
 def formats() -> tuple[KeyFormat, ...]:
     table = knowledge.table("secrets").get("formats", [])
     return tuple(
@@ -58,7 +57,7 @@ def formats() -> tuple[KeyFormat, ...]:
     )
 
 
-@cache
+@knowledge.derived
 def keyword_hint() -> re.Pattern[str]:
     """One regex that finds any format's keyword: the cheap test run on every literal."""
     words = sorted({k for f in formats() for k in f.keywords}, key=len, reverse=True)
@@ -67,12 +66,12 @@ def keyword_hint() -> re.Pattern[str]:
     return re.compile("|".join(re.escape(w) for w in words))
 
 
-@cache
+@knowledge.derived
 def _documented_examples() -> frozenset[str]:
     return frozenset(knowledge.table("secrets").get("examples", {}).get("values", ()))
 
 
-@cache
+@knowledge.derived
 def placeholder_patterns() -> re.Pattern[str]:
     patterns = knowledge.table("secrets").get("placeholders", {}).get("patterns", ())
     return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)", re.IGNORECASE)
@@ -83,7 +82,7 @@ def looks_like_placeholder(value: str) -> bool:
     return placeholder_patterns().search(value) is not None
 
 
-@cache
+@knowledge.derived
 def _key_placeholder() -> re.Pattern[str]:
     patterns = knowledge.table("secrets").get("placeholders", {}).get("key_patterns", ())
     return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)", re.IGNORECASE)

@@ -720,61 +720,6 @@ def test_evidence_labels_and_wrappers_that_cannot_run_what_they_wrap(project) ->
     assert [e.note for e in timeout.evidence] == ["timeout=5", "timeout=(3.05, 30)"]
 
 
-def test_a_new_library_is_a_data_change(project, monkeypatch) -> None:
-    from ttaprod import knowledge as knowledge_module
-    from ttaprod.analysis import outbound as _outbound
-    from ttaprod.checks.errors.outbound_call_protection import OutboundCallProtection
-
-    real = knowledge_module.table
-
-    def table(name: str):
-        raw = real(name)
-        if name != "outbound":
-            return raw
-        fancy = {
-            "id": "fancyhttp",
-            "display": "fancyhttp",
-            "needs": ["fancyhttp"],
-            "timeout_default": "high",
-            "timeout_phrase": "fancyhttp waits forever by default",
-            "calls": [
-                {"names": ["fancyhttp.fetch"], "kind": "request", "timeout_keyword": "deadline"}
-            ],
-            "clients": [
-                {
-                    "names": ["fancyhttp.Pool"],
-                    "methods": ["fetch"],
-                    "call_timeout_keyword": "deadline",
-                }
-            ],
-        }
-        return {**raw, "library": [*raw["library"], fancy]}
-
-    monkeypatch.setattr(knowledge_module, "table", table)
-    _outbound.knowledge.cache_clear()
-    # `needs` is read from the table when the rules are imported
-    monkeypatch.setattr(OutboundCallProtection, "needs", _outbound.knowledge().needs)
-    try:
-        src = """
-        import fancyhttp as fh
-
-        pool = fh.Pool()
-
-        def go(url):
-            fh.fetch(url)
-            fh.fetch(url, deadline=5)
-            pool.fetch(url)
-        """
-        found = findings(project, src, "TTP101")
-        assert [f.line for f in found] == [6, 8]
-        assert (
-            found[0].message == "fh.fetch() has no timeout and fancyhttp waits forever by default."
-        )
-    finally:
-        monkeypatch.undo()
-        _outbound.knowledge.cache_clear()
-
-
 def test_timeout_objects_built_from_none_turn_the_timeout_off(project) -> None:
     src = """
     import aiohttp

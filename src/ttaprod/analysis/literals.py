@@ -11,9 +11,9 @@ import ipaddress
 import re
 import warnings
 from ast import literal_eval
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 import libcst as cst
@@ -24,6 +24,7 @@ from ..engine.context import FileContext
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 
 
+@knowledge.derived
 @lru_cache(maxsize=4096)
 def words(name: str) -> tuple[str, ...]:
     """`openaiApiKey` / `OPENAI_API_KEY` / `x-api-key` → ("openai", "api", "key");
@@ -159,8 +160,8 @@ def call_target(ctx: FileContext, call: cst.Call) -> CallTarget:
 
 def argument_index(
     target: CallTarget,
-    by_function: dict[str, int],
-    by_method: dict[tuple[str, str], int],
+    by_function: Mapping[str, int],
+    by_method: Mapping[tuple[str, str], int],
 ) -> int | None:
     """The position of the interesting argument (a password, a URL) of a known call: by its
     resolved name, else by the class and method of the instance it is called on."""
@@ -172,11 +173,12 @@ def argument_index(
 
 
 # --- hosts ------------------------------------------------------------------------------------
-@cache
+@knowledge.derived
 def _hosts() -> dict[str, Any]:
     return knowledge.table("tls")["exempt_hosts"]
 
 
+@knowledge.derived
 @lru_cache(maxsize=1024)
 def is_local_host(host: str) -> bool:
     """localhost, loopback / private / link-local addresses, cluster and reserved names,

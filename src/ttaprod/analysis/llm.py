@@ -11,7 +11,6 @@ rate-limit rules (`call_guards.py`) and the routing facts (`routing.py`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import libcst as cst
 
@@ -42,7 +41,7 @@ class _Table:
     needs: tuple[bytes, ...]
 
 
-@cache
+@knowledge.derived
 def table() -> _Table:
     data = knowledge.table("expensive")
     sdk = {

@@ -15,7 +15,6 @@ per scope here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import libcst as cst
@@ -49,7 +48,7 @@ class LogCall:
     method: str
 
 
-@cache
+@knowledge.derived
 def log_table() -> LogTable:
     functions: dict[str, Library] = {}
     objects: dict[str, Library] = {}
@@ -72,7 +71,7 @@ def log_table() -> LogTable:
     return LogTable(functions, objects, factories, frozenset(derive))
 
 
-@cache
+@knowledge.derived
 def logging_data() -> dict[str, Any]:
     return knowledge.table("logging")
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 
 import libcst as cst
 
@@ -66,7 +65,7 @@ class ObsTable:
     roots: tuple[bytes, ...]  # top-level package names: the detectors' byte prefilter
 
 
-@cache
+@knowledge.derived
 def table() -> ObsTable:
     data = knowledge.table("observability")
     otel, prom, logs = data["otel"], data["prometheus"], data["logging"]

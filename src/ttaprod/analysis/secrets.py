@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 from .. import knowledge, redact
 from ..engine.context import Problem
@@ -65,7 +65,7 @@ class Knowledge:
     auth_prefixes: tuple[str, ...]
 
 
-@cache
+@knowledge.derived
 def load() -> Knowledge:
     t = knowledge.table("secrets")
     env_calls: dict[str, Reader] = {}
@@ -116,6 +116,7 @@ def load() -> Knowledge:
     )
 
 
+@knowledge.derived
 @lru_cache(maxsize=4096)
 def is_credential_name(name: str) -> bool:
     """Judged by the last word: `api_key`, `DB_PASSWORD`, `clientSecret`, `x-api-key`,

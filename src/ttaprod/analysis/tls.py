@@ -1,13 +1,16 @@
-"""`rules/knowledge/tls.toml`, compiled once, and the pure verdicts of the TLS rules:
+"""`rules/knowledge/tls.toml` and the libraries' TLS keywords and URL positions (outbound.toml),
+compiled once, and the pure verdicts of the TLS rules:
 is a keyword value "verification off", is a name URL-like, what a URL literal is."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 from .. import knowledge
+from . import targets
 from .literals import Url, is_local_host, parse_url, words
 
 Off = tuple[Any, ...]  # literal values that turn verification off
@@ -15,8 +18,8 @@ Off = tuple[Any, ...]  # literal values that turn verification off
 
 @dataclass(frozen=True)
 class TlsKnowledge:
-    by_call: dict[str, dict[str, Off]]  # qualname → keyword → off values
-    by_method: dict[tuple[str, str], dict[str, Off]]  # (class, method) → keyword → off
+    by_call: Mapping[str, Mapping[str, Off]]  # qualname → keyword → off values
+    by_method: Mapping[tuple[str, str], Mapping[str, Off]]  # (class, method) → keyword → off
     unresolved_methods: frozenset[str]
     unresolved_keywords: frozenset[str]
     setting_keywords: frozenset[str]  # every keyword above, and the hostname checks
@@ -31,35 +34,27 @@ class TlsKnowledge:
     secure: frozenset[str]
     name_heads: frozenset[str]
     name_skip: frozenset[str]
-    url_calls: dict[str, int]
-    url_methods: dict[tuple[str, str], int]
+    url_calls: Mapping[str, int]
+    url_methods: Mapping[tuple[str, str], int]
     identifier_hosts: frozenset[str]
     identifier_prefixes: tuple[str, ...]
 
+    @property
+    def prefilter_words(self) -> frozenset[str]:
+        """Words a file must hold for TTP403 to find anything in it."""
+        return self.setting_keywords | self.ssl_names | self.session_verify_attrs
 
-@cache
+
+@knowledge.derived
 def load() -> TlsKnowledge:
     t = knowledge.table("tls")
-    by_call: dict[str, dict[str, Off]] = {}
-    by_method: dict[tuple[str, str], dict[str, Off]] = {}
-    session_classes: set[str] = set()
-    for entry in t["verify_keywords"]:
-        off = tuple(entry["off"])
-        for call in entry.get("calls", ()):
-            by_call.setdefault(call, {})[entry["keyword"]] = off
-        for ctor in entry.get("methods_of", ()):
-            if entry["keyword"] == "verify":
-                session_classes.add(ctor)
-            for method in entry.get("methods", ()):
-                by_method.setdefault((ctor, method), {})[entry["keyword"]] = off
-    url_calls: dict[str, int] = {}
-    url_methods: dict[tuple[str, str], int] = {}
+    libraries = targets.tls()
+    by_call = libraries.by_call
+    by_method = libraries.by_method
+    url_calls = dict(libraries.url_calls)
     for entry in t["url_calls"]:
         for call in entry.get("calls", ()):
             url_calls[call] = entry["index"]
-        for ctor in entry.get("methods_of", ()):
-            for method in entry.get("methods", ()):
-                url_methods[(ctor, method)] = entry["index"]
     ssl = t["ssl"]
     urls = t["urls"]
     keywords = {kw for specs in (*by_call.values(), *by_method.values()) for kw in specs}
@@ -78,13 +73,13 @@ def load() -> TlsKnowledge:
         ssl_names=frozenset(q.rsplit(".", 1)[-1] for q in unverified | cert_none),
         hostname_checks=frozenset(ssl["hostname_checks"]),
         session_verify_attrs=frozenset(ssl["session_verify_attrs"]),
-        session_classes=frozenset(session_classes),
+        session_classes=libraries.session_classes,
         plaintext=frozenset(urls["plaintext_schemes"]),
         secure=frozenset(urls["secure_schemes"]),
         name_heads=frozenset(urls["name_heads"]),
         name_skip=frozenset(urls["name_skip_words"]),
         url_calls=url_calls,
-        url_methods=url_methods,
+        url_methods=libraries.url_methods,
         identifier_hosts=frozenset(t["identifier_urls"]["hosts"]),
         identifier_prefixes=tuple(t["identifier_urls"]["host_prefixes"]),
     )
@@ -95,6 +90,7 @@ def is_off(value: Any, off: Off) -> bool:
     return any(type(value) is type(o) and value == o for o in off)
 
 
+@knowledge.derived
 @lru_cache(maxsize=4096)
 def is_url_name(name: str) -> bool:
     """BASE_URL, api_base, endpoint, webhookUrl, OLLAMA_HOST, redirect_uri; not

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 
 import libcst as cst
 
@@ -33,7 +32,7 @@ class TtaCallable:
     fix: str
 
 
-@cache
+@knowledge.derived
 def _table() -> dict[str, tuple[TtaCallable, ...]]:
     raw = knowledge.table("tta_dev")
     default_ns = tuple(raw["namespaces"])

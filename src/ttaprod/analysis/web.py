@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import libcst as cst
@@ -86,7 +85,7 @@ def _slot(raw: dict[str, Any]) -> tuple[int, str]:
     return int(raw.get("position", -1)), str(raw.get("keyword", ""))
 
 
-@cache
+@knowledge.derived
 def _web() -> _Web:
     data = knowledge.table("web")
     by_type: dict[str, _Framework] = {}

@@ -13,7 +13,6 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from .. import knowledge
@@ -38,7 +37,7 @@ FIX = (
 )
 
 
-@cache
+@knowledge.derived
 def _facts() -> dict[str, Any]:
     return knowledge.table("deploy")["installs"]
 

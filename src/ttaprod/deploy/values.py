@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from .. import knowledge, redact
@@ -20,7 +19,7 @@ _VARIABLE = re.compile(
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
-@cache
+@knowledge.derived
 def _table() -> dict[str, Any]:
     return knowledge.table("deploy")
 

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import ClassVar
 
 from .context import FileContext
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A prefilter computed from the knowledge tables when first asked for (so a changed table
+    changes it too), instead of a word list written into the rule."""
+
+    compute: Callable[[], tuple[bytes, ...]]
+
+
+def roots(names: object) -> tuple[bytes, ...]:
+    """The first segment of each qualified name (`slowapi.Limiter` → b"slowapi"): the bytes a
+    file must hold to import or use any of them."""
+    return tuple(sorted({str(n).split(".", 1)[0].encode() for n in names}))  # type: ignore[attr-defined]
 
 
 class Detector:
@@ -24,7 +40,7 @@ class Detector:
     codes: ClassVar[tuple[str, ...]] = ()
     feeds: ClassVar[tuple[str, ...]] = ()
     facts_only: ClassVar[bool] = False
-    needs: ClassVar[tuple[bytes, ...] | None] = None
+    needs: ClassVar[tuple[bytes, ...] | Derived | None] = None
     walks: ClassVar[bool] = True  # False: judges in `finish()` only; no traversal needed for it
 
     def __init__(self, ctx: FileContext) -> None:
@@ -38,4 +54,5 @@ class Detector:
         wanted = cls.facts_only or not enabled.isdisjoint(cls.codes + cls.feeds)
         if not wanted:
             return False
-        return cls.needs is None or any(token in data for token in cls.needs)
+        tokens = cls.needs.compute() if isinstance(cls.needs, Derived) else cls.needs
+        return tokens is None or any(token in data for token in tokens)

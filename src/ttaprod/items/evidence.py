@@ -18,7 +18,6 @@ and nothing found → `skip`.
 from __future__ import annotations
 
 import re
-from functools import cache
 from pathlib import PurePosixPath
 
 from .. import knowledge
@@ -33,7 +32,7 @@ LOAD = "performance.load-testing"
 SECRETS = "security.secret-storage"
 
 
-@cache
+@knowledge.derived
 def _commands() -> tuple[tuple[str, re.Pattern[str]], ...]:
     data = knowledge.table("evidence")["load_testing"]["commands"]
     return tuple((c["tool"], re.compile(c["pattern"])) for c in data)

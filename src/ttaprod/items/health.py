@@ -19,7 +19,6 @@ probe, a Dockerfile HEALTHCHECK or a compose healthcheck. Their handlers' bodies
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 from .. import knowledge
 from ..engine.project import CheckResult, ProjectIndex
@@ -45,7 +44,7 @@ class _Route:
         return self.path.rstrip("/").rsplit("/", 1)[-1].lower()
 
 
-@cache
+@knowledge.derived
 def _data() -> dict[str, frozenset[str]]:
     data = knowledge.table("health")
     return {k: frozenset(data[k]) for k in ("web_frameworks", "paths", "liveness")}

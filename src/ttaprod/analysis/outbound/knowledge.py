@@ -1,14 +1,15 @@
-"""rules/knowledge/outbound.toml as indexed values: libraries, their outbound calls and
-clients, defaults, and the timeout/retry wrappers that protect calls from outside."""
+"""rules/knowledge/outbound.toml as indexed values for the outbound-call classifier: the
+libraries of the outbound categories (`targets.OUTBOUND`), their requests and clients,
+defaults, and the timeout/retry wrappers that protect calls from outside."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from ... import knowledge as _knowledge
+from ..targets import JUDGED_KINDS, OUTBOUND
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def _library(raw: Mapping[str, Any]) -> Library:
         display=raw["display"],
         timeout_default_s=raw.get("timeout_default_s"),
         timeout_default=raw.get("timeout_default", "high"),
-        timeout_phrase=raw["timeout_phrase"],
+        timeout_phrase=raw.get("timeout_phrase", ""),
         timeout_fix=raw.get("timeout_fix", ""),
         retries_default=int(raw.get("retries_default", 0)),
         retries_phrase=raw.get("retries_phrase", ""),
@@ -127,7 +128,7 @@ def _retry_setting(raw: Mapping[str, Any]) -> RetrySetting:
     )
 
 
-@cache
+@_knowledge.derived
 def knowledge() -> Knowledge:
     """rules/knowledge/outbound.toml, indexed by qualified name."""
     raw = _knowledge.table("outbound")
@@ -138,9 +139,13 @@ def knowledge() -> Knowledge:
     transports: dict[str, RetrySetting] = {}
     needs: list[bytes] = []
     for raw_lib in raw.get("library", ()):
+        if raw_lib["category"] not in OUTBOUND:
+            continue
         lib = _library(raw_lib)
         needs.extend(token.encode() for token in raw_lib.get("needs", ()))
         for entry in raw_lib.get("calls", ()):
+            if entry["kind"] not in JUDGED_KINDS:
+                continue
             spec = CallSpec(
                 lib,
                 entry["kind"],
@@ -213,7 +218,7 @@ class Wrappers:
     retries: Mapping[str, RetryWrapper]
 
 
-@cache
+@_knowledge.derived
 def wrappers() -> Wrappers:
     """The timeout and retry wrappers of outbound.toml, by qualified name."""
     raw = _knowledge.table("outbound")

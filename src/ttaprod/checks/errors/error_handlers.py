@@ -26,14 +26,13 @@ Knowledge: rules/knowledge/error_logging.toml; log calls: `_logcalls.py` / loggi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 
 import libcst as cst
 
 from ... import knowledge
 from ...analysis.logcalls import LogCall, LogCalls, call_keys
 from ...engine.context import FileContext, PendingFinding, Problem
-from ...engine.detector import Detector
+from ...engine.detector import Derived, Detector
 from ...engine.names import dotted
 from ...engine.walker import children
 from ...models import Severity
@@ -67,7 +66,7 @@ class _Knowledge:
     needs: tuple[bytes, ...]
 
 
-@cache
+@knowledge.derived
 def _k() -> _Knowledge:
     raw = knowledge.table("error_logging")
     corr = raw["correlation"]
@@ -353,7 +352,7 @@ class CorrelationBindings(Detector):
     log line (read by the errors.logging project check)."""
 
     feeds = ("TTP114",)
-    needs = _k().needs
+    needs = Derived(lambda: _k().needs)
 
     def visit_Call(self, node: cst.Call) -> None:
         k = _k()

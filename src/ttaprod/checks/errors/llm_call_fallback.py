@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
 
 import libcst as cst
 
@@ -48,7 +47,7 @@ from ...analysis.outbound import (
 from ...analysis.tta import argument_problems, bound_args, tta_callable
 from ...analysis.wrapping import block, walk_body, wrapped
 from ...engine.context import FileContext, Problem
-from ...engine.detector import Detector
+from ...engine.detector import Derived, Detector
 from ...engine.names import dotted
 
 FALLBACK = "errors.fallback"
@@ -74,7 +73,7 @@ class _Fallbacks:
     decorators: dict[str, tuple[str, int | None]]  # qualname → (keyword, position)
 
 
-@cache
+@knowledge.derived
 def _llm() -> _Fallbacks:
     raw = knowledge.table("fallback")
     routers: dict[str, _Router] = {}
@@ -97,7 +96,7 @@ def _llm() -> _Fallbacks:
     )
 
 
-@cache
+@knowledge.derived
 def _generation_names() -> frozenset[str]:
     """The last name of every call that may reach a model (`create` of
     `client.chat.completions.create`, `acompletion`, a router's methods)."""
@@ -230,7 +229,7 @@ class _Graph:
 
 class LlmCallFallback(Detector):
     codes = ("TTP110",)
-    needs = _llm().needs
+    needs = Derived(lambda: _llm().needs)
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)

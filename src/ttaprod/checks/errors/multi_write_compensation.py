@@ -21,11 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
 
 import libcst as cst
 
 from ... import knowledge
+from ...analysis import targets
 from ...analysis.outbound import (
     OutboundCall,
     classify,
@@ -38,7 +38,7 @@ from ...analysis.outbound import knowledge as knowledge_of_outbound
 from ...analysis.tta import argument_problems, bound_args, tta_callable
 from ...analysis.wrapping import block, walk_body, wrapped
 from ...engine.context import FileContext, Problem
-from ...engine.detector import Detector
+from ...engine.detector import Derived, Detector
 from ...engine.names import dotted
 
 COMPENSATION = "errors.compensation"
@@ -47,13 +47,7 @@ COMPENSATION = "errors.compensation"
 @dataclass(frozen=True)
 class _Writes:
     needs: tuple[bytes, ...]
-    http: frozenset[str]
-    verbs: frozenset[str]
-    verb_methods: frozenset[str]
-    verb_position: int
-    verb_keyword: str
-    sdk: dict[str, tuple[str, ...]]  # outbound library id → write method prefixes
-    clients: dict[str, tuple[str, frozenset[str]]]  # constructor → (what, write methods)
+    calls: targets.Writes  # which calls write, per library (outbound.toml)
     primitives: frozenset[str]
     forward: str
     undo: tuple[str, ...]
@@ -61,34 +55,26 @@ class _Writes:
     prefixes: tuple[str, ...]  # every SDK write prefix
 
 
-@cache
+@knowledge.derived
 def _writes() -> _Writes:
     raw = knowledge.table("writes")
-    http = raw["http"]
-    clients: dict[str, tuple[str, frozenset[str]]] = {}
-    for entry in raw["clients"]:
-        clients.update(dict.fromkeys(entry["names"], (entry["what"], frozenset(entry["methods"]))))
+    calls = targets.writes()
     comp = raw["compensation"]
-    sdk = {e["library"]: tuple(e["prefixes"]) for e in raw["sdk"]}
     outbound = knowledge_of_outbound()
-    names = {*http["verbs"], *http["verb_methods"], *outbound.passthrough_methods}
+    names = {*outbound.passthrough_methods}
     names |= {name.rpartition(".")[2] for name in outbound.passthrough}
-    for _, methods in clients.values():
+    for http in calls.http.values():
+        names |= http.verbs | http.verb_methods
+    for _, methods in calls.objects.values():
         names |= methods
     return _Writes(
-        needs=tuple(token.encode() for token in raw["needs"]),
-        http=frozenset(http["libraries"]),
-        verbs=frozenset(http["verbs"]),
-        verb_methods=frozenset(http["verb_methods"]),
-        verb_position=int(http["verb_position"]),
-        verb_keyword=http["verb_keyword"],
-        sdk=sdk,
-        clients=clients,
+        needs=(*calls.needs, *(p.rsplit(".", 1)[-1].encode() for p in comp["primitives"])),
+        calls=calls,
         primitives=frozenset(comp["primitives"]),
         forward=comp["forward"],
         undo=tuple(comp["undo_verbs"]),
         names=frozenset(names),
-        prefixes=tuple(p for prefixes in sdk.values() for p in prefixes),
+        prefixes=tuple(p for prefixes in calls.prefixes.values() for p in prefixes),
     )
 
 
@@ -115,7 +101,7 @@ def _exclusive(a: _Step, b: _Step) -> bool:
 
 class MultiWriteCompensation(Detector):
     codes = ("TTP111",)
-    needs = _writes().needs
+    needs = Derived(lambda: _writes().needs)
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
@@ -173,20 +159,21 @@ class MultiWriteCompensation(Detector):
             named = qual if qual and out.kind != "method" and not out.through else out.operation
             method = named.rpartition(".")[2]
             library = out.library.id
-            if library in w.http:
-                if method in w.verbs:
+            http = w.calls.http.get(library)
+            if http is not None:
+                if method in http.verbs:
                     return out.operation
-                if method in w.verb_methods:
-                    verb = find_arg(out.args, w.verb_keyword, w.verb_position).value
+                if method in http.verb_methods:
+                    verb = find_arg(out.args, http.verb_keyword, http.verb_position).value
                     text = verb.evaluated_value if isinstance(verb, cst.SimpleString) else None
-                    if isinstance(text, str) and text.lower() in w.verbs:
+                    if isinstance(text, str) and text.lower() in http.verbs:
                         return f"{out.operation}({text!r})"
                 return ""
-            prefixes = w.sdk.get(library, ())
+            prefixes = w.calls.prefixes.get(library, ())
             return out.operation if method.startswith(prefixes) and prefixes else ""
         if isinstance(func, cst.Attribute):
             held = self.ctx.instance(func.value)
-            found = w.clients.get(held.ctor) if held is not None else None
+            found = w.calls.objects.get(held.ctor) if held is not None else None
             if found is not None and func.attr.value in found[1]:
                 return f"{render(func) or func.attr.value} ({found[0]})"
         return ""

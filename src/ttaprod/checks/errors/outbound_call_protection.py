@@ -37,7 +37,7 @@ from ...analysis.protection.verdicts import (
     timeout_verdict,
 )
 from ...engine.context import FileContext, PendingFinding, Problem
-from ...engine.detector import Detector
+from ...engine.detector import Derived, Detector
 from ...engine.names import Instance
 
 TIMEOUT, RETRY = "errors.timeout", "errors.retry"
@@ -55,7 +55,7 @@ class _Seen:
 
 class OutboundCallProtection(Detector):
     codes = ("TTP101", "TTP102")
-    needs = knowledge().needs
+    needs = Derived(lambda: knowledge().needs)
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)

@@ -17,7 +17,6 @@ Knowledge: `rules/knowledge/evidence.toml`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import libcst as cst
 
@@ -25,7 +24,7 @@ from ... import knowledge
 from ...analysis.observability import callee
 from ...analysis.web import argument, literal_str
 from ...engine.context import FileContext
-from ...engine.detector import Detector
+from ...engine.detector import Derived, Detector
 from ...engine.names import dotted
 
 
@@ -40,7 +39,7 @@ class _Evidence:
     secret_services: frozenset[str]
 
 
-@cache
+@knowledge.derived
 def _evidence() -> _Evidence:
     data = knowledge.table("evidence")
     tests, secrets = data["tests"], data["secret_storage"]
@@ -61,7 +60,7 @@ def _roots(names: frozenset[str]) -> tuple[bytes, ...]:
 
 class EvidenceFacts(Detector):
     facts_only = True
-    needs = (b"test", b"Test", *_roots(_evidence().load_modules))
+    needs = Derived(lambda: (b"test", b"Test", *_roots(_evidence().load_modules)))
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
@@ -108,7 +107,7 @@ class EvidenceFacts(Detector):
 
 class SecretStoreFacts(Detector):
     facts_only = True
-    needs = _roots(_evidence().secret_clients | _evidence().secret_factories)
+    needs = Derived(lambda: _roots(_evidence().secret_clients | _evidence().secret_factories))
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.ctx.is_test_file:

@@ -11,14 +11,13 @@ Reports nothing; test files are skipped.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import libcst as cst
 
 from ... import knowledge
 from ...analysis.web import ROUTE_NEEDS, HandlerIndex, function_qualname
 from ...engine.context import FileContext
-from ...engine.detector import Detector
+from ...engine.detector import Derived, Detector
 
 _LITERALS = (
     cst.SimpleString,
@@ -41,7 +40,7 @@ class _Health:
     function_names: frozenset[str]
 
 
-@cache
+@knowledge.derived
 def _health() -> _Health:
     data = knowledge.table("health")
     return _Health(
@@ -58,7 +57,7 @@ def _short(text: str) -> str:
 
 class HandlerBodyFacts(Detector):
     facts_only = True
-    needs = (*ROUTE_NEEDS, b"health", b"livez", b"ready", b"ping", b"alive")
+    needs = Derived(lambda: (*ROUTE_NEEDS, *(n.encode() for n in _health().function_names)))
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)

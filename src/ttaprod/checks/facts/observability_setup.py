@@ -33,12 +33,12 @@ from ...analysis.observability import (
 )
 from ...analysis.web import argument, literal_str
 from ...engine.context import FileContext
-from ...engine.detector import Detector
+from ...engine.detector import Derived, Detector
 
 
 class ObservabilityFacts(Detector):
     facts_only = True
-    needs = table().roots
+    needs = Derived(lambda: table().roots)
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)

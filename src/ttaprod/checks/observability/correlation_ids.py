@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import libcst as cst
@@ -40,12 +39,12 @@ from ...engine.walker import children
 CORRELATION = "observability.correlation-ids"
 
 
-@cache
+@knowledge.derived
 def _wf() -> dict[str, Any]:
     return knowledge.table("web")["workflow_context"]
 
 
-@cache
+@knowledge.derived
 def _sources() -> dict[str, Any]:
     return knowledge.table("web")["correlation"]
 

@@ -20,7 +20,7 @@ import libcst as cst
 from ...analysis.observability import callee, init_kind, missing_module, table, tta_init
 from ...analysis.web import HandlerIndex
 from ...engine.context import FileContext, Problem
-from ...engine.detector import Detector
+from ...engine.detector import Derived, Detector
 from ...engine.names import dotted
 
 REAL_FIX = "from ttadev.observability.observability_integration import initialize_observability"
@@ -40,7 +40,9 @@ def _missing_import(module: str) -> Problem | None:
 
 class ObservabilityInitNonexistentApi(Detector):
     codes = ("TTP211",)
-    needs = (b"initialize_observability", *(m.module.encode() for m in table().missing))
+    needs = Derived(
+        lambda: (b"initialize_observability", *(m.module.encode() for m in table().missing))
+    )
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
@@ -99,7 +101,7 @@ class ObservabilityInitNonexistentApi(Detector):
 
 class ObservabilityInitInRequestHandler(Detector):
     codes = ("TTP212",)
-    needs = table().roots
+    needs = Derived(lambda: table().roots)
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)

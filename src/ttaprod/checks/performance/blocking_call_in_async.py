@@ -1,8 +1,10 @@
 """TTP301 blocking-call-in-async (performance.async-io).
 
 Every `async def` is a site: covered when its body makes no blocking call, uncovered (and
-each blocking call reported) otherwise. What blocks is data (`rules/knowledge/blocking.toml`):
-functions by qualified name, and methods by the type of the instance they are called on.
+each blocking call reported) otherwise. What blocks is data: every synchronous call, client
+and object method in the table of call targets (`rules/knowledge/outbound.toml`, read through
+`analysis/targets.py`), functions by qualified name and methods by the type of the instance
+they are called on.
 
 Only calls the coroutine itself executes count: a call inside a nested sync `def` or a
 `lambda` runs when (and where) that function is called, so `asyncio.to_thread(lambda:
@@ -20,68 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 
 import libcst as cst
 
-from ... import knowledge
+from ...analysis.targets import Blocking, blocking_table
 from ...engine.context import FileContext, Problem
 from ...engine.detector import Detector
-from ...models import Severity
 
 ITEM = "performance.async-io"
 RULE = "TTP301"
-
-
-@dataclass(frozen=True)
-class Blocking:
-    severity: Severity
-    hint: str
-
-
-@dataclass(frozen=True)
-class _MethodRule:
-    methods: frozenset[str]  # dotted paths after the instance, or {"*"}
-    excluded: frozenset[str]  # first path segments "*" does not cover
-    blocking: Blocking
-
-    def covers(self, path: str) -> bool:
-        if "*" in self.methods:
-            first = path.split(".", 1)[0]
-            return first not in self.excluded and not first.startswith("_")
-        return path in self.methods
-
-
-@dataclass(frozen=True)
-class BlockingTable:
-    calls: dict[str, Blocking]
-    methods: dict[str, tuple[_MethodRule, ...]]
-    offloaders: frozenset[str]
-    offloader_methods: dict[str, frozenset[str]]
-
-
-@cache
-def blocking_table() -> BlockingTable:
-    data = knowledge.table("blocking")
-    calls: dict[str, Blocking] = {}
-    for entry in data["calls"]:
-        blocking = Blocking(Severity(entry["severity"]), entry["hint"])
-        calls.update((name, blocking) for name in entry["names"])
-    methods: dict[str, tuple[_MethodRule, ...]] = {}
-    for entry in data["methods"]:
-        rule = _MethodRule(
-            frozenset(entry["methods"]),
-            frozenset(entry.get("except", ())),
-            Blocking(Severity(entry["severity"]), entry["hint"]),
-        )
-        for type_name in entry["types"]:
-            methods[type_name] = (*methods.get(type_name, ()), rule)
-    offloaders = frozenset(n for e in data["offloaders"] for n in e["names"])
-    offloader_methods: dict[str, frozenset[str]] = {}
-    for entry in data["offloader_methods"]:
-        for type_name in entry["types"]:
-            offloader_methods[type_name] = frozenset(entry["methods"])
-    return BlockingTable(calls, methods, offloaders, offloader_methods)
 
 
 def executing_function(stack: Sequence[cst.CSTNode]) -> cst.FunctionDef | cst.Lambda | None:
@@ -135,12 +84,8 @@ def offloader(ctx: FileContext, call: cst.Call) -> str:
     qual = ctx.qualname(call.func)
     if qual in table.offloaders:
         return qual or ""
-    if isinstance(call.func, cst.Attribute):
-        held = ctx.instance(call.func.value)
-        if held is not None and call.func.attr.value in table.offloader_methods.get(
-            held.ctor, frozenset()
-        ):
-            return f"loop.{call.func.attr.value}"
+    if isinstance(call.func, cst.Attribute) and call.func.attr.value in table.offloader_methods:
+        return f"loop.{call.func.attr.value}"
     return ""
 
 

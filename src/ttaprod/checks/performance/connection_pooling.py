@@ -25,19 +25,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import libcst as cst
 
 from ... import knowledge
+from ...analysis import targets
 from ...analysis.lifetime import Fate, fate
 from ...analysis.outbound import construction, enclosing_class_qualname, render
 from ...analysis.outbound import knowledge as outbound
 from ...analysis.syntax import is_main_guard as _is_main_guard
 from ...analysis.web import HandlerIndex, function_qualname, literal_str
 from ...engine.context import FileContext, Problem
-from ...engine.detector import Detector
+from ...engine.detector import Derived, Detector
 from .blocking_call_in_async import executing_function
 
 ITEM = "performance.connection-pooling"
@@ -66,32 +66,27 @@ class _Table:
     needs: tuple[bytes, ...]
 
 
-@cache
+_RULES = {"client": CLIENT, "engine": ENGINE, "connection": CONNECTION}
+
+
+@knowledge.derived
 def _table() -> _Table:
     data = knowledge.table("pooling")
-    client_fix = data["clients"]["fix"]
-    built: dict[str, Kind] = {}
-    for entry in data.get("more_clients", ()):
-        built.update(dict.fromkeys(entry["names"], Kind(CLIENT, entry["display"], client_fix)))
-    for key, rule in (("engines", ENGINE), ("connections", CONNECTION)):
-        for entry in data.get(key, ()):
-            built.update(dict.fromkeys(entry["names"], Kind(rule, entry["display"], entry["fix"])))
-    libraries = frozenset(data["clients"]["libraries"])
-    needs = [
-        token.encode()
-        for lib in outbound().raw.get("library", ())
-        if lib["id"] in libraries
-        for token in lib.get("needs", ())
-    ]
-    needs.extend(name.split(".", 1)[0].encode() for name in built)
+    client_fix = data["client_fix"]
+    requests_clients = outbound().clients  # judged through `construction` (local subclasses)
+    built = {
+        name: Kind(_RULES[b.kind], b.display, b.fix or client_fix)
+        for name, b in targets.pooled().items()
+        if name not in requests_clients
+    }
     return _Table(
-        libraries=libraries,
+        libraries=frozenset(lib["id"] for lib in targets.libraries() if lib.get("pooled")),
         client_fix=client_fix,
         built=built,
         once=data["once"],
         cache_decorators=frozenset(knowledge.table("caching")["decorators"]),
         dependency_markers=frozenset(knowledge.table("web")["correlation"]["dependency_markers"]),
-        needs=tuple(dict.fromkeys(needs)),
+        needs=targets.pooled_needs(),
     )
 
 
@@ -124,7 +119,7 @@ _RANK = {"kept": 4, "returned": 3, "yielded": 3, "handed": 1, "local": 1, "dropp
 
 class PerCallClients(Detector):
     codes = (CLIENT, ENGINE, CONNECTION)
-    needs = _table().needs
+    needs = Derived(lambda: _table().needs)
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)

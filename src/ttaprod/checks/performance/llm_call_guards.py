@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from functools import cache
 
 import libcst as cst
 
@@ -43,7 +42,7 @@ from ...analysis.llm import table as expensive
 from ...analysis.outbound import called_name, find_arg, scope_qualname
 from ...analysis.tta import argument_problems, bound_args, reference_qualname, tta_callable
 from ...engine.context import FileContext
-from ...engine.detector import Detector
+from ...engine.detector import Derived, Detector
 
 CACHE, LIMIT = "cache", "limit"
 MAX_LIST = 60
@@ -70,7 +69,7 @@ class _Table:
     needs: tuple[bytes, ...]
 
 
-@cache
+@knowledge.derived
 def _table() -> _Table:
     caching = knowledge.table("caching")
     outbound = knowledge.table("ratelimit")["outbound"]
@@ -123,7 +122,7 @@ class _Site:
 
 class CallGuards(Detector):
     feeds = ("TTP314", "TTP413")
-    needs = _table().needs
+    needs = Derived(lambda: _table().needs)
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)

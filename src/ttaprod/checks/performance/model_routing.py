@@ -16,7 +16,6 @@ first place a model is named that lists the others. A partial run is not judged.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import libcst as cst
 
@@ -25,7 +24,7 @@ from ...analysis.llm import llm_call
 from ...analysis.tta import argument_problems, tta_callable
 from ...analysis.web import literal_str
 from ...engine.context import FileContext
-from ...engine.detector import Detector
+from ...engine.detector import Derived, Detector
 
 ITEM = "performance.routing"
 RULE = "TTP315"
@@ -42,7 +41,7 @@ class _Table:
     needs: tuple[bytes, ...]
 
 
-@cache
+@knowledge.derived
 def _table() -> _Table:
     data = knowledge.table("models")
     patterns = tuple(
@@ -81,7 +80,7 @@ class ModelFacts(Detector):
     """Emits `model_name` facts (model, provider) and `model_router` facts (router)."""
 
     facts_only = True
-    needs = _table().needs
+    needs = Derived(lambda: _table().needs)
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)

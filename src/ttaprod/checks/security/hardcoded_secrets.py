@@ -41,7 +41,7 @@ from ...analysis.literals import (
     target_name,
 )
 from ...engine.context import FileContext
-from ...engine.detector import Detector
+from ...engine.detector import Derived, Detector
 
 ITEM = "security.secrets-in-env"
 _KV_HINT = re.compile(r"(?i)pass|pwd")  # the cheap test before parsing a connection string
@@ -60,7 +60,7 @@ def _needs() -> tuple[bytes, ...]:
 
 class HardcodedSecrets(Detector):
     codes = ("TTP401", "TTP402")
-    needs = _needs()
+    needs = Derived(_needs)
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)

@@ -26,12 +26,11 @@ Knowledge: rules/knowledge/validation.toml.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 
 import libcst as cst
 
 from ... import knowledge
-from ...analysis.web import HandlerIndex, function_qualname
+from ...analysis.web import ROUTE_NEEDS, HandlerIndex, function_qualname
 from ...engine.context import FileContext, Problem
 from ...engine.detector import Detector
 from ...engine.walker import children
@@ -63,7 +62,7 @@ class _Table:
     decorator_methods: frozenset[str]
 
 
-@cache
+@knowledge.derived
 def _table() -> _Table:
     data = knowledge.table("validation")
     params, validators = data["parameters"], data["validators"]
@@ -124,7 +123,7 @@ class _Fn:
 
 class EndpointInputValidation(Detector):
     codes = (PARAM, RAW)
-    needs = (b"route", b"Route", b"@", b"add_url_rule")
+    needs = ROUTE_NEEDS
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)

@@ -20,14 +20,13 @@ apply them): the item is at best `warn`, and no finding is reported.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import libcst as cst
 
 from ... import knowledge
 from ...analysis.web import function_qualname
 from ...engine.context import FileContext
-from ...engine.detector import Detector
+from ...engine.detector import Derived, Detector, roots
 
 ITEM = "security.rate-limiting"
 OUTBOUND, INBOUND = "TTP413", "TTP414"
@@ -47,7 +46,7 @@ class _Inbound:
     dependency_markers: frozenset[str]
 
 
-@cache
+@knowledge.derived
 def _inbound() -> _Inbound:
     data = knowledge.table("ratelimit")["inbound"]
     return _Inbound(*(frozenset(data[key]) for key in _Inbound.__dataclass_fields__))
@@ -58,7 +57,12 @@ class InboundLimitFacts(Detector):
     `route_limit` (handler, how) for handlers with their own limit or an exemption."""
 
     feeds = (INBOUND,)
-    needs = (b"limit", b"Limit", b"slowapi")
+    needs = Derived(
+        lambda: (
+            *roots(_inbound().limiters | _inbound().middleware | _inbound().dependencies),
+            *(m.encode() for m in _inbound().route_methods | _inbound().exempt_methods),
+        )
+    )
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)

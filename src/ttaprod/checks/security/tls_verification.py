@@ -26,7 +26,7 @@ from ...analysis.literals import (
     string_value,
 )
 from ...engine.context import FileContext, Problem
-from ...engine.detector import Detector
+from ...engine.detector import Derived, Detector
 from ...models import Severity
 
 ITEM = "security.tls"
@@ -39,16 +39,7 @@ _FIX_VERIFY = (
 
 class TlsVerification(Detector):
     codes = ("TTP403",)
-    needs = (
-        b"verify",
-        b"ssl",
-        b"SSL",
-        b"CERT_NONE",
-        b"hostname",
-        b"cert_reqs",
-        b"tlsAllowInvalid",
-        b"tlsInsecure",
-    )
+    needs = Derived(lambda: tuple(sorted(n.encode() for n in tk.load().prefilter_words)))
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
