@@ -21,7 +21,7 @@ def _report_json(root: Path, **options: object) -> dict:
 
 
 def _entries(root: Path) -> dict:
-    return json.loads((root / ".ttaprod_cache" / "v1" / "results.json").read_text(encoding="utf-8"))
+    return json.loads((root / ".ttaprod_cache" / f"v{cache_mod.FORMAT}" / "results.json").read_text(encoding="utf-8"))
 
 
 def test_second_run_is_served_from_the_cache_and_identical(project, monkeypatch) -> None:
@@ -53,7 +53,7 @@ def test_selection_change_misses_the_cache(project) -> None:
 def test_corrupt_or_hostile_cache_is_ignored(project) -> None:
     root = project({"app/a.py": SOURCE})
     expected = _report_json(root)
-    target = root / ".ttaprod_cache" / "v1" / "results.json"
+    target = root / ".ttaprod_cache" / f"v{cache_mod.FORMAT}" / "results.json"
     for junk in ("not json", "[1, 2]", '{"app/a.py": {"key": 5}}', '{"app/a.py": "x"}'):
         target.write_text(junk, encoding="utf-8")
         assert _report_json(root) == expected

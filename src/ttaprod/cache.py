@@ -19,13 +19,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, facts
 from .engine.analyze import FileTask
-from .models import Fact, FileResult, Finding, Severity, Site
+from .models import FileResult, Finding, Severity, Site
 from .resources import rules_dir
 
 CACHE_DIR = ".ttaprod_cache"
-FORMAT = 1
+FORMAT = 2  # 2: typed facts
 
 
 @cache
@@ -77,7 +77,7 @@ def result_to_dict(result: FileResult) -> dict[str, Any]:
         "findings": [_finding_to_dict(f) for f in result.findings],
         "suppressed": [_finding_to_dict(f) for f in result.suppressed],
         "sites": [[s.item, s.rule, s.line, s.covered, s.label] for s in result.sites],
-        "facts": [[f.kind, f.line, [list(kv) for kv in f.data]] for f in result.facts],
+        "facts": [facts.to_dict(f) for f in result.facts],
         "parse_error": result.parse_error,
     }
 
@@ -90,9 +90,7 @@ def result_from_dict(d: dict[str, Any]) -> FileResult:
         findings=tuple(_finding_from_dict(f) for f in d["findings"]),
         suppressed=tuple(_finding_from_dict(f) for f in d["suppressed"]),
         sites=tuple(Site(i, r, path, ln, cov, lab) for i, r, ln, cov, lab in d["sites"]),
-        facts=tuple(
-            Fact(k, path, ln, tuple((a, b) for a, b in data)) for k, ln, data in d["facts"]
-        ),
+        facts=tuple(facts.from_dict(f, path) for f in d["facts"]),
         parse_error=d["parse_error"],
     )
 

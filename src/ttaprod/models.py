@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from .facts import Fact
+
 
 class Severity(str, Enum):
     CRITICAL = "critical"
@@ -129,22 +131,6 @@ class Site:
     line: int
     covered: bool
     label: str = ""
-
-
-@dataclass(frozen=True)
-class Fact:
-    """Something a project-level check needs to know about one file (an endpoint, an init call)."""
-
-    kind: str
-    path: str
-    line: int
-    data: tuple[tuple[str, str], ...] = ()
-
-    def get(self, key: str, default: str = "") -> str:
-        for k, v in self.data:
-            if k == key:
-                return v
-        return default
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from textwrap import dedent
 from ttaprod import catalogue
 from ttaprod.checks import DETECTORS
 from ttaprod.engine.analyze import FileTask, analyze_file
+from ttaprod.facts import Route as RouteFact
 from ttaprod.models import Report
 
 from ..conftest import run_check
@@ -695,11 +696,8 @@ def test_route_facts_for_project_checks(project) -> None:
     """
     root: Path = project({"app/main.py": dedent(src).lstrip("\n")})
     analysed = analyze_file(FileTask(str(root / "app/main.py"), "app/main.py", _ALL), DETECTORS)
-    facts = sorted((f.line, dict(f.data)) for f in analysed.facts if f.kind == "route")
-    assert [
-        (line, d["framework"], d["method"], d["path"], d["prefix"], d["handler"])
-        for line, d in facts
-    ] == [
+    routes = sorted((f for f in analysed.facts if isinstance(f, RouteFact)), key=lambda f: f.line)
+    assert [(f.line, f.framework, f.method, f.url, f.prefix, f.handler) for f in routes] == [
         (10, "fastapi", "GET", "/health", "", "app.main.health"),
         (15, "fastapi", "GET,POST", "/items", "/v1", "app.main.items"),
         (20, "aws-lambda", "*", "", "", "app.main.handler"),

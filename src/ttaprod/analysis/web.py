@@ -34,6 +34,7 @@ import libcst as cst
 
 from .. import knowledge
 from ..engine.context import FileContext
+from ..facts import Route as RouteFact
 
 
 @dataclass(frozen=True)
@@ -45,14 +46,14 @@ class Route:
     node: cst.CSTNode
     prefix: str = ""
 
-    def fact_data(self) -> dict[str, str]:
-        return {
-            "framework": self.framework,
-            "method": self.method,
-            "path": self.path,
-            "prefix": self.prefix,
-            "handler": self.handler,
-        }
+    def fact(self) -> RouteFact:
+        return RouteFact(
+            framework=self.framework,
+            method=self.method,
+            url=self.path,
+            prefix=self.prefix,
+            handler=self.handler,
+        )
 
 
 @dataclass(frozen=True)

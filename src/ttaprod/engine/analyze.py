@@ -10,7 +10,7 @@ import libcst as cst
 
 from .. import catalogue, redact
 from ..findings import new_finding
-from ..models import Fact, FileResult, Finding, Severity, Site
+from ..models import FileResult, Finding, Severity, Site
 from ..suppression import Marks
 from . import source
 from .binder import Binder, prebind_module
@@ -193,12 +193,7 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
         sites.append(Site(site.item, site.rule, task.rel_path, start[0], covered, site.label))
 
     facts = [
-        Fact(
-            f.kind,
-            task.rel_path,
-            ranges.get(id(f.node), (0, 0, 0, 0))[0],
-            tuple(sorted(f.data.items())),
-        )
+        replace(f.fact, path=task.rel_path, line=ranges.get(id(f.node), (0, 0, 0, 0))[0])
         for f in ctx.facts
     ]
     return FileResult(

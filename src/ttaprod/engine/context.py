@@ -12,11 +12,9 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from ..facts import Fact, Pending
 from ..models import Severity
 from .names import Instance, NameTable
-
-PENDING = "pending"  # the fact kind of problems a project check judges (`FileContext.pending`)
-_ANCHOR_MAX = 400
 
 
 @dataclass(frozen=True)
@@ -52,9 +50,8 @@ class PendingSite:
 
 @dataclass
 class PendingFact:
-    kind: str
     node: cst.CSTNode
-    data: dict[str, str]
+    fact: Fact  # its path and line are filled in once positions are known
 
 
 @dataclass
@@ -160,23 +157,25 @@ class FileContext:
             finding = self.report(node, problem, statement)
         self.sites.append(PendingSite(item, rule, node, label, problem, finding, line))
 
-    def fact(self, kind: str, node: cst.CSTNode, /, **data: str) -> None:
-        self.facts.append(PendingFact(kind, node, data))
+    def fact(self, node: cst.CSTNode, fact: Fact) -> None:
+        """Tell the project item checks `fact`, about `node` (its line is filled in)."""
+        self.facts.append(PendingFact(node, fact))
 
-    def pending(self, node: cst.CSTNode, problem: Problem, site: bool, **data: str) -> None:
+    def pending(
+        self, node: cst.CSTNode, problem: Problem, site: bool, entries: tuple[str, ...] = ()
+    ) -> None:
         """Record `problem` on `node` for the project check of its item to judge (its verdict
-        needs other files); `site`: it stands for one site of that item."""
+        needs other files); `site`: it stands for one site of that item; `entries`: the
+        functions whose protection in another module would cover it."""
         if problem.rule not in self.enabled:
             return
-        anchor = self.code_for(node).strip()[:_ANCHOR_MAX]
-        self.fact(
-            PENDING,
-            node,
+        fact = Pending(
             rule=problem.rule,
             message=problem.message,
             severity=problem.severity.value if problem.severity is not None else "",
             fix=problem.fix or "",
-            anchor=anchor,
-            site="1" if site else "",
-            **data,
+            anchor=self.code_for(node).strip(),
+            site=site,
+            entries=entries,
         )
+        self.fact(node, fact)

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from ..config import Config
-from ..models import Fact, FileResult, Finding, ItemResult, ToolRun
+from ..facts import Fact
+from ..models import FileResult, Finding, ItemResult, ToolRun
+
+F = TypeVar("F", bound=Fact)
 
 CheckResult = tuple[ItemResult, tuple[Finding, ...]]
 
@@ -25,8 +29,10 @@ class ProjectIndex:
     tool_lines: int = 0  # lines of the files the tools checked, when not every file (0: lines)
     facts: tuple[Fact, ...] = field(default=())
 
-    def facts_of(self, kind: str) -> list[Fact]:
-        return [fact for fact in self.facts if fact.kind == kind]
+    def facts_of(self, kind: type[F]) -> list[F]:
+        """The facts of that type, by file and line."""
+        found = [fact for fact in self.facts if isinstance(fact, kind)]
+        return sorted(found, key=lambda f: (f.path, f.line))
 
     def read_text(self, rel: str) -> str | None:
         """A project file's text (UTF-8, within the size limit), None when it cannot be read."""

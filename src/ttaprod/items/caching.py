@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..engine.project import CheckResult, ProjectIndex
-from ..models import Fact, ItemResult, Severity, Status
+from ..facts import GlobalLlmCache, LlmCall
+from ..models import ItemResult, Severity, Status
 from ..tally import Issue, Tally
-from .common import PARTIAL, external_match
+from .common import PARTIAL, external_match, guards_of
 
 ITEM = "performance.cache"
 RULE = "TTP314"
@@ -22,20 +23,9 @@ FIX = (
 )
 
 
-def _guards(index: ProjectIndex) -> dict[str, tuple[str, Fact]]:
-    out: dict[str, tuple[str, Fact]] = {}
-    for fact in index.facts_of("guarded_calls"):
-        if fact.get("guard") != "cache":
-            continue
-        for callee in fact.get("callees").split(","):
-            if callee:
-                out.setdefault(callee, (fact.get("label"), fact))
-    return out
-
-
-def _issue(fact: Fact) -> Issue:
-    operation, provider = fact.get("operation"), fact.get("provider")
-    if fact.get("call_kind") == "embedding":
+def _issue(fact: LlmCall) -> Issue:
+    operation, provider = fact.operation, fact.provider
+    if fact.call_kind == "embedding":
         message = (
             f"`{operation}()` embeds text with {provider} and no cache is on its path: the same "
             "text is embedded, and paid for, again on every call"
@@ -46,10 +36,10 @@ def _issue(fact: Fact) -> Issue:
             "costs a full model call, in latency and tokens, every time"
         )
     severity = None
-    if fact.get("stream"):
+    if fact.stream:
         message += " (a streamed answer: caching needs the whole answer, so this is only a note)"
         severity = Severity.INFO
-    anchor = fact.get("anchor")
+    anchor = fact.anchor
     return Issue(
         RULE,
         fact.path,
@@ -63,21 +53,21 @@ def _issue(fact: Fact) -> Issue:
 
 
 def cache_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
-    calls = sorted(index.facts_of("llm_call"), key=lambda f: (f.path, f.line))
+    calls = index.facts_of(LlmCall)
     tally = Tally(index, ITEM)
     if calls and index.partial:
         return tally.result(default, PARTIAL)
-    guards = _guards(index)
-    global_caches = {f.get("provider") for f in index.facts_of("llm_global_cache")}
+    guards = guards_of(index, "cache")
+    global_caches = {f.provider for f in index.facts_of(GlobalLlmCache)}
     for fact in calls:
         if not tally.applies(RULE, fact.path):
             continue
-        label = fact.get("cache")
+        label = fact.cache
         if not label:
-            found = external_match(fact.get("reach"), guards)
+            found = external_match(fact.reach, guards)
             if found is not None:
                 label = f"{found[0]} ({found[1].path}:{found[1].line})"
-        if not label and fact.get("provider").lower().startswith(tuple(global_caches)):
+        if not label and fact.provider.lower().startswith(tuple(global_caches)):
             label = "a global LiteLLM cache"
         if label:
             tally.covered_site(fact.path, fact.line, f"cached by {label}")

@@ -9,7 +9,8 @@ import os
 from pathlib import Path
 
 from ..engine.project import ProjectIndex
-from ..models import Evidence, Fact, Finding, Status
+from ..facts import Fact, GuardedCalls
+from ..models import Evidence, Finding, Status
 
 PARTIAL = "only some files were checked: the project cannot be judged as a whole"
 _RANK = {Status.PASS: 0, Status.WARN: 1, Status.FAIL: 2}
@@ -52,11 +53,22 @@ def relative(index: ProjectIndex, path: Path) -> str:
     return Path(os.path.relpath(path, index.root)).as_posix()
 
 
-def external_match(reach: str, guarded: dict[str, tuple[str, Fact]]) -> tuple[str, Fact] | None:
+def guards_of(index: ProjectIndex, guard: str) -> dict[str, tuple[str, GuardedCalls]]:
+    """Functions of other modules a cache or limiter (`guard`) is around: qualified name →
+    (the guard's label, where it is)."""
+    out: dict[str, tuple[str, GuardedCalls]] = {}
+    for fact in index.facts_of(GuardedCalls):
+        if fact.guard == guard:
+            for callee in fact.callees:
+                out.setdefault(callee, (fact.label, fact))
+    return out
+
+
+def external_match(
+    reach: tuple[str, ...], guarded: dict[str, tuple[str, GuardedCalls]]
+) -> tuple[str, GuardedCalls] | None:
     """The guard of another module that calls one of `reach` (or its class)."""
-    for qual in reach.split(","):
-        if not qual:
-            continue
+    for qual in reach:
         parts = qual.split(".")
         for i in range(len(parts), 0, -1):
             found = guarded.get(".".join(parts[:i]))

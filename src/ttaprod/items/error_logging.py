@@ -3,8 +3,9 @@ log line."""
 
 from __future__ import annotations
 
-from ..checks.errors.error_handlers import BINDING, LOGGING
+from ..checks.errors.error_handlers import LOGGING
 from ..engine.project import CheckResult, ProjectIndex
+from ..facts import CorrelationBinding
 from ..models import Evidence, ItemResult
 from ..tally import Tally
 from .pending import pending_facts, pending_issue
@@ -16,16 +17,16 @@ def correlation_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     if not facts or index.partial:
         return default, ()
     tally = Tally(index, LOGGING)
-    sites = sum(1 for fact in facts if fact.get("site"))
-    bindings = sorted(index.facts_of(BINDING), key=lambda f: (f.path, f.line))
+    sites = sum(1 for fact in facts if fact.site)
+    bindings = sorted(index.facts_of(CorrelationBinding), key=lambda f: (f.path, f.line))
     if bindings:
         proof = bindings[0]
         tally.total = tally.covered = sites
-        tally.prove(Evidence(proof.path, proof.line, f"correlation id bound ({proof.get('how')})"))
+        tally.prove(Evidence(proof.path, proof.line, f"correlation id bound ({proof.how})"))
         return tally.added_to(default)
     for fact in facts:
         found = tally.report(pending_issue(fact))
-        if fact.get("site"):
+        if fact.site:
             tally.total += 1
             tally.covered += found is None
     return tally.added_to(default)

@@ -22,6 +22,7 @@ from pathlib import PurePosixPath
 
 from .. import knowledge
 from ..engine.project import CheckResult, ProjectIndex
+from ..facts import LoadTest, SecretStore
 from ..models import Evidence, ItemResult, Status
 from ..tally import verdict
 from . import deployfiles
@@ -67,7 +68,7 @@ def _command(index: ProjectIndex, rel: str) -> Evidence | None:
 
 
 def load_test_evidence(index: ProjectIndex) -> list[Evidence]:
-    found = [evidence(f, f"{f.get('tool')} load test") for f in index.facts_of("load_test")]
+    found = [evidence(f, f"{f.tool} load test") for f in index.facts_of(LoadTest)]
     for rel in index.other_files:
         hit = _script(index, rel) or _command(index, rel)
         if hit is not None:
@@ -76,7 +77,7 @@ def load_test_evidence(index: ProjectIndex) -> list[Evidence]:
 
 
 def secret_store_evidence(index: ProjectIndex) -> list[Evidence]:
-    found = [evidence(f, f"{f.get('api')} client") for f in index.facts_of("secret_store")]
+    found = [evidence(f, f"{f.api} client") for f in index.facts_of(SecretStore)]
     return sorted(found + deployfiles.secret_references(index), key=lambda e: (e.path, e.line))
 
 

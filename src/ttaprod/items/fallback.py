@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from ..checks.errors.llm_call_fallback import COVERS, FALLBACK
+from ..checks.errors.llm_call_fallback import FALLBACK
 from ..engine.project import CheckResult, ProjectIndex
-from ..models import Fact, ItemResult
+from ..facts import FallbackCovers, Pending
+from ..models import ItemResult
 from ..tally import Tally
 from .pending import pending_facts, pending_issue
 
 
-def _covering(fact: Fact, covers: dict[str, Fact]) -> Fact | None:
-    for entry in filter(None, fact.get("entries").split(",")):
+def _covering(fact: Pending, covers: dict[str, FallbackCovers]) -> FallbackCovers | None:
+    for entry in fact.entries:
         for name in (entry, entry.rpartition(".")[0]):
             if name in covers:
                 return covers[name]
@@ -23,9 +24,9 @@ def fallback_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     facts = pending_facts(index, ("TTP110",))
     if not facts or index.partial:
         return default, ()
-    covers: dict[str, Fact] = {}
-    for fact in sorted(index.facts_of(COVERS), key=lambda f: (f.path, f.line)):
-        covers.setdefault(fact.get("target"), fact)
+    covers: dict[str, FallbackCovers] = {}
+    for fact in sorted(index.facts_of(FallbackCovers), key=lambda f: (f.path, f.line)):
+        covers.setdefault(fact.target, fact)
     tally = Tally(index, FALLBACK)
     for fact in facts:
         proof = _covering(fact, covers)

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 from .. import knowledge
 from ..engine.project import CheckResult, ProjectIndex
-from ..models import Evidence, Fact, ItemResult, Status
+from ..facts import HandlerBody, Route
+from ..models import Evidence, ItemResult, Status
 from ..tally import Issue, Tally, verdict
 from . import deployfiles
 from .common import PARTIAL, at, evidence, listed
@@ -32,12 +33,12 @@ ITEM = "deploy.health-endpoint"
 
 @dataclass(frozen=True)
 class _Route:
-    fact: Fact
+    fact: Route
     path: str  # prefix + path, normalised
 
     @property
     def label(self) -> str:
-        return f"{self.fact.get('method')} {self.path}"
+        return f"{self.fact.method} {self.path}"
 
     @property
     def name(self) -> str:
@@ -57,16 +58,16 @@ def _normal(path: str) -> str:
 def _web_routes(index: ProjectIndex) -> list[_Route]:
     frameworks = _data()["web_frameworks"]
     return [
-        _Route(f, _normal(f.get("prefix") + f.get("path")))
-        for f in index.facts_of("route")
-        if f.get("framework") in frameworks
+        _Route(f, _normal(f.prefix + f.url))
+        for f in index.facts_of(Route)
+        if f.framework in frameworks
     ]
 
 
 def health_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     routes = _web_routes(index)
     if not routes:
-        lambdas = [f for f in index.facts_of("route") if f.get("framework") == "aws-lambda"]
+        lambdas = [f for f in index.facts_of(Route) if f.framework == "aws-lambda"]
         why = "only AWS Lambda handlers" if lambdas else "no web routes"
         return verdict(default, Status.SKIP, f"{why}: not a long-running web service"), ()
     probes = deployfiles.probe_paths(index)
@@ -82,23 +83,23 @@ def health_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
         if probed:
             reason += f"; the deployment probes {listed(sorted(probed))}, which no route serves"
         return verdict(default, Status.FAIL, reason), ()
-    bodies = {f.get("handler"): f.get("checks") for f in index.facts_of("handler_body")}
+    bodies = {f.handler: f.checks for f in index.facts_of(HandlerBody)}
     paths = {r.path for r in health}
     probe_notes = [
         Evidence(p[0], p[1], f"{p[3]} calls {p[2]}") for p in probes if _normal(p[2]) in paths
     ]
-    checking = [r for r in health if bodies.get(r.fact.get("handler"))]
+    checking = [r for r in health if bodies.get(r.fact.handler)]
     if checking:
         proofs = [
-            evidence(r.fact, f"{r.label} checks its dependencies: {bodies[r.fact.get('handler')]}")
+            evidence(r.fact, f"{r.label} checks its dependencies: {bodies[r.fact.handler]}")
             for r in checking
         ]
         reason = "health endpoint checks its dependencies: " + listed(
             [f"{r.label} ({at(r.fact)})" for r in checking], 2
         )
         return verdict(default, Status.PASS, reason, [*proofs, *probe_notes]), ()
-    constant = [r for r in health if r.fact.get("handler") in bodies]
-    unknown = [r for r in health if r.fact.get("handler") not in bodies]
+    constant = [r for r in health if r.fact.handler in bodies]
+    unknown = [r for r in health if r.fact.handler not in bodies]
     if not constant:
         reason = (
             f"health route(s) {listed([r.label for r in unknown])} found, but their handlers are "

@@ -19,6 +19,7 @@ from pathlib import PurePosixPath
 
 from .. import knowledge
 from ..engine.project import CheckResult, ProjectIndex
+from ..facts import JsonLogging
 from ..models import Evidence, ItemResult, Status
 from .common import at, evidence, worse
 
@@ -55,7 +56,7 @@ def _note(api: str, via: str) -> str:
 
 
 def json_logging(index: ProjectIndex) -> list[Evidence]:
-    found = [evidence(f, _note(f.get("api"), f.get("via"))) for f in index.facts_of("log_json")]
+    found = [evidence(f, _note(f.api, f.via)) for f in index.facts_of(JsonLogging)]
     return sorted(found + _config_files(index), key=lambda e: (e.path, e.line))
 
 

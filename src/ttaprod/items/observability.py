@@ -22,7 +22,16 @@ from collections import defaultdict
 
 from .. import knowledge
 from ..engine.project import CheckResult, ProjectIndex
-from ..models import Evidence, Fact, Finding, ItemResult, Status
+from ..facts import (
+    MetricsDefined,
+    MetricsExposed,
+    ObservabilityInit,
+    Route,
+    SpanProcessor,
+    TraceProvider,
+    TraceSetup,
+)
+from ..models import Evidence, Finding, ItemResult, Status
 from ..tally import Issue, Tally, verdict, visible
 from . import deployfiles
 from .common import PARTIAL, at, evidence, listed, short_api, where_note
@@ -31,23 +40,21 @@ INTEGRATION = "observability.integration"
 _GROUPS = {"tracer": ("tta", "tracer"), "meter": ("meter",)}
 
 
-def _init_note(fact: Fact) -> str:
-    api = fact.get("api")
-    name = api.rsplit(".", 1)[-1] if fact.get("what") == "tta" else short_api(api)
-    return f"{name}() {where_note(fact.get('where'))}"
+def _init_note(fact: ObservabilityInit) -> str:
+    api = fact.api
+    name = api.rsplit(".", 1)[-1] if fact.what == "tta" else short_api(api)
+    return f"{name}() {where_note(fact.where)}"
 
 
 def _duplicates(index: ProjectIndex, tally: Tally) -> list[Finding]:
     """TTP213 on each extra place that installs the same global provider. Calls in one
     function (or at one module's top level) count as one place: if/else alternatives."""
     out: list[Finding] = []
-    inits = index.facts_of("obs_init")
+    inits = index.facts_of(ObservabilityInit)
     for group, kinds in _GROUPS.items():
-        places: dict[tuple[str, str], list[Fact]] = defaultdict(list)
-        for fact in sorted(
-            (f for f in inits if f.get("what") in kinds), key=lambda f: (f.path, f.line)
-        ):
-            places[(fact.path, fact.get("where"))].append(fact)
+        places: dict[tuple[str, str], list[ObservabilityInit]] = defaultdict(list)
+        for fact in sorted((f for f in inits if f.what in kinds), key=lambda f: (f.path, f.line)):
+            places[(fact.path, fact.where)].append(fact)
         firsts = [facts[0] for facts in places.values()]
         for extra in firsts[1:]:
             first = firsts[0]
@@ -59,7 +66,7 @@ def _duplicates(index: ProjectIndex, tally: Tally) -> list[Finding]:
                 f"observability is initialised again here: {_init_note(extra)} installs the "
                 f"global {provider} that {_init_note(first)} already installed ({at(first)}); "
                 "OpenTelemetry keeps the first one and ignores this one, with its exporters",
-                f"{group}:{extra.get('api')}:{extra.get('where')}",
+                f"{group}:{extra.api}:{extra.where}",
                 fix="initialise observability once, at start-up, and pass the provider on",
             )
             made = tally.report(issue, on_site=False)
@@ -70,11 +77,11 @@ def _duplicates(index: ProjectIndex, tally: Tally) -> list[Finding]:
 
 def _otel_sites(index: ProjectIndex) -> list[Evidence]:
     """What initialises OpenTelemetry: provider installs first, then the rest, each by place."""
-    inits = index.facts_of("obs_init")
+    inits = index.facts_of(ObservabilityInit)
     sites = [evidence(f, _init_note(f)) for f in sorted(inits, key=lambda f: (f.path, f.line))]
-    sites += [evidence(f, f"{short_api(f.get('api'))}()") for f in index.facts_of("trace_setup")]
+    sites += [evidence(f, f"{short_api(f.api)}()") for f in index.facts_of(TraceSetup)]
     sites += deployfiles.auto_instrumentation(index)
-    sites += [evidence(f, "TracerProvider built") for f in index.facts_of("trace_provider")]
+    sites += [evidence(f, "TracerProvider built") for f in index.facts_of(TraceProvider)]
     return sites
 
 
@@ -115,15 +122,15 @@ def integration_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
 
 
 def tracing_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
-    processors = index.facts_of("span_processor")
-    exported = [p for p in processors if p.get("console") == "no"]
-    tta = [f for f in index.facts_of("obs_init") if f.get("what") == "tta"]
+    processors = index.facts_of(SpanProcessor)
+    exported = [p for p in processors if not p.console]
+    tta = [f for f in index.facts_of(ObservabilityInit) if f.what == "tta"]
     proofs = [evidence(p, _processor_note(p)) for p in exported]
     proofs += [evidence(f, f"{_init_note(f)} sets up OpenTelemetry tracing") for f in tta]
-    proofs += [evidence(f, f"{short_api(f.get('api'))}()") for f in index.facts_of("trace_setup")]
+    proofs += [evidence(f, f"{short_api(f.api)}()") for f in index.facts_of(TraceSetup)]
     proofs += deployfiles.auto_instrumentation(index)
     registered = [
-        evidence(f, _init_note(f)) for f in index.facts_of("obs_init") if f.get("what") == "tracer"
+        evidence(f, _init_note(f)) for f in index.facts_of(ObservabilityInit) if f.what == "tracer"
     ]
     if proofs:
         reason = "OpenTelemetry tracing exported: " + listed(
@@ -137,7 +144,7 @@ def tracing_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
             "export them with an OTLP exporter"
         )
         return verdict(default, Status.WARN, reason, [evidence(first, _processor_note(first))]), ()
-    providers = index.facts_of("trace_provider")
+    providers = index.facts_of(TraceProvider)
     if providers:
         first = providers[0]
         reason = (
@@ -157,9 +164,9 @@ def tracing_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     return verdict(default, Status.FAIL, reason), ()
 
 
-def _processor_note(fact: Fact) -> str:
-    exporter = fact.get("exporter")
-    name = short_api(fact.get("api")).split(".")[-1]
+def _processor_note(fact: SpanProcessor) -> str:
+    exporter = fact.exporter
+    name = short_api(fact.api).split(".")[-1]
     return f"{name}({exporter.rsplit('.', 1)[-1]})" if exporter else f"{name}()"
 
 
@@ -175,21 +182,20 @@ def _metrics_evidence(index: ProjectIndex) -> tuple[list[Evidence], list[Evidenc
     """(defined, exposed) metrics evidence."""
     paths = set(knowledge.table("observability")["prometheus"]["route_paths"])
     defined = [
-        evidence(f, f"{f.get('count')} metric(s): {f.get('api').rsplit('.', 1)[-1]}, …")
-        if f.get("count") != "1"
-        else evidence(f, f"1 metric: {f.get('api').rsplit('.', 1)[-1]}")
-        for f in index.facts_of("metrics_defined")
+        evidence(f, f"{f.count} metric(s): {f.api.rsplit('.', 1)[-1]}, …")
+        if f.count != 1
+        else evidence(f, f"1 metric: {f.api.rsplit('.', 1)[-1]}")
+        for f in index.facts_of(MetricsDefined)
     ]
     exposed = [
-        evidence(f, f"served by {_callable(f.get('api'))}()")
-        for f in index.facts_of("metrics_exposed")
+        evidence(f, f"served by {_callable(f.api)}()") for f in index.facts_of(MetricsExposed)
     ]
-    for route in index.facts_of("route"):
-        full = "/" + "/".join(p for p in (route.get("prefix") + route.get("path")).split("/") if p)
+    for route in index.facts_of(Route):
+        full = "/" + "/".join(p for p in (route.prefix + route.url).split("/") if p)
         if full in paths or full + "/" in paths:
-            exposed.append(evidence(route, f"{route.get('method')} {full} route"))
-    for fact in index.facts_of("obs_init"):
-        if fact.get("what") == "tta" and fact.get("prometheus") == "yes":
+            exposed.append(evidence(route, f"{route.method} {full} route"))
+    for fact in index.facts_of(ObservabilityInit):
+        if fact.what == "tta" and fact.prometheus:
             note = f"{_init_note(fact)}: TTA.dev primitive metrics on its Prometheus port"
             defined.append(evidence(fact, note))
             exposed.append(evidence(fact, note))

@@ -11,32 +11,32 @@ node (for the fingerprint and the span), and whether it stands for one site of t
 from __future__ import annotations
 
 from .. import selection
-from ..engine.context import PENDING
 from ..engine.project import ProjectIndex
-from ..models import Fact, Severity
+from ..facts import Pending
+from ..models import Severity
 from ..tally import Issue
 
 
-def pending_facts(index: ProjectIndex, rules: tuple[str, ...]) -> list[Fact]:
+def pending_facts(index: ProjectIndex, rules: tuple[str, ...]) -> list[Pending]:
     """Pending facts of `rules`, except where per-file-ignores turn the rule off."""
     ignores = index.config.per_file_ignores
     return [
         f
-        for f in index.facts_of(PENDING)
-        if f.get("rule") in rules and not selection.ignored_for_path(f.get("rule"), f.path, ignores)
+        for f in index.facts_of(Pending)
+        if f.rule in rules and not selection.ignored_for_path(f.rule, f.path, ignores)
     ]
 
 
-def pending_issue(fact: Fact) -> Issue:
+def pending_issue(fact: Pending) -> Issue:
     """The problem a pending fact stands for, spanning its flagged source."""
-    severity = fact.get("severity")
+    severity = fact.severity
     return Issue(
-        fact.get("rule"),
+        fact.rule,
         fact.path,
         fact.line,
-        fact.get("message"),
-        fact.get("anchor"),
+        fact.message,
+        fact.anchor,
         column=0,
         severity=Severity(severity) if severity else None,
-        fix=fact.get("fix") or None,
+        fix=fact.fix or None,
     )

@@ -6,9 +6,17 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..engine.project import CheckResult, ProjectIndex
-from ..models import Fact, ItemResult, Status
+from ..facts import (
+    InboundLimiter,
+    LimitMiddleware,
+    LlmCall,
+    LlmClient,
+    Route,
+    RouteLimit,
+)
+from ..models import ItemResult, Status
 from ..tally import Issue, Tally
-from .common import PARTIAL, external_match
+from .common import PARTIAL, external_match, guards_of
 
 ITEM = "security.rate-limiting"
 OUTBOUND, INBOUND = "TTP413", "TTP414"
@@ -19,28 +27,18 @@ UNVERIFIED = (
 )
 
 
-def _limit_guards(index: ProjectIndex) -> dict[str, tuple[str, Fact]]:
-    out: dict[str, tuple[str, Fact]] = {}
-    for fact in index.facts_of("guarded_calls"):
-        if fact.get("guard") == "limit":
-            for callee in fact.get("callees").split(","):
-                if callee:
-                    out.setdefault(callee, (fact.get("label"), fact))
-    return out
-
-
 def _outbound(index: ProjectIndex, tally: Tally) -> None:
-    guards = _limit_guards(index)
-    clients = {(f.path, f.get("key")): f for f in index.facts_of("llm_client")}
-    groups: dict[tuple[str, str], list[tuple[Fact, str]]] = {}
-    for fact in sorted(index.facts_of("llm_call"), key=lambda f: (f.path, f.line)):
+    guards = guards_of(index, "limit")
+    clients = {(f.path, f.key): f for f in index.facts_of(LlmClient)}
+    groups: dict[tuple[str, str], list[tuple[LlmCall, str]]] = {}
+    for fact in index.facts_of(LlmCall):
         if not tally.applies(OUTBOUND, fact.path):
             continue
-        label = fact.get("limit")
+        label = fact.limit
         if not label:
-            found = external_match(fact.get("reach"), guards)
+            found = external_match(fact.reach, guards)
             label = f"{found[0]} ({found[1].path}:{found[1].line})" if found else ""
-        key = (fact.path, fact.get("client") or f"line {fact.line}")
+        key = (fact.path, fact.client or f"line {fact.line}")
         groups.setdefault(key, []).append((fact, label))
     for (path, key), calls in groups.items():
         bare = [fact for fact, label in calls if not label]
@@ -55,9 +53,9 @@ def _outbound(index: ProjectIndex, tally: Tally) -> None:
         tally.uncovered_site(_outbound_issue(client, bare), weight=len(bare))
 
 
-def _outbound_issue(client: Fact | None, calls: list[Fact]) -> Issue:
+def _outbound_issue(client: LlmClient | None, calls: list[LlmCall]) -> Issue:
     first = calls[0]
-    provider = first.get("provider")
+    provider = first.provider
     lines = ", ".join(str(f.line) for f in calls[:6]) + (" …" if len(calls) > 6 else "")
     fix = (
         "bound the calls with a limiter shared by the process: aiolimiter "
@@ -65,7 +63,7 @@ def _outbound_issue(client: Fact | None, calls: list[Fact]) -> Issue:
         "LiteLLM Router with rpm/tpm per deployment"
     )
     if client is not None:
-        name = client.get("name")
+        name = client.name
         message = (
             f"{provider} client `{name}` makes {len(calls)} call(s) (line {lines}) with no rate "
             "limiter on their path: a burst of traffic becomes a burst of paid calls, 429s from "
@@ -73,9 +71,9 @@ def _outbound_issue(client: Fact | None, calls: list[Fact]) -> Issue:
         )
         anchor = f"{OUTBOUND}:{name}:{provider}"
         return Issue(OUTBOUND, client.path, client.line, message + ".", anchor, fix=fix)
-    anchor = first.get("anchor")
+    anchor = first.anchor
     message = (
-        f"`{first.get('operation')}()` calls {provider} with no rate limiter on its path: a burst "
+        f"`{first.operation}()` calls {provider} with no rate limiter on its path: a burst "
         "of traffic becomes a burst of paid calls and 429s from the provider"
     )
     return Issue(OUTBOUND, first.path, first.line, message + ".", anchor, column=0, fix=fix)
@@ -85,28 +83,24 @@ def _inbound_sites(index: ProjectIndex, tally: Tally) -> int:
     """Judges the routes; returns how many routes could not be judged (no limiter in code)."""
     routes = [
         f
-        for f in sorted(index.facts_of("route"), key=lambda f: (f.path, f.line))
-        if f.get("framework") in WEB_FRAMEWORKS and (f.get("path") or f.get("handler"))
+        for f in sorted(index.facts_of(Route), key=lambda f: (f.path, f.line))
+        if f.framework in WEB_FRAMEWORKS and (f.url or f.handler)
     ]
     if not routes:
         return 0
-    limiters = index.facts_of("inbound_limiter")
-    middleware = index.facts_of("limit_middleware")
-    own = {f.get("handler"): f for f in index.facts_of("route_limit")}
+    limiters = index.facts_of(InboundLimiter)
+    middleware = index.facts_of(LimitMiddleware)
+    own = {f.handler: f for f in index.facts_of(RouteLimit)}
     global_limit = next(
         (
-            f"{f.get('library')} default limits ({f.path}:{f.line})"
+            f"{f.library} default limits ({f.path}:{f.line})"
             for f in limiters
-            if f.get("defaults") and (f.get("applies") or middleware)
+            if f.defaults and (f.applies or middleware)
         ),
         "",
     )
     global_limit = global_limit or next(
-        (
-            f"{f.get('how')} ({f.path}:{f.line})"
-            for f in middleware
-            if "RateLimiter" in f.get("how")
-        ),
+        (f"{f.how} ({f.path}:{f.line})" for f in middleware if "RateLimiter" in f.how),
         "",
     )
     if not (limiters or own or middleware):
@@ -114,10 +108,10 @@ def _inbound_sites(index: ProjectIndex, tally: Tally) -> int:
     for route in routes:
         if not tally.applies(INBOUND, route.path):
             continue
-        limit = own.get(route.get("handler"))
-        if limit is not None and limit.get("how") == "exempt":
+        limit = own.get(route.handler)
+        if limit is not None and limit.how == "exempt":
             continue
-        label = limit.get("how") if limit is not None else global_limit
+        label = limit.how if limit is not None else global_limit
         if label:
             tally.covered_site(route.path, route.line, f"rate-limited by {label}")
         else:
@@ -125,9 +119,9 @@ def _inbound_sites(index: ProjectIndex, tally: Tally) -> int:
     return 0
 
 
-def _inbound_issue(route: Fact) -> Issue:
-    method, path = route.get("method"), (route.get("prefix") or "") + route.get("path")
-    where = f"{method} {path}".strip() or route.get("handler")
+def _inbound_issue(route: Route) -> Issue:
+    method, path = route.method, (route.prefix or "") + route.url
+    where = f"{method} {path}".strip() or route.handler
     message = (
         f"`{where}` has no rate limit while the project uses one elsewhere: the limiter has no "
         "default limits for every route, and this route sets none of its own"

@@ -5,30 +5,29 @@ from __future__ import annotations
 
 from ..checks.performance.model_routing import ITEM, RULE
 from ..engine.project import CheckResult, ProjectIndex
-from ..models import Evidence, Fact, ItemResult, Status
+from ..facts import ModelName, ModelRouter
+from ..models import Evidence, ItemResult, Status
 from ..tally import Issue, Tally, verdict
 from .common import PARTIAL, listed
 
 
-def _first_by_model(facts: list[Fact]) -> dict[str, Fact]:
-    out: dict[str, Fact] = {}
+def _first_by_model(facts: list[ModelName]) -> dict[str, ModelName]:
+    out: dict[str, ModelName] = {}
     for fact in sorted(facts, key=lambda f: (f.path, f.line)):
-        out.setdefault(fact.get("model").lower(), fact)
+        out.setdefault(fact.model.lower(), fact)
     return out
 
 
 def routing_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     if index.partial:
         return verdict(default, Status.SKIP, PARTIAL), ()
-    models = _first_by_model(index.facts_of("model_name"))
-    routers = sorted(index.facts_of("model_router"), key=lambda f: (f.path, f.line))
-    named = [f"{f.get('model')} ({f.path}:{f.line})" for f in models.values()]
+    models = _first_by_model(index.facts_of(ModelName))
+    routers = sorted(index.facts_of(ModelRouter), key=lambda f: (f.path, f.line))
+    named = [f"{f.model} ({f.path}:{f.line})" for f in models.values()]
     if routers:
-        proofs = [Evidence(f.path, f.line, f"{f.get('router')} chooses the model") for f in routers]
+        proofs = [Evidence(f.path, f.line, f"{f.router} chooses the model") for f in routers]
         count = f"{len(models)} model(s)" if models else "models"
-        reason = (
-            f"{count} routed by {routers[0].get('router')} at {routers[0].path}:{routers[0].line}"
-        )
+        reason = f"{count} routed by {routers[0].router} at {routers[0].path}:{routers[0].line}"
         return verdict(default, Status.PASS, reason, proofs), ()
     if not models:
         return verdict(default, Status.SKIP, "no LLM model is named in the code"), ()
@@ -36,7 +35,7 @@ def routing_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
         reason = f"one model ({named[0]}): nothing to route"
         return verdict(default, Status.SKIP, reason), ()
     first = next(iter(models.values()))
-    providers = sorted({f.get("provider") for f in models.values()})
+    providers = sorted({f.provider for f in models.values()})
     message = (
         f"This project calls {len(models)} models ({listed(named, 4)}) from "
         f"{len(providers)} provider(s) and nothing chooses between them: every call is wired to "
@@ -56,7 +55,7 @@ def routing_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     )
     tally = Tally(index, ITEM)
     found = tally.report(issue, on_site=False)
-    evidence = [Evidence(f.path, f.line, f"model {f.get('model')}") for f in models.values()]
+    evidence = [Evidence(f.path, f.line, f"model {f.model}") for f in models.values()]
     if found is None:
         reason = f"{len(models)} models and no router ({RULE} ignored or suppressed: not judged)"
         return verdict(default, Status.SKIP, reason, evidence), tally.found()

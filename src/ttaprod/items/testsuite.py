@@ -24,7 +24,8 @@ from typing import Any
 
 from .. import knowledge
 from ..engine.project import CheckResult, ProjectIndex
-from ..models import Evidence, Fact, ItemResult, Status
+from ..facts import Tests
+from ..models import Evidence, ItemResult, Status
 from ..tally import verdict
 from ..tomlcompat import TOMLDecodeError, loads
 from . import coverage
@@ -106,7 +107,7 @@ def _test_like(path: str, patterns: tuple[str, ...]) -> bool:
     return name.endswith("_test.py") or any(fnmatch(name, p) for p in patterns)
 
 
-def _collected(fact: Fact, patterns: tuple[str, ...], testpaths: tuple[str, ...]) -> bool:
+def _collected(fact: Tests, patterns: tuple[str, ...], testpaths: tuple[str, ...]) -> bool:
     name = PurePosixPath(fact.path).name
     if not any(fnmatch(name, p) or fnmatch(fact.path, p) for p in patterns):
         return False
@@ -155,13 +156,13 @@ def tests_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     defaults = tuple(knowledge.table("evidence")["tests"]["python_files"])
     patterns = (config.python_files if config else ()) or defaults
     facts = sorted(
-        (f for f in index.facts_of("tests") if _test_like(f.path, patterns)), key=lambda f: f.path
+        (f for f in index.facts_of(Tests) if _test_like(f.path, patterns)), key=lambda f: f.path
     )
     testpaths = config.testpaths if config else ()
     cover, cover_evidence = _coverage(index)
-    total = sum(int(f.get("count", "0") or 0) for f in facts)
+    total = sum(f.count for f in facts)
     collected = [f for f in facts if _collected(f, patterns, testpaths)]
-    count = sum(int(f.get("count", "0") or 0) for f in collected)
+    count = sum(f.count for f in collected)
     if collected:
         where = f"{config.path} [{config.section}]" if config else "pytest's default discovery"
         reason = f"{count} test(s) in {len(collected)} file(s), collected by {where}{cover}"
@@ -170,7 +171,7 @@ def tests_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
             if config
             else []
         )
-        proofs += [evidence(f, f"{f.get('count')} test(s)") for f in collected[:3]]
+        proofs += [evidence(f, f"{f.count} test(s)") for f in collected[:3]]
         return verdict(default, Status.PASS, reason, [*proofs, *cover_evidence]), ()
     if facts:
         why = [f"file names do not match {' / '.join(patterns)}"]

@@ -18,7 +18,7 @@ when the walk leaves it, from one pass over its body (nested functions and class
   wrong when the project binds none for every line either (structlog contextvars, a logging
   Filter that adds it, asgi-correlation-id…). A file cannot tell: the handler records a pending
   fact (`_pending.py`) and the errors.logging project check decides, with the
-  `correlation-binding` facts of every file (`CorrelationBindings`).
+  `CorrelationBinding` facts of every file (`CorrelationBindings`).
 
 Knowledge: rules/knowledge/error_logging.toml; log calls: `_logcalls.py` / logging.toml.
 """
@@ -35,11 +35,11 @@ from ...engine.context import FileContext, PendingFinding, Problem
 from ...engine.detector import Derived, Detector
 from ...engine.names import dotted
 from ...engine.walker import children
+from ...facts import CorrelationBinding
 from ...models import Severity
 
 LOGGING = "errors.logging"
 CODES = ("TTP112", "TTP113", "TTP114")
-BINDING = "correlation-binding"
 _SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 _FALSY = ("False", "None")
 
@@ -361,10 +361,10 @@ class CorrelationBindings(Detector):
         if qual in k.binders:
             keys = call_keys(node)
             if correlated(keys) or any(a.star == "**" for a in node.args):
-                ctx.fact(BINDING, node, how=dotted(node.func) or qual or "")
+                ctx.fact(node, CorrelationBinding(how=dotted(node.func) or qual or ""))
             return
         if qual in k.integrations:
-            ctx.fact(BINDING, node, how=qual or "")
+            ctx.fact(node, CorrelationBinding(how=qual or ""))
             return
         for arg in node.args:
             value = arg.value
@@ -373,7 +373,7 @@ class CorrelationBindings(Detector):
             if name in k.integration_names:  # a cheap test before resolving
                 held = ctx.qualname(value)
                 if held in k.integrations:
-                    ctx.fact(BINDING, value, how=held or "")
+                    ctx.fact(value, CorrelationBinding(how=held or ""))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         ctx = self.ctx
@@ -390,6 +390,6 @@ class CorrelationBindings(Detector):
                 value = current.evaluated_value
                 name = value if isinstance(value, str) else ""
             if name and correlated(frozenset({name})):
-                ctx.fact(BINDING, node.name, how=f"logging filter {node.name.value}")
+                ctx.fact(node.name, CorrelationBinding(how=f"logging filter {node.name.value}"))
                 return
             todo.extend(children(current))

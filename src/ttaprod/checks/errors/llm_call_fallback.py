@@ -49,9 +49,9 @@ from ...analysis.wrapping import block, walk_body, wrapped
 from ...engine.context import FileContext, Problem
 from ...engine.detector import Derived, Detector
 from ...engine.names import dotted
+from ...facts import FallbackCovers
 
 FALLBACK = "errors.fallback"
-COVERS = "fallback-covers"
 _SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 
 
@@ -473,16 +473,16 @@ class LlmCallFallback(Detector):
             "provider's errors and answer from a cache, a default or another model",
         )
         entries = self.graph.entries(site.function) if site.function else []
-        ctx.pending(site.node, problem, site=True, entries=",".join(entries))
+        ctx.pending(site.node, problem, site=True, entries=tuple(entries))
 
     def _record_covers(self, covered: dict[str, str]) -> None:
         seen: set[str] = set()
         for target, node in self.covers:
             if target not in seen:
                 seen.add(target)
-                self.ctx.fact(COVERS, node, target=target)
+                self.ctx.fact(node, FallbackCovers(target=target))
         for caller, target, guard, node in self.graph.external:
             if target in seen or not (guard or (caller and covered.get(caller))):
                 continue
             seen.add(target)
-            self.ctx.fact(COVERS, node, target=target)
+            self.ctx.fact(node, FallbackCovers(target=target))

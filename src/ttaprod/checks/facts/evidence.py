@@ -26,6 +26,7 @@ from ...analysis.web import argument, literal_str
 from ...engine.context import FileContext
 from ...engine.detector import Derived, Detector
 from ...engine.names import dotted
+from ...facts import LoadTest, SecretStore, Tests
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class EvidenceFacts(Detector):
     def _load_module(self, node: cst.CSTNode, module: str | None) -> None:
         top = (module or "").split(".", 1)[0]
         if top in _evidence().load_modules:
-            self.ctx.fact("load_test", node, tool=top)
+            self.ctx.fact(node, LoadTest(tool=top))
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
@@ -102,7 +103,7 @@ class EvidenceFacts(Detector):
 
     def finish(self) -> None:
         if self.tests:
-            self.ctx.fact("tests", self.tests[0], count=str(len(self.tests)))
+            self.ctx.fact(self.tests[0], Tests(count=len(self.tests)))
 
 
 class SecretStoreFacts(Detector):
@@ -115,8 +116,8 @@ class SecretStoreFacts(Detector):
         ev = _evidence()
         qual = callee(self.ctx, node)
         if qual in ev.secret_clients:
-            self.ctx.fact("secret_store", node, api=qual)
+            self.ctx.fact(node, SecretStore(api=qual))
         elif qual in ev.secret_factories:
             service = literal_str(argument(node, 0, "service_name"))
             if service in ev.secret_services:
-                self.ctx.fact("secret_store", node, api=f'{qual}("{service}")')
+                self.ctx.fact(node, SecretStore(api=f'{qual}("{service}")'))

@@ -18,6 +18,7 @@ from ... import knowledge
 from ...analysis.web import ROUTE_NEEDS, HandlerIndex, function_qualname
 from ...engine.context import FileContext
 from ...engine.detector import Derived, Detector
+from ...facts import HandlerBody
 
 _LITERALS = (
     cst.SimpleString,
@@ -135,4 +136,4 @@ class HandlerBodyFacts(Detector):
         for fn, qual in self.functions:
             if self.handlers.is_handler(fn) or fn.name.value in names:
                 checks = self.probes.get(id(fn), "")
-                self.ctx.fact("handler_body", fn.name, handler=qual, checks=checks)
+                self.ctx.fact(fn.name, HandlerBody(handler=qual, checks=checks))

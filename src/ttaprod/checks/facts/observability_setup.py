@@ -1,19 +1,17 @@
-"""Facts about observability set-up, for the project items in `ttaprod.project.observability`
-and `ttaprod.project.logs`. Reports nothing; test files are skipped (tests set up in-memory
+"""Facts about observability set-up, for the project items in `ttaprod.items.observability`
+and `ttaprod.items.logs`. Reports nothing; test files are skipped (tests set up in-memory
 exporters and registries that prove nothing about the service).
 
-Facts (all data are strings):
+Facts (`ttaprod.facts`):
 
-- `obs_init` at a call that installs a global provider: `what` ("tta", "tracer", "meter"),
-  `api` (qualified name), `where` ("module", "main", "function:<qualname>"), `prometheus`
-  ("yes"/"no": TTA.dev's Prometheus exporter left on).
-- `trace_provider` at `TracerProvider(...)`; `span_processor` at `BatchSpanProcessor(exporter)`
-  with `exporter` (qualified name, "" when unknown) and `console` ("yes"/"no");
-  `trace_setup` at a one-call set-up (`configure_azure_monitor()`), with `api`.
-- `metrics_defined` once per file at its first metric (prometheus_client Counter/Gauge/…, or
-  an instrumentor that defines request metrics), with `count` and `api` of the first.
-- `metrics_exposed` at what serves them: `how` ("server", "app", "push", "instrumentor") and `api`.
-- `log_json` at what makes log lines JSON: `api` and `via` ("call", "subclass", "config").
+- `ObservabilityInit` at a call that installs a global provider (`prometheus`: TTA.dev's
+  Prometheus exporter left on).
+- `TraceProvider` at `TracerProvider(...)`; `SpanProcessor` at `BatchSpanProcessor(exporter)`
+  (`console`: the exporter prints to the console); `TraceSetup` at a one-call set-up
+  (`configure_azure_monitor()`).
+- `MetricsDefined` once per file at its first metric (prometheus_client Counter/Gauge/…, or
+  an instrumentor that defines request metrics); `MetricsExposed` at what serves them.
+- `JsonLogging` at what makes log lines JSON.
 """
 
 from __future__ import annotations
@@ -34,6 +32,15 @@ from ...analysis.observability import (
 from ...analysis.web import argument, literal_str
 from ...engine.context import FileContext
 from ...engine.detector import Derived, Detector
+from ...facts import (
+    JsonLogging,
+    MetricsDefined,
+    MetricsExposed,
+    ObservabilityInit,
+    SpanProcessor,
+    TraceProvider,
+    TraceSetup,
+)
 
 
 class ObservabilityFacts(Detector):
@@ -55,7 +62,7 @@ class ObservabilityFacts(Detector):
         for base in node.bases:
             qual = self.ctx.qualname(base.value)
             if qual in table().json_formatters:
-                self.ctx.fact("log_json", node, api=qual or "", via="subclass")
+                self.ctx.fact(node, JsonLogging(api=qual or "", via="subclass"))
                 return
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
@@ -63,14 +70,14 @@ class ObservabilityFacts(Detector):
             return
         value = node.evaluated_value
         if isinstance(value, str) and value in table().json_formatters:
-            self.ctx.fact("log_json", node, api=value, via="config")
+            self.ctx.fact(node, JsonLogging(api=value, via="config"))
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         if self.off or not isinstance(node.value, (cst.Name, cst.Attribute)):
             return
         qual = self.ctx.qualname(node.value)
         if qual in table().json_formatters and literal_str(node.key) in ("()", "class"):
-            self.ctx.fact("log_json", node, api=qual or "", via="config")
+            self.ctx.fact(node, JsonLogging(api=qual or "", via="config"))
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.off:
@@ -87,20 +94,21 @@ class ObservabilityFacts(Detector):
         kind = init_kind(qual)
         if kind is None:
             return
-        prometheus = "no"
+        prometheus = False
         if kind == "tta":
             found = tta_init(qual)
             switch = found[0].prometheus if found else ""
             # on by default; the no-argument initialiser has no switch and keeps its defaults
-            prometheus = "no" if switch and is_false(keyword(node, switch)) else "yes"
-        self.ctx.fact(
-            "obs_init", node, what=kind, api=qual, where=self.place.where(), prometheus=prometheus
+            prometheus = not (switch and is_false(keyword(node, switch)))
+        init = ObservabilityInit(
+            what=kind, api=qual, where=self.place.where(), prometheus=prometheus
         )
+        self.ctx.fact(node, init)
 
     def _tracing(self, node: cst.Call, qual: str) -> None:
         obs = table()
         if qual in obs.tracer_providers:
-            self.ctx.fact("trace_provider", node, api=qual)
+            self.ctx.fact(node, TraceProvider(api=qual))
         elif qual in obs.span_processors:
             exporter = argument(node, 0, "span_exporter")
             name = ""
@@ -110,34 +118,34 @@ class ObservabilityFacts(Detector):
                     if isinstance(exporter, cst.Call)
                     else receiver_type(self.ctx, exporter)
                 ) or ""
-            console = "yes" if name in obs.console_exporters else "no"
-            self.ctx.fact("span_processor", node, api=qual, exporter=name, console=console)
+            console = name in obs.console_exporters
+            self.ctx.fact(node, SpanProcessor(api=qual, exporter=name, console=console))
         elif qual in obs.trace_setups:
-            self.ctx.fact("trace_setup", node, api=qual)
+            self.ctx.fact(node, TraceSetup(api=qual))
 
     def _metrics(self, node: cst.Call, qual: str) -> None:
         obs = table()
         if qual in obs.metric_types or qual in obs.instrumentors:
             self.metrics.append((node, qual))
             if obs.instrumentors.get(qual) == "":
-                self.ctx.fact("metrics_exposed", node, how="instrumentor", api=qual)
+                self.ctx.fact(node, MetricsExposed(how="instrumentor", api=qual))
         elif qual in obs.servers or qual in obs.apps or qual in obs.push:
             how = "server" if qual in obs.servers else "app" if qual in obs.apps else "push"
-            self.ctx.fact("metrics_exposed", node, how=how, api=qual)
+            self.ctx.fact(node, MetricsExposed(how=how, api=qual))
         elif isinstance(node.func, cst.Attribute):
             owner, _, method = qual.rpartition(".")
             expose = obs.instrumentors.get(owner)
             if expose and expose != "-" and method == expose:
-                self.ctx.fact("metrics_exposed", node, how="instrumentor", api=qual)
+                self.ctx.fact(node, MetricsExposed(how="instrumentor", api=qual))
 
     def _logging(self, node: cst.Call, qual: str) -> None:
         obs = table()
         if qual in obs.json_renderers or qual in obs.json_formatters:
-            self.ctx.fact("log_json", node, api=qual, via="call")
+            self.ctx.fact(node, JsonLogging(api=qual, via="call"))
         elif qual in obs.json_calls and is_true(keyword(node, obs.json_calls[qual])):
-            self.ctx.fact("log_json", node, api=f"{qual}({obs.json_calls[qual]}=True)", via="call")
+            self.ctx.fact(node, JsonLogging(api=f"{qual}({obs.json_calls[qual]}=True)", via="call"))
 
     def finish(self) -> None:
         if self.metrics:
             first, api = self.metrics[0]
-            self.ctx.fact("metrics_defined", first, count=str(len(self.metrics)), api=api)
+            self.ctx.fact(first, MetricsDefined(count=len(self.metrics), api=api))

@@ -22,9 +22,9 @@ class RouteFacts(Detector):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         for route in self.index.visit_function(node):
-            self.ctx.fact("route", route.node, **route.fact_data())
+            self.ctx.fact(route.node, route.fact())
 
     def visit_Call(self, node: cst.Call) -> None:
         route = self.index.visit_call(node)
         if route is not None:
-            self.ctx.fact("route", route.node, **route.fact_data())
+            self.ctx.fact(route.node, route.fact())

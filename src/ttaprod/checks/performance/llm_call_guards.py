@@ -43,9 +43,10 @@ from ...analysis.outbound import called_name, find_arg, scope_qualname
 from ...analysis.tta import argument_problems, bound_args, reference_qualname, tta_callable
 from ...engine.context import FileContext
 from ...engine.detector import Derived, Detector
+from ...facts import GlobalLlmCache, GuardedCalls, LlmClient
+from ...facts import LlmCall as LlmCallFact
 
 CACHE, LIMIT = "cache", "limit"
-MAX_LIST = 60
 _STDLIB = frozenset(sys.stdlib_module_names) | {"builtins"}
 
 
@@ -279,7 +280,7 @@ class CallGuards(Detector):
         for target in node.targets:
             qual = self.ctx.qualname(target.target)
             if qual in _table().global_caches:
-                self.ctx.fact("llm_global_cache", node, provider=qual.split(".", 1)[0])
+                self.ctx.fact(node, GlobalLlmCache(provider=qual.split(".", 1)[0]))
 
     def _site(self, found: LlmCall, block: _Root | None) -> None:
         t = _table()
@@ -322,10 +323,10 @@ class CallGuards(Detector):
             self._site_facts(closures)
         for root, (_, external) in closures:
             if external:
-                callees = ",".join(sorted(external)[:MAX_LIST])
-                self.ctx.fact(
-                    "guarded_calls", root.node, guard=root.guard, label=root.label, callees=callees
+                guarded = GuardedCalls(
+                    guard=root.guard, label=root.label, callees=tuple(sorted(external))
                 )
+                self.ctx.fact(root.node, guarded)
 
     def _closure(self, root: _Root) -> tuple[set[str], set[str]]:
         """Local functions a guard reaches (its own, their methods for classes, what they
@@ -363,22 +364,21 @@ class CallGuards(Detector):
                 key = clients.get(id(call.client), "")
                 if not key:
                     key = clients[id(call.client)] = f"c{len(clients) + 1}"
-                    self.ctx.fact("llm_client", call.client, key=key, name=call.client_name)
-            self.ctx.fact(
-                "llm_call",
-                call.node,
+                    self.ctx.fact(call.client, LlmClient(key=key, name=call.client_name))
+            fact = LlmCallFact(
                 provider=call.provider,
                 call_kind=call.kind,
                 operation=call.operation,
                 function=site.function,
-                reach=",".join(sorted(self._reach(site.function))[:MAX_LIST]),
+                reach=tuple(sorted(self._reach(site.function))),
                 cache=cached,
                 limit=limited,
-                stream="1" if streams(call.node) else "",
+                stream=streams(call.node),
                 client=key,
                 client_name=call.client_name,
-                anchor=self.ctx.code_for(call.node).strip()[:400],
+                anchor=self.ctx.code_for(call.node).strip(),
             )
+            self.ctx.fact(call.node, fact)
 
     def _reach(self, function: str) -> set[str]:
         """`function` and the functions of this module that lead to it."""

@@ -25,6 +25,7 @@ from ...analysis.tta import argument_problems, tta_callable
 from ...analysis.web import literal_str
 from ...engine.context import FileContext
 from ...engine.detector import Derived, Detector
+from ...facts import ModelName, ModelRouter
 
 ITEM = "performance.routing"
 RULE = "TTP315"
@@ -89,7 +90,7 @@ class ModelFacts(Detector):
     def _model(self, node: cst.CSTNode, value: str, provider: str | None = None) -> None:
         provider = provider or model_provider(value)
         if provider is not None and not any(n in value.lower() for n in _table().not_routed):
-            self.ctx.fact("model_name", node, model=value.strip(), provider=provider)
+            self.ctx.fact(node, ModelName(model=value.strip(), provider=provider))
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.off:
@@ -97,7 +98,7 @@ class ModelFacts(Detector):
         qual = self.ctx.qualname(node.func)
         t = _table()
         if qual in t.routers:
-            self.ctx.fact("model_router", node, router=f"{qual.rsplit('.', 1)[-1]} (LiteLLM)")
+            self.ctx.fact(node, ModelRouter(router=f"{qual.rsplit('.', 1)[-1]} (LiteLLM)"))
             return
         spec = tta_callable(qual)
         if (
@@ -105,7 +106,7 @@ class ModelFacts(Detector):
             and spec.name == t.tta_router
             and not argument_problems(spec, node.args)
         ):
-            self.ctx.fact("model_router", node, router="RouterPrimitive (TTA.dev)")
+            self.ctx.fact(node, ModelRouter(router="RouterPrimitive (TTA.dev)"))
             return
         for arg in node.args:
             if arg.keyword is None or arg.keyword.value not in t.model_keywords:

@@ -27,6 +27,7 @@ from ... import knowledge
 from ...analysis.web import function_qualname
 from ...engine.context import FileContext
 from ...engine.detector import Derived, Detector, roots
+from ...facts import InboundLimiter, LimitMiddleware, RouteLimit
 
 ITEM = "security.rate-limiting"
 OUTBOUND, INBOUND = "TTP413", "TTP414"
@@ -114,7 +115,7 @@ class InboundLimitFacts(Detector):
                 if not how and owner is not None and self._dependencies(owner.call):
                     how = f"Depends(RateLimiter(…)) on {self.ctx.code_for(expr.func.value)}"
         if how:
-            self.ctx.fact("route_limit", node.name, handler=handler, how=how)
+            self.ctx.fact(node.name, RouteLimit(handler=handler, how=how))
 
     def _own_limit(self, node: cst.FunctionDef) -> str:
         t = _inbound()
@@ -157,22 +158,21 @@ class InboundLimitFacts(Detector):
                 and not (isinstance(a.value, (cst.List, cst.Tuple)) and not a.value.elements)
                 for a in node.args
             )
-            self.ctx.fact(
-                "inbound_limiter",
-                node,
+            limiter = InboundLimiter(
                 library=qual.split(".", 1)[0],
-                defaults="1" if defaults else "",
-                applies="1" if qual in t.self_applying else "",
+                defaults=bool(defaults),
+                applies=qual in t.self_applying,
             )
+            self.ctx.fact(node, limiter)
         elif qual in t.middleware_classes and node.args:
             if self.ctx.qualname(node.args[0].value) in t.middleware:
-                self.ctx.fact("limit_middleware", node, how=self.ctx.code_for(node.args[0].value))
+                self.ctx.fact(node, LimitMiddleware(how=self.ctx.code_for(node.args[0].value)))
         elif (
             isinstance(node.func, cst.Attribute)
             and node.func.attr.value in t.middleware_methods
             and node.args
             and self.ctx.qualname(node.args[0].value) in t.middleware
         ):
-            self.ctx.fact("limit_middleware", node, how=self.ctx.code_for(node.args[0].value))
+            self.ctx.fact(node, LimitMiddleware(how=self.ctx.code_for(node.args[0].value)))
         elif self._dependencies(node) and qual is not None and qual.rsplit(".", 1)[-1] == "FastAPI":
-            self.ctx.fact("limit_middleware", node, how="Depends(RateLimiter(…)) on the app")
+            self.ctx.fact(node, LimitMiddleware(how="Depends(RateLimiter(…)) on the app"))
