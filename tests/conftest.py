@@ -2,26 +2,20 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from textwrap import dedent
 
 import pytest
 
-from ttaprod.api import CheckOptions, check
 from ttaprod.models import Report
 
-REPO = Path(__file__).resolve().parent.parent
-FIXTURES = REPO / "fixtures"
+from .helpers import FIXTURES, REPO, run_check
+
+__all__ = ["FIXTURES", "REPO", "run_check"]
 _EXPECT = re.compile(r"#\s*expect:\s*([A-Za-z0-9_:, -]+)")
 # For files with no end-of-line comments (a Dockerfile: `#` only starts a comment at the start
 # of a line), a whole-line `# expect-next-line: CODE` states the line below it.
 _EXPECT_NEXT = re.compile(r"^\s*#\s*expect-next-line:\s*([A-Za-z0-9_:, -]+)")
 _SKIP_DIRS = {".ttaprod_cache", ".git", "__pycache__", ".ruff_cache", ".pytest_cache"}
-
-
-def run_check(path: Path, **options: object) -> Report:
-    """ttaprod's own analysis (no external tools, no cache) on `path`."""
-    options.setdefault("no_tools", True)
-    options.setdefault("no_cache", True)
-    return check(CheckOptions(paths=(path,), **options))  # type: ignore[arg-type]
 
 
 def expected_findings(root: Path, rule_prefix: str = "TTP") -> set[tuple[str, int, str]]:
@@ -54,7 +48,8 @@ def found_findings(report: Report, rule_prefix: str = "TTP") -> set[tuple[str, i
 
 @pytest.fixture
 def project(tmp_path: Path):
-    """Write {relative path: text} into a temporary project and return its root."""
+    """Write {relative path: text or bytes} into a temporary project and return its root;
+    texts are dedented (sources written inside a test read naturally)."""
 
     def make(files: dict[str, str | bytes]) -> Path:
         for rel, content in files.items():
@@ -63,7 +58,25 @@ def project(tmp_path: Path):
             if isinstance(content, bytes):
                 target.write_bytes(content)
             else:
-                target.write_text(content, encoding="utf-8")
+                target.write_text(dedent(content).lstrip("\n"), encoding="utf-8")
         return tmp_path
 
     return make
+
+
+# Modules whose tests start subprocesses (the CLI, git, pre-commit, a fresh venv) or run the real
+# external tools: `pytest -m "not slow"` is the quick loop; the README's command runs them all.
+_SLOW_MODULES = (
+    "tests/workflow/",
+    "tests/tools/",
+    "tests/test_wheel.py",
+    "tests/test_bad_input.py",
+    "tests/formatters/test_cli_formats.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        where = Path(str(item.fspath)).relative_to(REPO).as_posix()
+        if where.startswith(_SLOW_MODULES):
+            item.add_marker(pytest.mark.slow)

@@ -21,7 +21,11 @@ def _report_json(root: Path, **options: object) -> dict:
 
 
 def _entries(root: Path) -> dict:
-    return json.loads((root / ".ttaprod_cache" / f"v{cache_mod.FORMAT}" / "results.json").read_text(encoding="utf-8"))
+    return json.loads(
+        (root / ".ttaprod_cache" / f"v{cache_mod.FORMAT}" / "results.json").read_text(
+            encoding="utf-8"
+        )
+    )
 
 
 def test_second_run_is_served_from_the_cache_and_identical(project, monkeypatch) -> None:

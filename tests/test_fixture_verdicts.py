@@ -4,14 +4,12 @@ carries what justifies it."""
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 
 from ttaprod import checklist
-from ttaprod.models import Report, Status
+from ttaprod.models import Status
 
-from .conftest import FIXTURES, run_check
+from .helpers import fixture_report
 
 PROJECTS = ("rag_service_good", "rag_service_bad", "worker_scripts")
 
@@ -54,13 +52,8 @@ GATE = {  # (grade, gate passed)
 }
 
 
-@cache
-def _report(name: str) -> Report:
-    return run_check(FIXTURES / name)
-
-
 def _shown(name: str, item_id: str) -> str:
-    item = next(i for i in _report(name).checklist if i.id == item_id)
+    item = next(i for i in fixture_report(name).checklist if i.id == item_id)
     coverage = f" {item.covered}/{item.total}" if item.total else ""
     return f"{item.status.value}{coverage}"
 
@@ -77,16 +70,18 @@ def test_item_verdict(name: str, item_id: str) -> None:
 
 @pytest.mark.parametrize("name", PROJECTS)
 def test_every_verdict_is_justified(name: str) -> None:
-    report = _report(name)
+    report = fixture_report(name)
     assert len(report.checklist) == 29
     for item in report.checklist:
         assert item.reason, f"{name} {item.id}: no reason"
         if item.status is Status.PASS:
             assert item.evidence, f"{name} {item.id}: a pass without evidence"
-            assert all(e.path for e in item.evidence), f"{name} {item.id}: evidence without a file"
+            assert all(e.path and e.line > 0 for e in item.evidence), (
+                f"{name} {item.id}: evidence without a place"
+            )
 
 
 @pytest.mark.parametrize("name", PROJECTS)
 def test_grade_and_gate(name: str) -> None:
-    report = _report(name)
+    report = fixture_report(name)
     assert (report.grade, report.passed) == GATE[name]

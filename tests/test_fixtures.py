@@ -8,20 +8,11 @@ from functools import cache
 import pytest
 
 from ttaprod import catalogue
-from ttaprod.models import Report
 
-from .conftest import FIXTURES, expected_findings, found_findings, run_check
+from .conftest import FIXTURES, expected_findings, found_findings
+from .helpers import fixture_report
 
-PROJECTS = (
-    sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith("_"))
-    if FIXTURES.is_dir()
-    else []
-)
-
-
-@cache
-def _report(name: str) -> Report:
-    return run_check(FIXTURES / name)
+PROJECTS = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith("_"))
 
 
 @cache
@@ -33,7 +24,7 @@ def _expected(name: str) -> frozenset[tuple[str, int, str]]:
 @pytest.mark.parametrize("code", sorted(catalogue.catalogue()))
 def test_fixture_findings_match_expectations(name: str, code: str) -> None:
     expected = {e for e in _expected(name) if e[2] == code}
-    found = {f for f in found_findings(_report(name)) if f[2] == code}
+    found = {f for f in found_findings(fixture_report(name)) if f[2] == code}
     missed = sorted(expected - found)
     extra = sorted(found - expected)
     assert not missed and not extra, f"{name} {code}: missed {missed}, unexpected {extra}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from textwrap import dedent
 from typing import Any
 
 import pytest
@@ -73,13 +72,23 @@ FANCY: dict[str, Any] = {
     "async_hint": "use fancyhttp.AsyncPool",
     "pooled": True,
     "calls": [
-        {"names": ["fancyhttp.fetch"], "kind": "request", "timeout_keyword": "deadline",
-         "async": False, "source": "https://fancyhttp.example.org/api"},
-    ],  # fmt: skip
+        {
+            "names": ["fancyhttp.fetch"],
+            "kind": "request",
+            "timeout_keyword": "deadline",
+            "async": False,
+            "source": "https://fancyhttp.example.org/api",
+        },
+    ],
     "clients": [
-        {"names": ["fancyhttp.Pool"], "async": False, "methods": ["fetch"],
-         "call_timeout_keyword": "deadline", "source": "https://fancyhttp.example.org/pool"},
-    ],  # fmt: skip
+        {
+            "names": ["fancyhttp.Pool"],
+            "async": False,
+            "methods": ["fetch"],
+            "call_timeout_keyword": "deadline",
+            "source": "https://fancyhttp.example.org/pool",
+        },
+    ],
 }
 
 
@@ -104,8 +113,7 @@ def fancyhttp(monkeypatch: pytest.MonkeyPatch):
 
 
 def test_one_knowledge_row_teaches_every_rule_a_new_client(project, fancyhttp) -> None:
-    src = dedent(
-        """
+    src = """
         import fancyhttp as fh
 
 
@@ -113,20 +121,19 @@ def test_one_knowledge_row_teaches_every_rule_a_new_client(project, fancyhttp) -
             pool = fh.Pool()
             pool.fetch(url)
             fh.fetch(url, deadline=5)
-        """
-    )
+    """
     report = run_check(project({"app/svc.py": src}), select=("TTP1", "TTP3"))
     found = sorted((f.line, f.rule) for f in report.findings)
     assert found == [
-        (6, "TTP311"),  # a pooled client built on every call
-        (7, "TTP101"),  # no deadline=
-        (7, "TTP102"),  # nothing retries it
-        (7, "TTP301"),  # a sync client inside async def
-        (8, "TTP102"),
-        (8, "TTP301"),
+        (5, "TTP311"),  # a pooled client built on every call
+        (6, "TTP101"),  # no deadline=
+        (6, "TTP102"),  # nothing retries it
+        (6, "TTP301"),  # a sync client inside async def
+        (7, "TTP102"),
+        (7, "TTP301"),
     ]
     by_line = {(f.line, f.rule): f.message for f in report.findings}
-    assert by_line[(7, "TTP101")] == (
+    assert by_line[(6, "TTP101")] == (
         "pool.fetch() has no timeout and fancyhttp waits forever by default."
     )
     assert "use fancyhttp.AsyncPool" in (report.findings[3].fix or "")

@@ -10,30 +10,21 @@ from ttaprod import catalogue
 from ttaprod.checks import DETECTORS
 from ttaprod.engine.analyze import FileTask, analyze_file
 from ttaprod.facts import Route as RouteFact
-from ttaprod.models import Report
 
-from ..conftest import run_check
+from ..helpers import coverage as coverage_of
+from ..helpers import rows as rows_of
+from ..helpers import run_check
 
 Row = tuple[str, int, str, str]  # path, line, rule, severity
 _ALL = frozenset(catalogue.catalogue())
 
 
-def _findings(report: Report, codes: tuple[str, ...]) -> list[Row]:
-    return sorted(
-        (f.path, f.line, f.rule, f.severity.value) for f in report.findings if f.rule in codes
-    )
-
-
 def check(project, files: dict[str, str], *codes: str) -> list[Row]:
-    root: Path = project({path: dedent(text).lstrip("\n") for path, text in files.items()})
-    return _findings(run_check(root, select=codes), codes)
+    return rows_of(run_check(project(files), select=codes), codes)
 
 
 def coverage(project, files: dict[str, str], item: str, *codes: str) -> tuple[int, int]:
-    root: Path = project({path: dedent(text).lstrip("\n") for path, text in files.items()})
-    report = run_check(root, select=codes)
-    result = next(r for r in report.checklist if r.id == item)
-    return result.covered or 0, result.total or 0
+    return coverage_of(run_check(project(files), select=codes), item)
 
 
 # --- TTP301 -------------------------------------------------------------------------------

@@ -3,26 +3,22 @@ caller of its module and across one module boundary, both ways, at exact lines."
 
 from __future__ import annotations
 
-from pathlib import Path
-from textwrap import dedent
-
 from ttaprod.models import Finding, ItemResult, Report
 
-from ..conftest import run_check
+from ..helpers import found, run_check
+from ..helpers import item as item_of
 
 RULE = "TTP314"
 ITEM = "performance.cache"
 
 
 def _report(project, files: dict[str, str], **options: object) -> Report:
-    root: Path = project({k: dedent(v).lstrip("\n") for k, v in files.items()})
     options.setdefault("select", (RULE,))
-    return run_check(root, **options)
+    return run_check(project(files), **options)
 
 
 def findings(project, files: dict[str, str]) -> list[Finding]:
-    report = _report(project, files)
-    return sorted((f for f in report.findings if f.rule == RULE), key=lambda f: f.sort_key)
+    return found(_report(project, files), (RULE,))
 
 
 def rows(project, files: dict[str, str]) -> list[tuple[str, int, str]]:
@@ -30,7 +26,7 @@ def rows(project, files: dict[str, str]) -> list[tuple[str, int, str]]:
 
 
 def item(project, files: dict[str, str], **options: object) -> ItemResult:
-    return next(r for r in _report(project, files, **options).checklist if r.id == ITEM)
+    return item_of(_report(project, files, **options), ITEM)
 
 
 SDK_CALLS = """

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from textwrap import dedent
 
 from ttaprod.checks import DETECTORS
 from ttaprod.config import Config
@@ -15,28 +14,25 @@ from ttaprod.engine.project import ProjectIndex
 from ttaprod.items.error_logging import correlation_item
 from ttaprod.models import Report
 
-from ..conftest import run_check
+from ..helpers import coverage as coverage_of
+from ..helpers import item as item_of
+from ..helpers import rows as rows_of
+from ..helpers import run_check
 
 Row = tuple[str, int, str, str]  # path, line, rule, severity
 CODES = ("TTP112", "TTP113", "TTP114")
 
 
 def _run(project, files: dict[str, str], codes: tuple[str, ...]) -> Report:
-    root: Path = project({path: dedent(text).lstrip("\n") for path, text in files.items()})
-    return run_check(root, select=codes)
+    return run_check(project(files), select=codes)
 
 
 def check(project, files: dict[str, str], *codes: str) -> list[Row]:
-    report = _run(project, files, codes or CODES)
-    wanted = codes or CODES
-    return sorted(
-        (f.path, f.line, f.rule, f.severity.value) for f in report.findings if f.rule in wanted
-    )
+    return rows_of(_run(project, files, codes or CODES), codes or CODES)
 
 
 def item(report: Report, item_id: str = "errors.logging") -> tuple[int, int, str]:
-    result = next(r for r in report.checklist if r.id == item_id)
-    return result.covered or 0, result.total or 0, result.status.value
+    return (*coverage_of(report, item_id), item_of(report, item_id).status.value)
 
 
 # --- TTP112 ---------------------------------------------------------------------------------------

@@ -4,26 +4,22 @@ both ways, at exact lines, severities and messages."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from textwrap import dedent
-
 from ttaprod.models import Finding, Report
 
-from ..conftest import run_check
+from ..helpers import coverage as coverage_of
+from ..helpers import found, run_check
 
 Row = tuple[int, str, str]  # line, rule, severity
 CODES = ("TTP101", "TTP102", "TTP103", "TTP104")
 
 
 def _report(project, src: str, codes: tuple[str, ...], path: str) -> Report:
-    root: Path = project({path: dedent(src).lstrip("\n")})
-    return run_check(root, select=codes)
+    return run_check(project({path: src}), select=codes)
 
 
 def findings(project, src: str, *codes: str, path: str = "app/svc.py") -> list[Finding]:
     codes = codes or CODES
-    report = _report(project, src, codes, path)
-    return sorted((f for f in report.findings if f.rule in codes), key=lambda f: f.sort_key)
+    return found(_report(project, src, codes, path), codes)
 
 
 def rows(project, src: str, *codes: str, path: str = "app/svc.py") -> list[Row]:
@@ -31,9 +27,7 @@ def rows(project, src: str, *codes: str, path: str = "app/svc.py") -> list[Row]:
 
 
 def coverage(project, src: str, item: str, *codes: str) -> tuple[int, int]:
-    report = _report(project, src, codes or CODES, "app/svc.py")
-    result = next(r for r in report.checklist if r.id == item)
-    return result.covered or 0, result.total or 0
+    return coverage_of(_report(project, src, codes or CODES, "app/svc.py"), item)
 
 
 # --- TTP101: what goes out, resolved through names ---------------------------------------------

@@ -3,29 +3,29 @@ degraded path in its module, and fallbacks in other modules (the project check).
 
 from __future__ import annotations
 
-from pathlib import Path
-from textwrap import dedent
-
 from ttaprod.models import Report
 
-from ..conftest import run_check
+from ..helpers import coverage as coverage_of
+from ..helpers import item as item_of
+from ..helpers import rows as rows_of
+from ..helpers import run_check
 
 Row = tuple[str, int, str, str]
 
 
 def _run(project, files: dict[str, str]) -> Report:
-    root: Path = project({path: dedent(text).lstrip("\n") for path, text in files.items()})
-    return run_check(root, select=("TTP110",))
+    return run_check(project(files), select=("TTP110",))
 
 
 def check(project, files: dict[str, str]) -> list[Row]:
-    report = _run(project, files)
-    return sorted((f.path, f.line, f.rule, f.severity.value) for f in report.findings)
+    return rows_of(_run(project, files), ("TTP",))
 
 
 def coverage(report: Report) -> tuple[int, int, str]:
-    result = next(r for r in report.checklist if r.id == "errors.fallback")
-    return result.covered or 0, result.total or 0, result.status.value
+    return (
+        *coverage_of(report, "errors.fallback"),
+        item_of(report, "errors.fallback").status.value,
+    )
 
 
 def test_generation_calls_are_sites_embeddings_are_not(project) -> None:

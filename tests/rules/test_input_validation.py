@@ -3,25 +3,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from textwrap import dedent
-
 from ttaprod.models import Finding, ItemResult, Report
 
-from ..conftest import run_check
+from ..helpers import found, run_check
+from ..helpers import item as item_of
 
 CODES = ("TTP411", "TTP412")
 ITEM = "security.input-validation"
 
 
 def _report(project, src: str, path: str = "app/api.py", codes: tuple[str, ...] = CODES) -> Report:
-    root: Path = project({path: dedent(src).lstrip("\n")})
-    return run_check(root, select=codes)
+    return run_check(project({path: src}), select=codes)
 
 
 def findings(project, src: str, path: str = "app/api.py") -> list[Finding]:
-    report = _report(project, src, path)
-    return sorted((f for f in report.findings if f.rule in CODES), key=lambda f: f.sort_key)
+    return found(_report(project, src, path), CODES)
 
 
 def rows(project, src: str, path: str = "app/api.py") -> list[tuple[int, str, str]]:
@@ -29,8 +25,7 @@ def rows(project, src: str, path: str = "app/api.py") -> list[tuple[int, str, st
 
 
 def item(project, src: str, path: str = "app/api.py", **kw) -> ItemResult:
-    report = _report(project, src, path, **kw)
-    return next(r for r in report.checklist if r.id == ITEM)
+    return item_of(_report(project, src, path, **kw), ITEM)
 
 
 def test_fastapi_parameters_that_accept_anything(project) -> None:

@@ -1,67 +1,16 @@
-"""The performance and security items of this part of the checklist on the fixture projects:
-status, coverage and the evidence of each verdict (cache, routing, pooling, rate limiting, input
-validation)."""
+"""The performance and security items on the fixture projects: the evidence of each verdict
+(cache, routing, pooling, rate limiting, input validation); their statuses and coverage are in
+tests/test_fixture_verdicts.py."""
 
 from __future__ import annotations
 
-from functools import cache
+from ttaprod.models import ItemResult
 
-import pytest
-
-from ttaprod.models import ItemResult, Report
-
-from ..conftest import FIXTURES, run_check
-
-ITEMS = (
-    "performance.cache",
-    "performance.routing",
-    "performance.connection-pooling",
-    "security.rate-limiting",
-    "security.input-validation",
-)
-# item → (status, covered, total) per fixture; None where the item is a verdict without counts
-EXPECTED: dict[str, dict[str, tuple[str, int | None, int | None]]] = {
-    "rag_service_good": {
-        "performance.cache": ("pass", 3, 3),
-        "performance.routing": ("pass", None, None),
-        "performance.connection-pooling": ("pass", 5, 5),
-        "security.rate-limiting": ("pass", 7, 7),
-        "security.input-validation": ("pass", 4, 4),
-    },
-    "rag_service_bad": {
-        "performance.cache": ("fail", 0, 4),
-        "performance.routing": ("warn", None, None),
-        "performance.connection-pooling": ("warn", 6, 9),
-        "security.rate-limiting": ("fail", 1, 12),
-        "security.input-validation": ("fail", 3, 8),
-    },
-    "worker_scripts": {
-        "performance.cache": ("fail", 1, 3),
-        "performance.routing": ("skip", None, None),
-        "performance.connection-pooling": ("warn", 17, 18),
-        "security.rate-limiting": ("fail", 1, 3),
-        "security.input-validation": ("skip", 0, 0),
-    },
-}
-
-
-@cache
-def _report(name: str) -> Report:
-    return run_check(FIXTURES / name)
+from ..helpers import fixture_report
 
 
 def _item(name: str, item_id: str) -> ItemResult:
-    return next(r for r in _report(name).checklist if r.id == item_id)
-
-
-@pytest.mark.parametrize(("name", "item_id"), [(n, i) for n in EXPECTED for i in ITEMS])
-def test_fixture_item_verdicts(name: str, item_id: str) -> None:
-    result = _item(name, item_id)
-    assert (result.status.value, result.covered, result.total) == EXPECTED[name][item_id], (
-        result.reason
-    )
-    if result.status.value == "pass":
-        assert result.evidence and all(e.path and e.line > 0 for e in result.evidence)
+    return next(r for r in fixture_report(name).checklist if r.id == item_id)
 
 
 def test_good_fixture_evidence_names_the_guards() -> None:

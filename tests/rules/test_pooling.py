@@ -4,25 +4,21 @@ not, both ways, at exact lines, with messages, labels and coverage."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from textwrap import dedent
-
 from ttaprod.models import Finding, ItemResult, Report
 
-from ..conftest import run_check
+from ..helpers import found, run_check
+from ..helpers import item as item_of
 
 CODES = ("TTP311", "TTP312", "TTP313")
 ITEM = "performance.connection-pooling"
 
 
 def _report(project, src: str, path: str = "app/svc.py", codes: tuple[str, ...] = CODES) -> Report:
-    root: Path = project({path: dedent(src).lstrip("\n")})
-    return run_check(root, select=codes)
+    return run_check(project({path: src}), select=codes)
 
 
 def findings(project, src: str, path: str = "app/svc.py") -> list[Finding]:
-    report = _report(project, src, path)
-    return sorted((f for f in report.findings if f.rule in CODES), key=lambda f: f.sort_key)
+    return found(_report(project, src, path), CODES)
 
 
 def rows(project, src: str, path: str = "app/svc.py") -> list[tuple[int, str, str]]:
@@ -30,7 +26,7 @@ def rows(project, src: str, path: str = "app/svc.py") -> list[tuple[int, str, st
 
 
 def item(project, src: str, path: str = "app/svc.py") -> ItemResult:
-    return next(r for r in _report(project, src, path).checklist if r.id == ITEM)
+    return item_of(_report(project, src, path), ITEM)
 
 
 def test_handlers_build_per_request_even_when_they_loop(project) -> None:

@@ -3,29 +3,24 @@ endpoint-without-rate-limit (inbound), and the item's verdicts (unverifiable inb
 
 from __future__ import annotations
 
-from pathlib import Path
-from textwrap import dedent
-
 from ttaprod.models import ItemResult, Report
 
-from ..conftest import run_check
+from ..helpers import item as item_of
+from ..helpers import rows as rows_of
+from ..helpers import run_check
 
 CODES = ("TTP413", "TTP414")
 ITEM = "security.rate-limiting"
 
 
 def _report(project, files: dict[str, str], **options: object) -> Report:
-    root: Path = project({k: dedent(v).lstrip("\n") for k, v in files.items()})
     options.setdefault("select", CODES)
-    return run_check(root, **options)
+    return run_check(project(files), **options)
 
 
 def judge(project, files: dict[str, str], **options: object) -> tuple[ItemResult, list]:
     report = _report(project, files, **options)
-    found = sorted(
-        (f.path, f.line, f.rule, f.severity.value) for f in report.findings if f.rule in CODES
-    )
-    return next(r for r in report.checklist if r.id == ITEM), found
+    return item_of(report, ITEM), rows_of(report, CODES)
 
 
 OUTBOUND = """

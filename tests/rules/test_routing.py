@@ -3,26 +3,23 @@ and the verdicts (pass with the router as evidence, skip for one model, warn wit
 
 from __future__ import annotations
 
-from pathlib import Path
-from textwrap import dedent
-
 from ttaprod.models import ItemResult, Report
 
-from ..conftest import run_check
+from ..helpers import item as item_of
+from ..helpers import rows as rows_of
+from ..helpers import run_check
 
 RULE = "TTP315"
 ITEM = "performance.routing"
 
 
 def _report(project, files: dict[str, str], **options: object) -> Report:
-    root: Path = project({k: dedent(v).lstrip("\n") for k, v in files.items()})
-    return run_check(root, **options)
+    return run_check(project(files), **options)
 
 
 def result(project, files: dict[str, str], **options: object) -> tuple[ItemResult, list]:
     report = _report(project, files, **options)
-    found = [(f.path, f.line, f.severity.value) for f in report.findings if f.rule == RULE]
-    return next(r for r in report.checklist if r.id == ITEM), found
+    return item_of(report, ITEM), [(p, line, sev) for p, line, _, sev in rows_of(report, (RULE,))]
 
 
 TWO_MODELS = {

@@ -18,7 +18,7 @@ def correlation_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
         return default, ()
     tally = Tally(index, LOGGING)
     sites = sum(1 for fact in facts if fact.site)
-    bindings = sorted(index.facts_of(CorrelationBinding), key=lambda f: (f.path, f.line))
+    bindings = index.facts_of(CorrelationBinding)
     if bindings:
         proof = bindings[0]
         tally.total = tally.covered = sites

@@ -25,7 +25,7 @@ def fallback_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     if not facts or index.partial:
         return default, ()
     covers: dict[str, FallbackCovers] = {}
-    for fact in sorted(index.facts_of(FallbackCovers), key=lambda f: (f.path, f.line)):
+    for fact in index.facts_of(FallbackCovers):
         covers.setdefault(fact.target, fact)
     tally = Tally(index, FALLBACK)
     for fact in facts:

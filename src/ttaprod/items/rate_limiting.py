@@ -82,9 +82,7 @@ def _outbound_issue(client: LlmClient | None, calls: list[LlmCall]) -> Issue:
 def _inbound_sites(index: ProjectIndex, tally: Tally) -> int:
     """Judges the routes; returns how many routes could not be judged (no limiter in code)."""
     routes = [
-        f
-        for f in sorted(index.facts_of(Route), key=lambda f: (f.path, f.line))
-        if f.framework in WEB_FRAMEWORKS and (f.url or f.handler)
+        f for f in index.facts_of(Route) if f.framework in WEB_FRAMEWORKS and (f.url or f.handler)
     ]
     if not routes:
         return 0

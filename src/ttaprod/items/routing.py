@@ -22,7 +22,7 @@ def routing_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     if index.partial:
         return verdict(default, Status.SKIP, PARTIAL), ()
     models = _first_by_model(index.facts_of(ModelName))
-    routers = sorted(index.facts_of(ModelRouter), key=lambda f: (f.path, f.line))
+    routers = index.facts_of(ModelRouter)
     named = [f"{f.model} ({f.path}:{f.line})" for f in models.values()]
     if routers:
         proofs = [Evidence(f.path, f.line, f"{f.router} chooses the model") for f in routers]
