@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import pytest
@@ -143,3 +144,16 @@ def test_without_the_row_nothing_is_reported(project) -> None:
     src = "import fancyhttp as fh\n\nasync def handler(url: str) -> None:\n    fh.fetch(url)\n"
     report = run_check(project({"app/svc.py": src}), select=("TTP1", "TTP3"))
     assert report.findings == ()
+
+
+def test_knowledge_comments_name_files_that_exist() -> None:
+    """A comment that says which module reads a file must not outlive a move."""
+    from .conftest import REPO
+
+    for path in sorted((REPO / "rules" / "knowledge").glob("*.toml")):
+        comments = " ".join(
+            line for line in path.read_text(encoding="utf-8").splitlines()
+            if line.lstrip().startswith("#")
+        )  # fmt: skip
+        for named in re.findall(r"src/ttaprod/[\w/]*(?:\.py)?", comments):
+            assert (REPO / named).exists(), f"{path.name} names {named}, which does not exist"

@@ -5,7 +5,8 @@
 Provider SDK calls are classified by `_outbound` (clients, aliases, `self.client`,
 `client.with_options(...)`); which of their operations call a model, LiteLLM's module functions
 and router classes are data in rules/knowledge/expensive.toml. Shared by the cache and
-rate-limit rules (`call_guards.py`) and the routing facts (`routing.py`).
+rate-limit rules (`checks/performance/llm_call_guards.py`) and the routing facts
+(`checks/performance/model_routing.py`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What initialises observability, read from `rules/knowledge/observability.toml`.
 
-Shared by the facts detector (`observability_facts.py`) and the TTP211/TTP212 detectors
-(`observability_init.py`). API:
+Shared by the facts detector (`checks/facts/observability_setup.py`) and the TTP211/TTP212
+detectors (`checks/observability/observability_init.py`). API:
 
 - `table()`: the knowledge as sets of qualified names (`ObsTable`).
 - `init_kind(qual)`: "tta", "tracer" or "meter" for a call that installs a global provider

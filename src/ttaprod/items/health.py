@@ -5,7 +5,7 @@ Health routes are `route` facts of a web framework (`rules/knowledge/health.toml
 `web_frameworks`: AWS Lambda handlers are not web routes) whose path ends in a health name
 (`/health`, `/healthz`, `/livez`, `/readyz`, `/ready`, `/status`…) or is called by a Kubernetes
 probe, a Dockerfile HEALTHCHECK or a compose healthcheck. Their handlers' bodies come from
-`handler_body` facts (`checks/health_facts.py`).
+`handler_body` facts (`checks/facts/handler_bodies.py`).
 
 - `skip`: no web route (a worker, a CLI, a Lambda function);
 - `fail`: web routes, none of them a health route;

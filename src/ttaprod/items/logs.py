@@ -1,8 +1,8 @@
 """observability.structured-logging, project half: is a JSON renderer or formatter configured?
 
 The item is "project + sites": its default result is the coverage of log calls and prints
-(TTP203/TTP204, `checks/structured_logging.py`), which this check keeps (coverage, findings,
-site evidence). The project half can only lower it, never raise it:
+(TTP203/TTP204, `checks/observability/structured_logging.py`), which this check keeps (coverage,
+findings, site evidence). The project half can only lower it, never raise it:
 
 - JSON logging configured (structlog `JSONRenderer`, a python-json-logger / ECS formatter
   built, subclassed, named in a dictConfig dict or in a logging configuration file, loguru

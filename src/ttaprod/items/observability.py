@@ -1,5 +1,6 @@
 """observability.integration, .tracing and .metrics: verdicts from the facts of
-`checks/observability_facts.py`, the TTP211/TTP212 findings of `checks/observability_init.py`
+`checks/facts/observability_setup.py`, the TTP211/TTP212 findings of
+`checks/observability/observability_init.py`
 and the start commands of the deployment files; TTP213 observability-initialised-more-than-once.
 
 - integration: `fail` when the set-up crashes at start-up (TTP211) or nothing initialises

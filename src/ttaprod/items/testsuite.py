@@ -1,6 +1,6 @@
 """quality.tests: a test suite exists and pytest would collect it. ttaprod never runs the tests.
 
-Tests are `tests` facts (`checks/evidence_facts.py`: test functions per module) of modules meant
+Tests are `tests` facts (`checks/facts/evidence.py`: test functions per module) of modules meant
 as tests (under `tests/`/`test/`, named `test_*`/`*_test.py`, or matching `python_files`). pytest's
 configuration is read from the checked root (`pytest.ini`, `.pytest.ini`, `pyproject.toml`
 `[tool.pytest.ini_options]`/`[tool.pytest]`, `tox.ini` `[pytest]`, `setup.cfg` `[tool:pytest]`,

@@ -1,6 +1,6 @@
 """Timeout and retry protection on the path of a call, within one module.
 
-A call is protected by what surrounds it in its function (errors_guards.py), and by what
+A call is protected by what surrounds it in its function (`guards.py`), and by what
 protects its function: a decorator (tenacity `@retry`, backoff, stamina, TTA.dev
 `@with_retry(...)`, a decorator built once: `api_retry = retry(...)`), a wrapper applied to it
 in the module (`RetryPrimitive(Fetch())`, `TimeoutPrimitive(LambdaPrimitive(fetch),

@@ -17,10 +17,10 @@ when the walk leaves it, from one pass over its body (nested functions and class
   `extra=` key, or bound on its logger: `log.bind(correlation_id=…)`, a LoggerAdapter) is only
   wrong when the project binds none for every line either (structlog contextvars, a logging
   Filter that adds it, asgi-correlation-id…). A file cannot tell: the handler records a pending
-  fact (`_pending.py`) and the errors.logging project check decides, with the
-  `CorrelationBinding` facts of every file (`CorrelationBindings`).
+  fact (`ctx.pending`) and the errors.logging project check (`items/error_logging.py`) decides,
+  with the `CorrelationBinding` facts of every file (`CorrelationBindings`).
 
-Knowledge: rules/knowledge/error_logging.toml; log calls: `_logcalls.py` / logging.toml.
+Knowledge: rules/knowledge/error_logging.toml; log calls: `analysis/logcalls.py` / logging.toml.
 """
 
 from __future__ import annotations

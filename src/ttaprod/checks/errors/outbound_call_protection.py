@@ -1,10 +1,11 @@
 """TTP101 http-call-without-timeout and TTP102 external-call-without-retry.
 
-Every outbound call (see _outbound.py) is one site of errors.timeout and one of errors.retry.
-The walk only collects: outbound calls with what surrounds them, client constructions,
-mounted adapters, local classes, what functions return, and what protects each function
-(errors_paths.py). Verdicts need the whole module, so they are given in `finish()`
-(errors_verdicts.py). Test files are skipped: their calls are not production traffic.
+Every outbound call (see `analysis/outbound/`) is one site of errors.timeout and one of
+errors.retry. The walk only collects: outbound calls with what surrounds them, client
+constructions, mounted adapters, local classes, what functions return, and what protects each
+function (`analysis/protection/paths.py`). Verdicts need the whole module, so they are given in
+`finish()` (`analysis/protection/verdicts.py`). Test files are skipped: their calls are not
+production traffic.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """TTA.dev primitives built wrong: TTP103 (arguments the constructor does not take) and TTP104
 (a timeout around sync code it cannot interrupt; a plain function where a primitive belongs).
-Names are resolved by import (errors_primitives.py)."""
+Names are resolved by import (`analysis/tta.py`)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Evidence in Python code for quality.tests, performance.load-testing and
-security.secret-storage (judged in `ttaprod.project`). Reports nothing.
+security.secret-storage (judged in `ttaprod.items`). Reports nothing.
 
 Facts:
 

@@ -1,7 +1,7 @@
-"""What request handlers do, for deploy.health-endpoint (`ttaprod.project.health`, TTP541).
+"""What request handlers do, for deploy.health-endpoint (`ttaprod.items.health`, TTP541).
 
-Emits one `handler_body` fact per request handler (see `_web.py`) and per function named like
-a health endpoint (registered from another module, say), at the function's name, with
+Emits one `HandlerBody` fact per request handler (see `analysis/web.py`) and per function
+named like a health endpoint (registered from another module, say), at the function's name, with
 `handler` (qualified name, as in `route` facts) and `checks`: how the body reaches a
 dependency — the first `await`, `async with`/`async for`, or call that is not a constant
 builder (`rules/knowledge/health.toml`, `[constant]`) — or "" when it only returns constants.

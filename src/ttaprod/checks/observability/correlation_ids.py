@@ -9,14 +9,14 @@ enclosing function first:
 - in code that already received a context (a TTA.dev primitive's `execute`/`_execute_impl`,
   a parameter typed WorkflowContext, a function wrapped by `LambdaPrimitive`) it is TTP202
   unless its `correlation_id=` comes from that context;
-- in a request handler (see `_web.py`) it is TTP201 unless `correlation_id=` is computed
+- in a request handler (see `analysis/web.py`) it is TTP201 unless `correlation_id=` is computed
   from the request (any handler parameter, `request.headers`/`.state`, Lambda `event` /
   `context`, `flask.request`, a ContextVar filled by middleware) and cannot be None;
 - elsewhere it is a covered site (the root of a chain), except that a `correlation_id=`
   that may be None (`headers.get("X-Correlation-ID")`) is TTP201 anywhere: pydantic
   rejects None.
 
-Test files are not service code and are skipped. Handler detection: `_web.py`; knowledge:
+Test files are not service code and are skipped. Handler detection: `analysis/web.py`; knowledge:
 `rules/knowledge/web.toml` (`[correlation]`, `[workflow_context]`).
 """
 

@@ -8,7 +8,7 @@ TTP211 observability-init-nonexistent-api and TTP212 observability-initialised-i
   `rules/knowledge/observability.toml` (`[tta]`).
 - TTP212: a call that installs a global provider or starts a metrics server
   (`initialize_observability`, `trace.set_tracer_provider`, `TracerProvider(...)`,
-  `start_http_server`…) inside a request handler (see `_web.py`): it runs on every request.
+  `start_http_server`…) inside a request handler (see `analysis/web.py`): it runs on every request.
 
 Test files are skipped.
 """

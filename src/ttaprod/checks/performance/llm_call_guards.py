@@ -1,6 +1,6 @@
 """What guards each LLM call: a cache (performance.cache, TTP314) and a rate limiter
-(security.rate-limiting, TTP413). Facts for the project checks in `caching.py` and
-`ratelimit.py`, which decide with every module's facts in hand.
+(security.rate-limiting, TTP413). Facts for the project checks in `items/caching.py` and
+`items/rate_limiting.py`, which decide with every module's facts in hand.
 
 A call is guarded where it is made when:
 

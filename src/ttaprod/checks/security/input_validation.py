@@ -2,8 +2,8 @@
 endpoint-parameter-not-validated and TTP412 raw-request-data-not-validated.
 
 Every request handler of a web framework (FastAPI, Starlette, Flask, or a route on an app
-imported from elsewhere: see `_web.py`) is one site, covered when all the user data it takes is
-validated:
+imported from elsewhere: see `analysis/web.py`) is one site, covered when all the user data it
+takes is validated:
 
 - FastAPI validates each parameter from its annotation, so a parameter typed `dict`, `Any`,
   `dict[str, Any]`, `list[dict]`, `object`, or with no annotation at all accepts anything

@@ -6,7 +6,7 @@
 any use of `ssl._create_unverified_context` or `ssl.CERT_NONE` that is not a read (a
 comparison, a mapping key); `check_hostname` / `assert_hostname` set to False (attribute,
 keyword or dict key). `urllib3.disable_warnings()` alone is not flagged: it hides the
-warning, it does not turn verification off. TTP404 (plaintext URLs) is security_urls.py.
+warning, it does not turn verification off. TTP404 (plaintext URLs) is `plaintext_urls.py`.
 
 Every verification setting judged is a site of security.tls. Test files: reported at low
 severity and not counted as a site.
