@@ -121,25 +121,13 @@ def walk(
     """Depth-first, source-ordered; `stack` holds the ancestors of the node being visited
     (itself included) while its hooks run. A hook that raises is reported to `failed` with its
     owner, whose hooks are then dropped; without `failed` the exception propagates."""
+    visit, leave = hooks.visit, hooks.leave  # `drop` changes their lists, not the dicts
     todo: list[tuple[cst.CSTNode, bool]] = [(root, False)]
     while todo:
         node, leaving = todo.pop()
-        name = type(node).__name__
-        if leaving:
-            for hook in hooks.leave.get(name, ()):
-                try:
-                    hook(node)
-                except RecursionError:
-                    raise
-                except Exception as exc:
-                    if failed is None:
-                        raise
-                    failed(hook.__self__, exc)  # type: ignore[attr-defined]
-                    hooks.drop(hook.__self__)  # type: ignore[attr-defined]
-            stack.pop()
-            continue
-        stack.append(node)
-        for hook in hooks.visit.get(name, ()):
+        if not leaving:
+            stack.append(node)
+        for hook in (leave if leaving else visit).get(type(node).__name__, ()):
             try:
                 hook(node)
             except RecursionError:
@@ -149,6 +137,9 @@ def walk(
                     raise
                 failed(hook.__self__, exc)  # type: ignore[attr-defined]
                 hooks.drop(hook.__self__)  # type: ignore[attr-defined]
+        if leaving:
+            stack.pop()
+            continue
         todo.append((node, True))
         kids = children(node)
         todo.extend((kid, False) for kid in reversed(kids))
