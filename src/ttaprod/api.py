@@ -217,13 +217,17 @@ def _run(
 ) -> tuple[list[FileResult], tools.Collected]:
     """The per-file analysis and the external tools, side by side."""
     root = plan.root
+    specs = catalogue.catalogue()
     enabled = frozenset(
         code
-        for code in catalogue.catalogue()
+        for code, spec in specs.items()
         if selection.is_selected(code, config.select, config.ignore)
+        and (config.preview or not spec.preview)
     )
     max_bytes = config.max_file_size_kb * 1024
-    tasks = [FileTask(str(root / rel), rel, enabled, max_bytes) for rel in found.python]
+    tasks = [
+        FileTask(str(root / rel), rel, enabled, max_bytes, config.roles) for rel in found.python
+    ]
     done = 0
     # Tools start before the analysis forks its pool (no thread is running then) and are
     # polled after each file, so they run alongside it and each tool's time is exact.

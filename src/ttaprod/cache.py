@@ -25,7 +25,7 @@ from .models import FileResult, Finding, Severity, Site
 from .resources import rules_dir
 
 CACHE_DIR = ".ttaprod_cache"
-FORMAT = 2  # 2: typed facts
+FORMAT = 3  # 2: typed facts; 3: code roles
 
 
 @cache
@@ -44,7 +44,8 @@ def _data_digest() -> str:
 def file_key(task: FileTask, data: bytes) -> str:
     digest = hashlib.sha256(_data_digest().encode())
     digest.update(
-        f"\0{task.rel_path}\0{task.max_bytes}\0{','.join(sorted(task.enabled))}\0".encode()
+        f"\0{task.rel_path}\0{task.max_bytes}\0{','.join(sorted(task.enabled))}\0"
+        f"{task.role_globs!r}\0".encode()
     )
     digest.update(data)
     return digest.hexdigest()
@@ -56,6 +57,7 @@ def _finding_to_dict(f: Finding) -> dict[str, Any]:
         "path": f.path, "pos": [f.line, f.column, f.end_line, f.end_column], "message": f.message,
         "fix": f.fix, "fingerprint": f.fingerprint, "snippet": f.snippet,
         "statement_line": f.statement_line, "on_site": f.on_site, "suppressed_by": f.suppressed_by,
+        "role": f.role,
     }  # fmt: skip
 
 
@@ -67,6 +69,7 @@ def _finding_from_dict(d: dict[str, Any]) -> Finding:
         path=d["path"], line=line, column=column, end_line=end_line, end_column=end_column,
         message=d["message"], fix=d["fix"], fingerprint=d["fingerprint"], snippet=d["snippet"],
         statement_line=d["statement_line"], on_site=d["on_site"], suppressed_by=d["suppressed_by"],
+        role=d["role"],
     )  # fmt: skip
 
 
@@ -79,6 +82,7 @@ def result_to_dict(result: FileResult) -> dict[str, Any]:
         "sites": [[s.item, s.rule, s.line, s.covered, s.label] for s in result.sites],
         "facts": [facts.to_dict(f) for f in result.facts],
         "parse_error": result.parse_error,
+        "role": result.role,
     }
 
 
@@ -92,6 +96,7 @@ def result_from_dict(d: dict[str, Any]) -> FileResult:
         sites=tuple(Site(i, r, path, ln, cov, lab) for i, r, ln, cov, lab in d["sites"]),
         facts=tuple(facts.from_dict(f, path) for f in d["facts"]),
         parse_error=d["parse_error"],
+        role=d["role"],
     )
 
 

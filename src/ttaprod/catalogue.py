@@ -17,7 +17,9 @@ class CatalogueError(Exception):
 
 
 _REQUIRED = ("code", "name", "checklist_item", "severity", "title", "summary", "why")
-_OPTIONAL = ("options", "references", "bad", "good", "use_instead")
+_OPTIONAL = ("options", "references", "bad", "good", "use_instead", "roles", "preview")
+_ROLES = ("service", "test", "script", "cli", "migration", "build", "example")
+_ROLE_VALUES = ("default", "off", *(s.value for s in Severity))
 
 
 def _example(raw: dict[str, Any], where: str) -> Example:
@@ -44,6 +46,16 @@ def parse_rule(raw: dict[str, Any], where: str) -> RuleSpec:
         severity = Severity(raw["severity"])
     except ValueError as exc:
         raise CatalogueError(f"{where}: bad severity {raw['severity']!r}") from exc
+    roles = raw.get("roles")
+    if roles is not None:
+        if not isinstance(roles, dict) or not all(
+            role in _ROLES and value in _ROLE_VALUES for role, value in roles.items()
+        ):
+            raise CatalogueError(f"{where}: roles must map {_ROLES} to {_ROLE_VALUES}")
+        roles = {role: str(value) for role, value in roles.items()}
+    preview = raw.get("preview", False)
+    if not isinstance(preview, bool):
+        raise CatalogueError(f"{where}: preview must be true or false")
     return RuleSpec(
         code=str(raw["code"]),
         name=str(raw["name"]),
@@ -57,6 +69,8 @@ def parse_rule(raw: dict[str, Any], where: str) -> RuleSpec:
         bad=tuple(_example(e, where) for e in raw.get("bad", ())),
         good=tuple(_example(e, where) for e in raw.get("good", ())),
         use_instead=str(raw.get("use_instead", "")).strip(),
+        roles=roles,
+        preview=preview,
     )
 
 

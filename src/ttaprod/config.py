@@ -81,6 +81,8 @@ class Config:
     tool_timeout: float = DEFAULT_TOOL_TIMEOUT
     require_tools: tuple[str, ...] = ()
     safety_db: str | None = None
+    preview: bool = False  # run the rules in preview too
+    roles: tuple[tuple[str, str], ...] = ()  # glob → role, before ttaprod's own guess
 
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -274,6 +276,28 @@ def _attest(key: str, value: Any) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def _bool(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(key, "true or false", value)
+    return value
+
+
+ROLE_NAMES = ("service", "test", "script", "cli", "migration", "build", "example")
+
+
+def _roles(key: str, value: Any) -> tuple[tuple[str, str], ...]:
+    """`[tool.ttaprod.roles]`: glob = role, e.g. `"tools/**" = "script"`."""
+    if not isinstance(value, dict):
+        raise _fail(key, "a table of glob = role", value)
+    out = []
+    for glob, role in value.items():
+        if role not in ROLE_NAMES:
+            names = ", ".join(ROLE_NAMES)
+            raise ConfigError(f"'{key}.{glob}' must be one of {names}, not {role!r}")
+        out.append((glob, role))
+    return tuple(out)
+
+
 # key in TOML → (attribute on Config, validator)
 KEYS: dict[str, tuple[str, Validator]] = {
     "select": ("select", _codes),
@@ -293,6 +317,8 @@ KEYS: dict[str, tuple[str, Validator]] = {
     "tool-timeout": ("tool_timeout", _seconds),
     "require-tools": ("require_tools", _tool_names),
     "safety-db": ("safety_db", _file_path),
+    "preview": ("preview", _bool),
+    "roles": ("roles", _roles),
 }
 
 

@@ -38,6 +38,7 @@ def new_finding(
     snippet: str = "",
     statement_line: int = 0,
     on_site: bool = False,
+    role: str = "service",
 ) -> Finding:
     """A finding of rule `rule` at `path:line`. `anchor` is the flagged source (or another
     text stable across unrelated edits) the fingerprint is made of; severity and checklist
@@ -59,6 +60,7 @@ def new_finding(
         snippet=redact.redact_text(snippet),
         statement_line=statement_line,
         on_site=on_site,
+        role=role,
     )
 
 

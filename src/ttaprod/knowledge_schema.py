@@ -22,7 +22,26 @@ class Map:
     value: Any
 
 
+# a role of roles.toml: what makes a file that role
+_ROLE = {
+    "names?": [str],
+    "prefixes?": [str],
+    "suffixes?": [str],
+    "dirs?": [str],
+    "contains?": [str],
+    "source": str,
+}
+
 SHAPES: dict[str, Any] = {
+    "roles": {
+        "test": _ROLE,
+        "migration": _ROLE,
+        "example": _ROLE,
+        "build": _ROLE,
+        "script": _ROLE,
+        "cli": _ROLE,
+        "deployment": {"dev_names": [str], "dev_words": [str]},
+    },
     "caching": {
         "decorators": [str],
         "decorator_methods": [str],

@@ -88,6 +88,8 @@ class RuleSpec:
     bad: tuple[Example, ...]
     good: tuple[Example, ...]
     use_instead: str = ""
+    roles: dict[str, str] | None = None  # role → "default", "off" or the highest severity
+    preview: bool = False  # below 90 % precision on real code: runs only in preview mode
 
     @property
     def family(self) -> str:
@@ -115,6 +117,7 @@ class Finding:
     statement_line: int = 0
     on_site: bool = False  # judges one site of a sites-kind item (see Site)
     suppressed_by: str = ""  # why it is not reported (an inline mark…): listed, never dropped
+    role: str = "service"  # the code role of the file (or block) it is in
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:
@@ -144,6 +147,7 @@ class FileResult:
     sites: tuple[Site, ...] = ()
     facts: tuple[Fact, ...] = ()
     parse_error: bool = False
+    role: str = "service"  # what the file is for (ttaprod.roles)
 
 
 @dataclass(frozen=True)

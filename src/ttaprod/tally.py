@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from . import checklist, redact, scoring, selection
+from . import catalogue, checklist, redact, roles, scoring, selection
 from .engine.project import CheckResult, ProjectIndex
 from .findings import new_finding
 from .models import Evidence, Finding, ItemResult, Severity, Status
@@ -133,6 +133,9 @@ class Tally:
             keep = 4 if redact.known_format(issue.secret) else 0
             snippet = snippet.replace(issue.secret, redact.mask_value(issue.secret, keep=keep))
         override = self.index.config.severity_for(issue.rule)
+        role = self.index.role_of(issue.path) if issue.path else "service"
+        spec = catalogue.catalogue()[issue.rule]
+        severity = roles.capped(spec.roles, role, override or issue.severity or spec.severity)
         return new_finding(
             issue.rule,
             issue.path,
@@ -142,12 +145,13 @@ class Tally:
             column=column,
             end_line=end_line,
             end_column=end_column,
-            severity=override or issue.severity,
+            severity=severity,
             item=self.item,
             fix=issue.fix,
             snippet=snippet,
             statement_line=issue.line,
             on_site=on_site,
+            role=role,
         )
 
     # --- results -------------------------------------------------------------------------
@@ -221,10 +225,18 @@ class Tally:
 
 
 def applies(index: ProjectIndex, rule: str, path: str) -> bool:
+    """Whether `rule` runs on `path`: selected, not ignored there, and on in the file's role."""
     config = index.config
     if not selection.is_selected(rule, config.select, config.ignore):
         return False
-    return not selection.ignored_for_path(rule, path, config.per_file_ignores)
+    if selection.ignored_for_path(rule, path, config.per_file_ignores):
+        return False
+    spec = catalogue.catalogue().get(rule)
+    if spec is None:
+        return True
+    if spec.preview and not config.preview:
+        return False
+    return not path or roles.applies(spec.roles, index.role_of(path))
 
 
 def visible(index: ProjectIndex, keep: Callable[[Finding], bool]) -> list[Finding]:

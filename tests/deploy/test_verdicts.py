@@ -69,7 +69,7 @@ def test_per_file_ignores_and_severity_overrides(tmp_path: Path) -> None:
         ("compose.yaml", "TTP513", "info")
     ]
     container = item(result, "deploy.container")
-    assert (container.status, container.covered, container.total) == (Status.WARN, 3, 4)
+    assert (container.status, container.covered, container.total) == (Status.FAIL, 3, 4)
 
 
 def test_fixture_projects_deploy_verdicts() -> None:

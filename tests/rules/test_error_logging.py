@@ -274,7 +274,7 @@ def test_logs_in_nested_handlers_and_functions_are_judged_once_or_not_at_all(pro
     report = _run(project, {"app/sync.py": src}, ("TTP112", "TTP113"))
     assert [(f.line, f.rule) for f in report.findings] == [(13, "TTP113")]
     # two handlers: the inner one is uncovered, the outer one re-raises and logs nothing itself
-    assert item(report) == (1, 2, "warn")
+    assert item(report) == (1, 2, "fail")
 
 
 # --- TTP114 ---------------------------------------------------------------------------------------
@@ -313,7 +313,7 @@ def test_error_logs_without_correlation_in_a_project_that_binds_none(project) ->
     assert finding.column == 9 and finding.checklist_item == "errors.logging"
     assert finding.snippet.strip() == 'logger.exception("bad event")'
     # five handlers: three carry the id or log no error, two do not
-    assert item(report) == (3, 5, "warn")
+    assert item(report) == (3, 5, "fail")
 
 
 def test_one_binding_anywhere_clears_the_project(project) -> None:

@@ -287,7 +287,7 @@ def test_engines_per_call_and_factories(project) -> None:
         "request to n(): connections are never reused and every engine holds its own pool."
     )
     result = item(project, src)
-    assert (result.status.value, result.covered, result.total) == ("warn", 4, 6)
+    assert (result.status.value, result.covered, result.total) == ("fail", 4, 6)
 
 
 def test_connections_factories_are_per_use_and_batches_are_fine(project) -> None:

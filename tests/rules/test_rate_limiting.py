@@ -186,7 +186,7 @@ def test_slowapi_without_middleware_or_defaults_leaves_routes_open(project) -> N
     }
     item, found = judge(project, files)
     assert found == [("app/api.py", 8, "TTP414", "low")]
-    assert (item.status.value, item.covered, item.total) == ("warn", 1, 2)
+    assert (item.status.value, item.covered, item.total) == ("fail", 1, 2)
     report = _report(project, files)
     message = next(f.message for f in report.findings if f.rule == "TTP414")
     assert message.startswith("`GET /a` has no rate limit while the project uses one elsewhere")

@@ -460,13 +460,16 @@ def test_sites_count_env_reads_and_secret_stores(project) -> None:
     assert coverage(project, {"app/s.py": src}, "security.secrets-in-env", "TTP402") == (4, 5)
 
 
-def test_test_files_report_credentials_at_info_and_count_no_sites(project) -> None:
+def test_made_up_credentials_in_tests_are_not_reported_live_keys_are(project) -> None:
+    live = fake_keys()["Stripe live key"]
     files = {
         "tests/test_login.py": 'def test_login(c):\n    c.login(password="S3cret-pw-991")\n',
+        "tests/test_billing.py": f'STRIPE = "{live}"\n',
         "app/ok.py": 'import os\nAPI_KEY = os.environ["API_KEY"]\n',
     }
-    assert check(project, files, "TTP402") == [("tests/test_login.py", 2, "TTP402", "info")]
+    assert check(project, files, "TTP402") == []
     assert coverage(project, files, "security.secrets-in-env", "TTP402") == (1, 1)
+    assert check(project, files, "TTP401") == [("tests/test_billing.py", 1, "TTP401", "critical")]
 
 
 def test_suppression_comment_silences_a_deliberate_fake(project) -> None:
@@ -676,9 +679,10 @@ def test_unresolved_http_verbs_urllib3_and_database_clients(project) -> None:
     ]
 
 
-def test_verify_false_in_tests_is_low(project) -> None:
-    files = {"tests/test_http.py": 'import requests\nrequests.get("https://a.io", verify=False)\n'}
-    assert check(project, files, "TTP403") == [("tests/test_http.py", 2, "TTP403", "low")]
+def test_verify_false_in_tests_is_not_reported(project) -> None:
+    src = 'import requests\nrequests.get("https://a.io", verify=False)\n'
+    files = {"tests/test_http.py": src, "scripts/probe.py": src}
+    assert check(project, files, "TTP403") == [("scripts/probe.py", 2, "TTP403", "critical")]
 
 
 # --- TTP404: plaintext URLs ---------------------------------------------------------------

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import libcst as cst
 
-from .. import catalogue, redact
+from .. import catalogue, redact, roles
 from ..findings import new_finding
 from ..models import FileResult, Finding, Severity, Site
 from ..suppression import Marks
@@ -29,6 +30,7 @@ class FileTask:
     rel_path: str
     enabled: frozenset[str]
     max_bytes: int = source.DEFAULT_MAX_BYTES
+    role_globs: tuple[tuple[str, str], ...] = ()  # [tool.ttaprod.roles]
 
 
 def count_lines(data: bytes) -> int:
@@ -58,23 +60,32 @@ def analyze_file(task: FileTask, detectors: Sequence[type[Detector]]) -> FileRes
         notice = source.Notice("TTP902", f"cannot read file: {exc.strerror or exc}")
         return _notice_result(task, 0, notice)
     lines = count_lines(data)
+    role = roles.classify(task.rel_path, data, task.role_globs)
+    task = replace(task, enabled=enabled_in(task.enabled, role))
     active = [d for d in detectors if d.applies_to(data, task.enabled)]
     parsed = source.parse(data, task.max_bytes)
     if isinstance(parsed, source.Notice):
         return _notice_result(task, lines, parsed)
     extra = [notice_finding(task, parsed.notice)] if parsed.notice is not None else []
     if not active:
-        return FileResult(task.rel_path, lines, findings=tuple(extra))
+        return FileResult(task.rel_path, lines, findings=tuple(extra), role=role.value)
     try:
-        return _run_detectors(task, parsed, lines, active, extra)
+        return _run_detectors(task, parsed, lines, active, extra, role)
     except RecursionError:
         notice = source.Notice("TTP904", "expression nesting is too deep to analyse safely")
         return _notice_result(task, lines, notice)
 
 
 def _notice_result(task: FileTask, lines: int, notice: source.Notice) -> FileResult:
-    findings = (notice_finding(task, notice),) if notice.code in task.enabled else ()
-    return FileResult(task.rel_path, lines, findings=findings, parse_error=True)
+    role = roles.classify(task.rel_path, b"", task.role_globs).value
+    found = [replace(notice_finding(task, notice), role=role)] if notice.code in task.enabled else []
+    return FileResult(task.rel_path, lines, findings=tuple(found), parse_error=True, role=role)
+
+
+def enabled_in(enabled: frozenset[str], role: roles.Role) -> frozenset[str]:
+    """The enabled rules that apply to a file of this role."""
+    specs = catalogue.catalogue()
+    return frozenset(c for c in enabled if c not in specs or roles.applies(specs[c].roles, role))
 
 
 def _run_detectors(
@@ -83,10 +94,11 @@ def _run_detectors(
     lines: int,
     active: Sequence[type[Detector]],
     extra: list[Finding],
+    role: roles.Role,
 ) -> FileResult:
     names = NameTable(module_name_for(task.rel_path), task.rel_path.endswith("__init__.py"))
     ctx = FileContext(
-        task.rel_path, parsed.module, parsed.text, names, task.enabled, tree=parsed.tree
+        task.rel_path, parsed.module, parsed.text, names, task.enabled, tree=parsed.tree, role=role
     )
     walks = any(cls.walks for cls in active)
     if walks:
@@ -161,9 +173,11 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
     marks = Marks.read(ctx.text)
     specs = catalogue.catalogue()
 
+    scripts = _main_guards(ctx) if ctx.role in (roles.Role.SERVICE, roles.Role.CLI) else ()
     kept: list[Finding] = list(extra)
     suppressed: list[Finding] = []
     suppressed_ids: set[int] = set()
+    dropped: set[int] = set()  # off in the role of the block they sit in
     on_site = {id(site.finding) for site in ctx.sites if site.finding is not None}
     secret_lines = {
         ranges[id(p.node)][0]
@@ -172,6 +186,14 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
     }
     for pending in ctx.findings:
         finding = _finding(task.rel_path, ctx, pending, ranges, text_lines)
+        role = roles.Role.SCRIPT if _inside(finding.line, scripts) else ctx.role
+        rules = specs[finding.rule].roles
+        if not roles.applies(rules, role.value):
+            dropped.add(id(pending))
+            continue
+        finding = replace(
+            finding, severity=roles.capped(rules, role.value, finding.severity), role=role.value
+        )
         if finding.line in secret_lines and not pending.problem.snippet_mask:
             finding = replace(finding, snippet=redact.mask_string_literals(finding.snippet))
         if id(pending) in on_site:
@@ -186,10 +208,14 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
     sites: list[Site] = []
     for site in ctx.sites:
         start = (site.line, 0, 0, 0) if site.line else ranges.get(id(site.node), (0, 0, 0, 0))
+        role = roles.Role.SCRIPT if _inside(start[0], scripts) else ctx.role
+        rules = specs[site.rule].roles
+        if id(site.finding) in dropped or not roles.applies(rules, role.value):
+            continue
         covered = site.problem is None or id(site.finding) in suppressed_ids
         if not covered and site.problem is not None:
             severity = site.problem.severity or specs[site.rule].severity
-            covered = severity is Severity.INFO
+            covered = roles.capped(rules, role.value, severity) is Severity.INFO
         sites.append(Site(site.item, site.rule, task.rel_path, start[0], covered, site.label))
 
     facts = [
@@ -199,6 +225,7 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
     return FileResult(
         path=task.rel_path,
         lines=lines,
+        role=ctx.role.value,
         findings=tuple(sorted(kept, key=lambda f: f.sort_key)),
         suppressed=tuple(sorted(suppressed, key=lambda f: f.sort_key)),
         sites=tuple(sites),
@@ -240,3 +267,27 @@ def _finding(
         snippet=snippet,
         statement_line=statement_line,
     )
+
+
+def _main_guards(ctx: FileContext) -> tuple[tuple[int, int], ...]:
+    """Line spans of `if __name__ == "__main__":` blocks at module level: script code."""
+    tree = ctx.tree
+    if tree is None or "__main__" not in ctx.text:
+        return ()
+    spans = []
+    for node in tree.body:
+        if isinstance(node, ast.If) and _is_main_test(node.test):  # its body, not its `else`
+            spans.append((node.lineno, node.body[-1].end_lineno or node.lineno))
+    return tuple(spans)
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    if not (isinstance(test, ast.Compare) and len(test.comparators) == 1):
+        return False
+    sides = (test.left, test.comparators[0])
+    named = any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
+    return named and any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
+
+
+def _inside(line: int, spans: tuple[tuple[int, int], ...]) -> bool:
+    return any(start <= line <= end for start, end in spans)

@@ -14,6 +14,7 @@ import libcst as cst
 
 from ..facts import Fact, Pending
 from ..models import Severity
+from ..roles import Role
 from .names import Instance, NameTable
 
 
@@ -68,6 +69,7 @@ class FileContext:
     sites: list[PendingSite] = field(default_factory=list)
     facts: list[PendingFact] = field(default_factory=list)
     tree: ast.Module | None = None  # the same file parsed by `ast` (line numbers, cheaply)
+    role: Role = Role.SERVICE
 
     # --- where we are ---------------------------------------------------------------
     @property

@@ -4,9 +4,11 @@ configuration and the external tools' runs, and a safe way to read other project
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
+from .. import roles
 from ..config import Config
 from ..facts import Fact
 from ..models import FileResult, Finding, ItemResult, ToolRun
@@ -33,6 +35,16 @@ class ProjectIndex:
         """The facts of that type, by file and line."""
         found = [fact for fact in self.facts if isinstance(fact, kind)]
         return sorted(found, key=lambda f: (f.path, f.line))
+
+    @cached_property
+    def _roles(self) -> dict[str, str]:
+        return {result.path: result.role for result in self.files}
+
+    def role_of(self, rel: str) -> str:
+        """The code role of a project file (`ttaprod.roles`): a Python file's from its
+        analysis, any other's from where it sits and what it is named."""
+        found = self._roles.get(rel)
+        return found or roles.classify_deployment(rel, self.config.roles).value
 
     def read_text(self, rel: str) -> str | None:
         """A project file's text (UTF-8, within the size limit), None when it cannot be read."""
