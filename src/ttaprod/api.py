@@ -60,6 +60,7 @@ class CheckOptions:
     safety_db: Path | None = None
     no_cache: bool = False
     jobs: int | None = None
+    preview: bool | None = None  # --preview: the rules in preview run too
     baseline: Path | None = None  # --baseline FILE (else config `baseline`)
     no_baseline: bool = False  # ignore any baseline
     diff: str | None = None  # --diff REF: report findings on lines changed since REF only
@@ -78,6 +79,7 @@ def load_config(options: CheckOptions) -> tuple[Config, Path]:
         select=options.select,
         fail_under=options.fail_under,
         jobs=options.jobs,
+        preview=options.preview,
     )
     if options.ignore:
         config = config.with_overrides(ignore=(*config.ignore, *options.ignore))

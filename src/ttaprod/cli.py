@@ -77,6 +77,9 @@ SafetyDb = Annotated[
 NoCache = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the cache.")]
 Jobs = Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes.")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Tracebacks on internal errors.")]
+Preview = Annotated[
+    bool, typer.Option("--preview", help="Run the rules still in preview too (`ttaprod rules`).")
+]
 
 
 def _options(
@@ -89,6 +92,7 @@ def _options(
     safety_db: Path | None,
     no_cache: bool,
     jobs: int | None,
+    preview: bool,
 ) -> CheckOptions:
     return CheckOptions(
         paths=tuple(paths or [Path(".")]),
@@ -100,6 +104,7 @@ def _options(
         safety_db=safety_db,
         no_cache=no_cache,
         jobs=jobs,
+        preview=preview or None,
     )
 
 
@@ -152,6 +157,7 @@ def check(
     safety_db: SafetyDb = None,
     no_cache: NoCache = False,
     jobs: Jobs = None,
+    preview: Preview = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")
     ] = False,
@@ -162,7 +168,9 @@ def check(
 ) -> None:
     """Check a project against the production checklist."""
     plans = check_cmd.outputs(list(fmt or []), output)
-    options = _options(paths, select, ignore, config, no_tools, tools, safety_db, no_cache, jobs)
+    options = _options(
+        paths, select, ignore, config, no_tools, tools, safety_db, no_cache, jobs, preview
+    )
     options = replace(
         options,
         fail_under=fail_under,
@@ -199,10 +207,13 @@ def baseline_command(
     safety_db: SafetyDb = None,
     no_cache: NoCache = False,
     jobs: Jobs = None,
+    preview: Preview = False,
     verbose: Verbose = False,
 ) -> None:
     """Record the current findings so that only new ones fail the gate."""
-    options = _options(paths, select, ignore, config, no_tools, tools, safety_db, no_cache, jobs)
+    options = _options(
+        paths, select, ignore, config, no_tools, tools, safety_db, no_cache, jobs, preview
+    )
     raise typer.Exit(baseline_cmd.run(options, output, prune))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from .. import catalogue
+from .. import catalogue, roles
 from . import explain_view as explain_fmt
 from .common import EXIT_PASSED, UsageError, console
 
@@ -20,6 +20,8 @@ def rules(fmt: str) -> int:
                 "checklist_item": s.checklist_item,
                 "severity": s.severity.value,
                 "title": s.title,
+                "tier": "preview" if s.preview else "stable",
+                "roles": dict(roles.policy(s.roles)),
             }
             for s in specs
         ]

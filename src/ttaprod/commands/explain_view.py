@@ -38,6 +38,7 @@ def rules_table(specs: Sequence[RuleSpec], console: Console) -> None:
         table.show_header = False
         for spec in members:
             item = (spec.checklist_item or "–").split(".", 1)[-1]
+            item += " (preview)" if spec.preview else ""
             table.add_row(spec.code, spec.name, spec.severity.value, item)
         console.print(Text(title, style="bold underline"))
         console.print(table)
@@ -79,7 +80,8 @@ def _example(example: Example, flagged: bool) -> RenderableType:
 def render(spec: RuleSpec, console: Console) -> None:
     head = Text(f"{spec.code} ", style="bold")
     head.append(spec.name, style="bold cyan")
-    head.append(f"  [{spec.checklist_item or 'engine'} · {spec.severity.value}]", style="dim")
+    tier = " · preview" if spec.preview else ""
+    head.append(f"  [{spec.checklist_item or 'engine'} · {spec.severity.value}{tier}]", style="dim")
     parts: list[RenderableType] = [head, Text(spec.title), Text("")]
     parts.append(_section("What it does", prose(spec.summary)))
     parts.append(_section("Why it matters in production", prose(spec.why)))

@@ -78,7 +78,9 @@ def analyze_file(task: FileTask, detectors: Sequence[type[Detector]]) -> FileRes
 
 def _notice_result(task: FileTask, lines: int, notice: source.Notice) -> FileResult:
     role = roles.classify(task.rel_path, b"", task.role_globs).value
-    found = [replace(notice_finding(task, notice), role=role)] if notice.code in task.enabled else []
+    found = []
+    if notice.code in task.enabled:
+        found.append(replace(notice_finding(task, notice), role=role))
     return FileResult(task.rel_path, lines, findings=tuple(found), parse_error=True, role=role)
 
 

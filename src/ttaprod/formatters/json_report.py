@@ -27,6 +27,7 @@ def finding_dict(
         "fix": finding.fix,
         "fingerprint": finding.fingerprint,
         "also_reported_by": list(finding.also_reported_by),
+        "role": finding.role,
     }
     if baselined is not None:
         out["baselined"] = baselined

@@ -5,7 +5,7 @@ Fits 80 columns; colour only on a terminal and never with NO_COLOR or --no-color
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from itertools import groupby
 
 from rich.console import Console, Group, RenderableType
@@ -205,6 +205,9 @@ def _footer(report: Report) -> Text:
     text = Text(f"{count} finding{'' if count == 1 else 's'}", style="bold")
     if counts:
         text.append(f" ({counts})")
+    by_role = Counter(f.role for f in report.findings)
+    if set(by_role) - {"service"}:  # say where they are when not all in service code
+        text.append(" · " + ", ".join(f"{n} in {role}" for role, n in sorted(by_role.items())))
     if stats.suppressed:
         text.append(f" · {stats.suppressed} suppressed")
     if stats.baselined:
