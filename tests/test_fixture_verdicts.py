@@ -32,7 +32,7 @@ VERDICTS = {
     "performance.cache": ("pass 3/3", "fail 0/4", "fail 1/3"),
     "performance.routing": ("pass", "warn", "skip"),
     "performance.connection-pooling": ("pass 5/5", "fail 6/9", "warn 16/17"),
-    "performance.async-io": ("pass 22/22", "fail 10/16", "fail 13/15"),
+    "performance.async-io": ("pass 22/22", "fail 8/16", "fail 13/15"),
     "performance.load-testing": ("pass", "warn", "warn"),
     "security.secrets-in-env": ("pass 6/6", "fail 0/9", "fail 2/3"),
     "security.secret-storage": ("pass", "warn", "warn"),

@@ -32,6 +32,7 @@ from . import config as config_mod
 from .cache import ResultCache, file_key
 from .config import Config, ConfigError
 from .engine.analyze import FileTask
+from .engine.names import module_name_for
 from .engine.project import ProjectIndex
 from .findings import new_finding
 from .models import FileResult, Finding, Report
@@ -227,8 +228,10 @@ def _run(
         and (config.preview or not spec.preview)
     )
     max_bytes = config.max_file_size_kb * 1024
+    project = frozenset(module_name_for(rel).split(".", 1)[0] for rel in found.python)
     tasks = [
-        FileTask(str(root / rel), rel, enabled, max_bytes, config.roles) for rel in found.python
+        FileTask(str(root / rel), rel, enabled, max_bytes, config.roles, project)
+        for rel in found.python
     ]
     done = 0
     # Tools start before the analysis forks its pool (no thread is running then) and are

@@ -144,6 +144,7 @@ def evaluate(index: ProjectIndex, raw: Sequence[Finding], registry: Registry) ->
     items, extra = assess(index, findings, registry)
     suppressed = tuple(f for f in extra if f.suppressed_by)
     shown = selection.filter_findings([f for f in extra if not f.suppressed_by], index.config)
-    if shown:
-        findings = sorted([*findings, *shown], key=lambda f: f.sort_key)
+    if shown:  # a secret on the line of a project-level finding is masked in its snippet too
+        findings = merge.mask_secret_lines([*findings, *shown])
+        findings = sorted(findings, key=lambda f: f.sort_key)
     return Assessment(tuple(items), tuple(findings), suppressed)

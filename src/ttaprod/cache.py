@@ -45,7 +45,7 @@ def file_key(task: FileTask, data: bytes) -> str:
     digest = hashlib.sha256(_data_digest().encode())
     digest.update(
         f"\0{task.rel_path}\0{task.max_bytes}\0{','.join(sorted(task.enabled))}\0"
-        f"{task.role_globs!r}\0".encode()
+        f"{task.role_globs!r}\0{','.join(sorted(task.project))}\0".encode()
     )
     digest.update(data)
     return digest.hexdigest()
@@ -57,7 +57,7 @@ def _finding_to_dict(f: Finding) -> dict[str, Any]:
         "path": f.path, "pos": [f.line, f.column, f.end_line, f.end_column], "message": f.message,
         "fix": f.fix, "fingerprint": f.fingerprint, "snippet": f.snippet,
         "statement_line": f.statement_line, "on_site": f.on_site, "suppressed_by": f.suppressed_by,
-        "role": f.role,
+        "role": f.role, "trace": [list(step) for step in f.trace],
     }  # fmt: skip
 
 
@@ -69,7 +69,7 @@ def _finding_from_dict(d: dict[str, Any]) -> Finding:
         path=d["path"], line=line, column=column, end_line=end_line, end_column=end_column,
         message=d["message"], fix=d["fix"], fingerprint=d["fingerprint"], snippet=d["snippet"],
         statement_line=d["statement_line"], on_site=d["on_site"], suppressed_by=d["suppressed_by"],
-        role=d["role"],
+        role=d["role"], trace=tuple((p, int(n), t) for p, n, t in d["trace"]),
     )  # fmt: skip
 
 

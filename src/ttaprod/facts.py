@@ -202,6 +202,102 @@ class ModelRouter(Fact):
     router: str
 
 
+# --- the project's call graph (engine/graph.py) ------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class Function(Fact):
+    """A function or method defined in this file."""
+
+    kind: ClassVar[str] = "function"
+    qual: str
+    is_async: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class BlockingCall(Fact):
+    """The first call in a sync function that blocks its thread (a file read, `requests.get`)."""
+
+    kind: ClassVar[str] = "blocking_call"
+    function: str
+    what: str  # as shown to people: "`requests.get()`"
+    anchor: str
+    severity: str = "high"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Coroutine(Fact):
+    """An `async def` that blocks nowhere in its own body but calls sync functions of the
+    project: whether one of them blocks is for the project check to say."""
+
+    kind: ClassVar[str] = "coroutine"
+    qual: str
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClassInfo(Fact):
+    kind: ClassVar[str] = "class"
+    qual: str
+    bases: tuple[str, ...]  # qualified names, nearest first
+
+
+@dataclass(frozen=True, kw_only=True)
+class Export(Fact):
+    """A module-level name bound to something of the project imported from elsewhere:
+    `app.api.fetch` → `app.api.client.fetch` (re-exports through `__init__`)."""
+
+    kind: ClassVar[str] = "export"
+    name: str
+    target: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallEdge(Fact):
+    """A call of a project function, with what protects it where it is made."""
+
+    kind: ClassVar[str] = "call"
+    caller: str  # qualified name of the calling function ("" at module level)
+    callee: str  # qualified name as resolved in this file (may be a re-export)
+    awaited: bool
+    offloaded: bool  # run in a thread (asyncio.to_thread, run_in_executor)
+    timeout: int = 0  # a timeout around the call: 0 none, 1 cancellation, 2 anything
+    timeout_label: str = ""
+    retry: str = ""  # what retries the call there ("" nothing)
+    anchor: str = ""  # the call's source, for a finding on it
+
+
+@dataclass(frozen=True, kw_only=True)
+class Protected(Fact):
+    """A function or class protected by a decorator or a wrapper applied in this file
+    (`@retry(...)`, `RetryPrimitive(Fetch())`, `TimeoutPrimitive(p, timeout_seconds=5)`)."""
+
+    kind: ClassVar[str] = "protected"
+    target: str
+    timeout: int = 0
+    timeout_label: str = ""
+    retry: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decorated(Fact):
+    """A function decorated with a project name this file cannot judge (a decorator defined in
+    another module): protected if that name is a protecting decorator (`ProtectingDecorator`)."""
+
+    kind: ClassVar[str] = "decorated"
+    target: str
+    decorator: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProtectingDecorator(Fact):
+    """A module-level name bound to a retry or timeout decorator (`api_retry = retry(...)`)."""
+
+    kind: ClassVar[str] = "protecting_decorator"
+    name: str
+    timeout: int = 0
+    timeout_label: str = ""
+    retry: str = ""
+
+
 # --- problems a project check judges ------------------------------------------------------------
 @dataclass(frozen=True, kw_only=True)
 class Pending(Fact):
@@ -215,6 +311,11 @@ class Pending(Fact):
     anchor: str  # the flagged source
     site: bool  # it stands for one site of its item
     entries: tuple[str, ...] = ()  # functions whose protection elsewhere would cover it
+    function: str = ""  # the function it sits in (its callers may protect it)
+    needs_timeout: int = 0  # the timeout level a caller's protection must reach to cover it
+    needs_retry: bool = False  # a caller's retry would cover it
+    statement_line: int = 0  # the first line of its statement (a suppression mark there counts)
+    label: str = ""  # what the site is (evidence when something elsewhere covers it)
 
 
 KINDS: dict[str, type[Fact]] = {
@@ -244,6 +345,15 @@ KINDS: dict[str, type[Fact]] = {
         ModelName,
         ModelRouter,
         Pending,
+        Function,
+        BlockingCall,
+        Coroutine,
+        ClassInfo,
+        Export,
+        CallEdge,
+        Protected,
+        Decorated,
+        ProtectingDecorator,
     )
 }
 

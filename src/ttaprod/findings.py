@@ -39,6 +39,7 @@ def new_finding(
     statement_line: int = 0,
     on_site: bool = False,
     role: str = "service",
+    trace: tuple[tuple[str, int, str], ...] = (),
 ) -> Finding:
     """A finding of rule `rule` at `path:line`. `anchor` is the flagged source (or another
     text stable across unrelated edits) the fingerprint is made of; severity and checklist
@@ -61,6 +62,7 @@ def new_finding(
         statement_line=statement_line,
         on_site=on_site,
         role=role,
+        trace=trace,
     )
 
 

@@ -118,6 +118,8 @@ class Finding:
     on_site: bool = False  # judges one site of a sites-kind item (see Site)
     suppressed_by: str = ""  # why it is not reported (an inline mark…): listed, never dropped
     role: str = "service"  # the code role of the file (or block) it is in
+    # cross-function findings: (path, line, what happens there) from the entry point to here
+    trace: tuple[tuple[str, int, str], ...] = ()
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

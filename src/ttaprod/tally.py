@@ -43,6 +43,8 @@ class Issue:
     secret: str | None = None  # a value to mask in the snippet; never printed
     end_line: int = 0  # 0: the flagged line (and `end_column` 0: the line's end)
     end_column: int = 0
+    statement_line: int = 0  # the first line of the flagged statement, when it differs
+    trace: tuple[tuple[str, int, str], ...] = ()  # (path, line, note) from entry to site
 
 
 @dataclass
@@ -108,7 +110,7 @@ class Tally:
         if not self.applies(issue.rule, issue.path):
             return None
         found = self.finding(issue, on_site)
-        silenced = self.marks(issue.path).silence(found)
+        silenced = self.marks(issue.path).silence(found, issue.statement_line or issue.line)
         if silenced is not None:
             self.suppressed.append(silenced)
             return None
@@ -121,6 +123,8 @@ class Tally:
         if column == 0:  # the span of the anchor, found on the line
             first, *rest = issue.anchor.splitlines() or [""]
             at = source.find(first) if first else -1
+            if at < 0 and first:  # anchors keep string literals masked (secrets never stored)
+                at = redact.mask_string_literals(source).find(first)
             column = at + 1 if at >= 0 else 1
             if rest:
                 end_line, end_column = issue.line + len(rest), len(rest[-1]) + 1
@@ -149,9 +153,10 @@ class Tally:
             item=self.item,
             fix=issue.fix,
             snippet=snippet,
-            statement_line=issue.line,
+            statement_line=issue.statement_line or issue.line,
             on_site=on_site,
             role=role,
+            trace=issue.trace,
         )
 
     # --- results -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from .errors.llm_call_fallback import LlmCallFallback
 from .errors.multi_write_compensation import MultiWriteCompensation
 from .errors.outbound_call_protection import OutboundCallProtection
 from .errors.tta_primitive_arguments import TtaPrimitiveArguments
+from .facts.call_graph import CallGraphFacts
 from .facts.evidence import EvidenceFacts, SecretStoreFacts
 from .facts.handler_bodies import HandlerBodyFacts
 from .facts.observability_setup import ObservabilityFacts
@@ -63,6 +64,7 @@ DETECTORS: tuple[type[Detector], ...] = (
     # quality.*
     PublicFunctionAnnotations,
     # facts for project items
+    CallGraphFacts,
     RouteFacts,
     HandlerBodyFacts,
     EvidenceFacts,

@@ -31,6 +31,7 @@ class FileTask:
     enabled: frozenset[str]
     max_bytes: int = source.DEFAULT_MAX_BYTES
     role_globs: tuple[tuple[str, str], ...] = ()  # [tool.ttaprod.roles]
+    project: frozenset[str] = frozenset()  # top-level module names of the project's files
 
 
 def count_lines(data: bytes) -> int:
@@ -100,7 +101,14 @@ def _run_detectors(
 ) -> FileResult:
     names = NameTable(module_name_for(task.rel_path), task.rel_path.endswith("__init__.py"))
     ctx = FileContext(
-        task.rel_path, parsed.module, parsed.text, names, task.enabled, tree=parsed.tree, role=role
+        task.rel_path,
+        parsed.module,
+        parsed.text,
+        names,
+        task.enabled,
+        tree=parsed.tree,
+        role=role,
+        project=task.project,
     )
     walks = any(cls.walks for cls in active)
     if walks:
@@ -169,7 +177,7 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
         if pending.statement is not None:
             wanted.append(pending.statement)
     wanted.extend(site.node for site in ctx.sites if not site.line)
-    wanted.extend(fact.node for fact in ctx.facts)
+    wanted.extend(fact.node for fact in ctx.facts if not fact.line)
     ranges = resolve_positions(ctx.module, wanted)
     text_lines = ctx.text.splitlines()
     marks = Marks.read(ctx.text)
@@ -221,7 +229,7 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
         sites.append(Site(site.item, site.rule, task.rel_path, start[0], covered, site.label))
 
     facts = [
-        replace(f.fact, path=task.rel_path, line=ranges.get(id(f.node), (0, 0, 0, 0))[0])
+        replace(f.fact, path=task.rel_path, line=f.line or ranges.get(id(f.node), (0, 0, 0, 0))[0])
         for f in ctx.facts
     ]
     return FileResult(

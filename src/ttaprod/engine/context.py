@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from .. import redact
 from ..facts import Fact, Pending
 from ..models import Severity
 from ..roles import Role
+from .lines import statement_lines
 from .names import Instance, NameTable
 
 
@@ -53,6 +55,7 @@ class PendingSite:
 class PendingFact:
     node: cst.CSTNode
     fact: Fact  # its path and line are filled in once positions are known
+    line: int = 0  # known already (no position pass needed for it); 0: from the node
 
 
 @dataclass
@@ -70,6 +73,12 @@ class FileContext:
     facts: list[PendingFact] = field(default_factory=list)
     tree: ast.Module | None = None  # the same file parsed by `ast` (line numbers, cheaply)
     role: Role = Role.SERVICE
+    project: frozenset[str] = frozenset()  # top-level module names of the project's files
+    _lines: dict[int, int] | None = None
+
+    def in_project(self, qual: str | None) -> bool:
+        """Whether `qual` names something defined in the checked project."""
+        return qual is not None and qual.split(".", 1)[0] in self.project
 
     # --- where we are ---------------------------------------------------------------
     @property
@@ -159,25 +168,50 @@ class FileContext:
             finding = self.report(node, problem, statement)
         self.sites.append(PendingSite(item, rule, node, label, problem, finding, line))
 
-    def fact(self, node: cst.CSTNode, fact: Fact) -> None:
-        """Tell the project item checks `fact`, about `node` (its line is filled in)."""
-        self.facts.append(PendingFact(node, fact))
+    def fact(self, node: cst.CSTNode, fact: Fact, line: int = 0) -> None:
+        """Tell the project item checks `fact`, about `node` (its line is filled in; give it
+        when known already, `statement_line()`, and no position pass is needed for it)."""
+        self.facts.append(PendingFact(node, fact, line))
+
+    def statement_line(self, statement: cst.CSTNode | None = None) -> int:
+        """The first line of `statement` (by default the innermost one being visited), read
+        from the `ast` tree; 0 when unknown."""
+        if self._lines is None:
+            self._lines = statement_lines(self.module, self.tree) if self.tree else {}
+        node = statement if statement is not None else self.statement()
+        return self._lines.get(id(node), 0) if node is not None else 0
 
     def pending(
-        self, node: cst.CSTNode, problem: Problem, site: bool, entries: tuple[str, ...] = ()
+        self,
+        node: cst.CSTNode,
+        problem: Problem,
+        site: bool,
+        entries: tuple[str, ...] = (),
+        function: str = "",
+        needs_timeout: int = 0,
+        needs_retry: bool = False,
+        statement: cst.CSTNode | None = None,
+        label: str = "",
     ) -> None:
         """Record `problem` on `node` for the project check of its item to judge (its verdict
         needs other files); `site`: it stands for one site of that item; `entries`: the
-        functions whose protection in another module would cover it."""
+        functions whose protection in another module would cover it; `function`, with
+        `needs_timeout`/`needs_retry`: the function whose callers' protection would."""
         if problem.rule not in self.enabled:
             return
+        statement = statement or self.statement()
         fact = Pending(
             rule=problem.rule,
             message=problem.message,
             severity=problem.severity.value if problem.severity is not None else "",
             fix=problem.fix or "",
-            anchor=self.code_for(node).strip(),
+            anchor=redact.mask_string_literals(self.code_for(node).strip()),
             site=site,
             entries=entries,
+            function=function,
+            needs_timeout=needs_timeout,
+            needs_retry=needs_retry,
+            statement_line=self.statement_line(statement) if statement is not None else 0,
+            label=label,
         )
         self.fact(node, fact)

@@ -12,6 +12,7 @@ from .. import roles
 from ..config import Config
 from ..facts import Fact
 from ..models import FileResult, Finding, ItemResult, ToolRun
+from .graph import CallGraph
 
 F = TypeVar("F", bound=Fact)
 
@@ -35,6 +36,11 @@ class ProjectIndex:
         """The facts of that type, by file and line."""
         found = [fact for fact in self.facts if isinstance(fact, kind)]
         return sorted(found, key=lambda f: (f.path, f.line))
+
+    @cached_property
+    def graph(self) -> CallGraph:
+        """The project's call graph, joined from every file's facts."""
+        return CallGraph(self.facts)
 
     @cached_property
     def _roles(self) -> dict[str, str]:

@@ -29,6 +29,8 @@ def finding_dict(
         "also_reported_by": list(finding.also_reported_by),
         "role": finding.role,
     }
+    if finding.trace:
+        out["trace"] = [{"path": p, "line": n, "note": t} for p, n, t in finding.trace]
     if baselined is not None:
         out["baselined"] = baselined
     if suppressed:

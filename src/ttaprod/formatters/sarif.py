@@ -248,7 +248,25 @@ def _result(finding: Finding, rules: _Rules) -> dict[str, Any]:
     if finding.fix:
         properties["fix"] = finding.fix
     result["properties"] = properties
+    if finding.trace:
+        result["codeFlows"] = [{"threadFlows": [{"locations": _flow(finding)}]}]
     return result
+
+
+def _flow(finding: Finding) -> list[dict[str, Any]]:
+    """The trace of a cross-function finding: each call from the entry point to the site."""
+    return [
+        {
+            "location": {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT},
+                    "region": {"startLine": max(line, 1)},
+                },
+                "message": {"text": note},
+            }
+        }
+        for path, line, note in finding.trace
+    ]
 
 
 def _tool(report: Report, rules: _Rules) -> dict[str, Any]:

@@ -147,6 +147,9 @@ def _findings(findings: tuple[Finding, ...]) -> list[RenderableType]:
             caret = _caret_line(finding)
             if caret is not None:
                 out.append(caret)
+            if finding.trace:
+                via = " → ".join(f"{p}:{n}" for p, n, _ in finding.trace[:-1])
+                out.append(Padding(Text(f"via: {via}", style="dim"), (0, 0, 0, 8)))
             if finding.fix:
                 out.append(Padding(Text(f"fix: {finding.fix}", style="green"), (0, 0, 0, 8)))
             if finding.suppressed_by:

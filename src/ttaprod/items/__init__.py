@@ -12,6 +12,7 @@ from __future__ import annotations
 from ..deploy import alerts, compose, container, kubernetes
 from ..engine.registry import ItemCheck
 from . import (
+    async_io,
     caching,
     deployment,
     error_logging,
@@ -20,6 +21,7 @@ from . import (
     health,
     logs,
     observability,
+    outbound,
     rate_limiting,
     routing,
     testsuite,
@@ -27,6 +29,8 @@ from . import (
 
 ITEM_CHECKS: tuple[ItemCheck, ...] = (
     ItemCheck("quality.tests", testsuite.tests_item),
+    ItemCheck("errors.timeout", outbound.timeout_item),
+    ItemCheck("errors.retry", outbound.retry_item),
     ItemCheck("errors.fallback", fallback.fallback_item),
     ItemCheck("errors.logging", error_logging.correlation_item),
     ItemCheck("observability.integration", observability.integration_item, ("TTP213",)),
@@ -34,6 +38,7 @@ ITEM_CHECKS: tuple[ItemCheck, ...] = (
     ItemCheck("observability.metrics", observability.metrics_item),
     ItemCheck("observability.structured-logging", logs.structured_logging_item),
     ItemCheck("performance.cache", caching.cache_item, ("TTP314",)),
+    ItemCheck("performance.async-io", async_io.async_io_item),
     ItemCheck("performance.routing", routing.routing_item, ("TTP315",)),
     ItemCheck("performance.load-testing", evidence.load_testing_item),
     ItemCheck("security.secret-storage", evidence.secret_storage_item),

@@ -39,4 +39,5 @@ def pending_issue(fact: Pending) -> Issue:
         column=0,
         severity=Severity(severity) if severity else None,
         fix=fact.fix or None,
+        statement_line=fact.statement_line,
     )

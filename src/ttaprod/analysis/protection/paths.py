@@ -64,7 +64,7 @@ class Paths:
         self.params[qual] = tuple(p.name.value for p in (*params.posonly_params, *params.params))
         self.params[qual] += tuple(p.name.value for p in params.kwonly_params)
         for decorator in node.decorators:
-            found = self._decorator(decorator.decorator)
+            found = self.decorator(decorator.decorator)
             if found is not None:
                 self._protect(qual, found)
         return qual
@@ -101,7 +101,7 @@ class Paths:
                     self.passed.setdefault(callee, []).append((slot, target))
 
     # --- what protects a function ------------------------------------------------------
-    def _decorator(self, expr: cst.BaseExpression, qual: str | None = None) -> Protection | None:
+    def decorator(self, expr: cst.BaseExpression, qual: str | None = None) -> Protection | None:
         """What a decorator expression protects with (`qual`: `expr`'s, when known)."""
         factory = isinstance(expr, cst.Call)
         if qual is None:
@@ -109,7 +109,7 @@ class Paths:
         if qual is None:
             built = None if factory else self.ctx.instance(expr)
             if built is not None and built.call is not None:  # api_retry = retry(stop=…)
-                return self._decorator(built.call)
+                return self.decorator(built.call)
             return None
         retry = wrappers().retries.get(qual)
         if retry is not None and ("decorator_factory" if factory else "decorator") in retry.forms:
@@ -164,7 +164,7 @@ class Paths:
     ) -> tuple[Protection, int] | None:
         """A retrying callable being called, and where the wrapped function is among the
         arguments: a decorator applied by hand, or a tenacity/stamina retrying object."""
-        found = self._decorator(func, qual)
+        found = self.decorator(func, qual)
         if found is not None:
             return found, 0
         if isinstance(func, cst.Call):
@@ -185,7 +185,7 @@ class Paths:
     def _protect(self, qual: str, found: Protection) -> None:
         self.direct[qual] = self.direct.get(qual, NONE).merge(found)
 
-    def _protect_passed(self) -> None:
+    def protect_passed(self) -> None:
         """Functions handed to a local helper that calls that parameter under protection
         (`with_retries(fetch, url)` where `with_retries` loops over `fn(...)`)."""
         for helper, calls in self.helpers.items():
@@ -205,7 +205,7 @@ class Paths:
     def solve(self) -> dict[str, Protection]:
         """Protection of every local function: its own, its class's, or that of all its
         in-module call sites (a fixpoint over the call graph)."""
-        self._protect_passed()
+        self.protect_passed()
         result: dict[str, Protection] = {}
         for qual in self.defs:
             own = self.direct.get(qual, NONE)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import libcst as cst
 
 from ...analysis.outbound import (
+    ANYTHING,
+    ASYNC_ONLY,
     Client,
     Deferred,
     Factories,
@@ -129,10 +131,11 @@ class OutboundCallProtection(Detector):
             if out.client is not None and out.client.call is not None:
                 used.add(id(out.client.call))
             timeout = timeout_verdict(self.ctx, out, path, facts)
-            self._site(TIMEOUT, "TTP101", out.node, seen, timeout, ctor_findings)
+            level = ASYNC_ONLY if out.is_async else ANYTHING  # what a caller's timeout needs
+            self._site(TIMEOUT, "TTP101", out.node, seen, timeout, ctor_findings, (level, False))
             if out.library.retry_applies:
                 retry = retry_verdict(self.ctx, out, path, facts)
-                self._site(RETRY, "TTP102", out.node, seen, retry, ctor_findings)
+                self._site(RETRY, "TTP102", out.node, seen, retry, ctor_findings, (0, True))
         self._unused_clients(used, ctor_findings)
 
     def _unused_clients(self, used: set[int], ctor_findings: dict[int, PendingFinding]) -> None:
@@ -186,13 +189,29 @@ class OutboundCallProtection(Detector):
         seen: _Seen,
         verdict: Verdict,
         ctor_findings: dict[int, PendingFinding],
+        needs: tuple[int, bool] = (0, False),
     ) -> None:
         """One site; a constructor's problem is reported once, on the constructor, and
-        shared by every call that relies on it (suppressing it there covers them all)."""
+        shared by every call that relies on it (suppressing it there covers them all). A
+        problem of the call itself that its callers' protection would cover is judged with
+        the whole project's call graph (`items/outbound.py`): `needs` is the timeout level
+        and retry a caller must bring."""
         ctx = self.ctx
         if not ctx.wants(rule):
             return
         problem: Problem | None = verdict.problem
+        if problem is not None and verdict.ctor is None and seen.function is not None:
+            ctx.pending(
+                node,
+                problem,
+                site=True,
+                function=seen.function,
+                needs_timeout=needs[0],
+                needs_retry=needs[1],
+                statement=seen.statement,
+                label=verdict.label,
+            )
+            return
         if problem is not None and verdict.ctor is not None:
             key = id(verdict.ctor)
             if key not in ctor_findings:

@@ -20,73 +20,18 @@ not service code: their coroutines are not sites.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import libcst as cst
 
-from ...analysis.targets import Blocking, blocking_table
+from ...analysis.blocking import blocking_call, executing_function, offloaded, offloader
+from ...analysis.outbound import called_name, scope_qualname
 from ...engine.context import FileContext, Problem
 from ...engine.detector import Detector
+from ...facts import Coroutine
 
 ITEM = "performance.async-io"
 RULE = "TTP301"
-
-
-def executing_function(stack: Sequence[cst.CSTNode]) -> cst.FunctionDef | cst.Lambda | None:
-    """The function whose body runs the innermost node of `stack` (its last element): a
-    decorator, default or annotation of a nested `def` belongs to the enclosing scope."""
-    for i in range(len(stack) - 2, -1, -1):
-        node = stack[i]
-        if isinstance(node, (cst.FunctionDef, cst.Lambda)) and stack[i + 1] is node.body:
-            return node
-    return None
-
-
-def _method_path(ctx: FileContext, func: cst.Attribute) -> tuple[str, str] | None:
-    """(constructor of the instance, dotted method path) for `x.a.b()` on a tracked instance."""
-    path = [func.attr.value]
-    receiver: cst.BaseExpression = func.value
-    while True:
-        held = ctx.instance(receiver)
-        if held is not None:
-            return held.ctor, ".".join(reversed(path))
-        if not isinstance(receiver, cst.Attribute):
-            return None
-        path.append(receiver.attr.value)
-        receiver = receiver.value
-
-
-def blocking_call(ctx: FileContext, call: cst.Call) -> tuple[str, Blocking] | None:
-    """(what is called, how it blocks) when `call` blocks its thread, else None."""
-    table = blocking_table()
-    func = call.func
-    qual = ctx.qualname(func)
-    if qual is not None:
-        found = table.calls.get(qual)
-        return (f"`{qual.removeprefix('builtins.')}()`", found) if found is not None else None
-    if not isinstance(func, cst.Attribute):
-        return None
-    target = _method_path(ctx, func)
-    if target is None:
-        return None
-    ctor, path = target
-    for base in ctx.names.bases_of(ctor):
-        for rule in table.methods.get(base, ()):
-            if rule.covers(path):
-                return f"`{ctx.code_for(func)}()` ({base} is synchronous)", rule.blocking
-    return None
-
-
-def offloader(ctx: FileContext, call: cst.Call) -> str:
-    """The name of the thread offloader `call` is (`asyncio.to_thread`…), or ""."""
-    table = blocking_table()
-    qual = ctx.qualname(call.func)
-    if qual in table.offloaders:
-        return qual or ""
-    if isinstance(call.func, cst.Attribute) and call.func.attr.value in table.offloader_methods:
-        return f"loop.{call.func.attr.value}"
-    return ""
 
 
 @dataclass
@@ -94,6 +39,7 @@ class _Frame:
     node: cst.FunctionDef
     blocking: int = 0
     offloaded: str = ""
+    calls_project: bool = False  # calls a sync function of the project: a helper may block
 
 
 class BlockingCallInAsync(Detector):
@@ -110,9 +56,14 @@ class BlockingCallInAsync(Detector):
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         frame = self._frames.pop(id(node), None)
-        if frame is not None and not frame.blocking:
-            label = f"offloads blocking work via {frame.offloaded}" if frame.offloaded else ""
-            self.ctx.site(ITEM, RULE, node, label=label)
+        if frame is None or frame.blocking:
+            return
+        if frame.calls_project:  # judged with the call graph (`items/async_io.py`)
+            fact = Coroutine(qual=scope_qualname(self.ctx.names), name=node.name.value)
+            self.ctx.fact(node.name, fact, self.ctx.statement_line(node))
+            return
+        label = f"offloads blocking work via {frame.offloaded}" if frame.offloaded else ""
+        self.ctx.site(ITEM, RULE, node, label=label)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self._frames:
@@ -121,10 +72,15 @@ class BlockingCallInAsync(Detector):
         frame = self._frames.get(id(fn)) if isinstance(fn, cst.FunctionDef) else None
         if frame is None:
             return
+        if isinstance(self.ctx.parent(), cst.Await):
+            return  # an awaited call is never a blocking sync call, whatever its annotation says
         found = blocking_call(self.ctx, node)
         if found is None:
             if not frame.offloaded:
                 frame.offloaded = offloader(self.ctx, node)
+            if not frame.calls_project:
+                callee = called_name(self.ctx, node.func, self.ctx.qualname(node.func))
+                frame.calls_project = self.ctx.in_project(callee) and not offloaded(self.ctx)
             return
         what, blocking = found
         problem = Problem(

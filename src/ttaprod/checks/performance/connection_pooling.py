@@ -31,6 +31,7 @@ import libcst as cst
 
 from ... import knowledge
 from ...analysis import targets
+from ...analysis.blocking import executing_function
 from ...analysis.lifetime import Fate, fate
 from ...analysis.outbound import construction, enclosing_class_qualname, render
 from ...analysis.outbound import knowledge as outbound
@@ -38,7 +39,6 @@ from ...analysis.syntax import is_main_guard as _is_main_guard
 from ...analysis.web import HandlerIndex, function_qualname, literal_str
 from ...engine.context import FileContext, Problem
 from ...engine.detector import Derived, Detector
-from .blocking_call_in_async import executing_function
 
 ITEM = "performance.connection-pooling"
 CLIENT, ENGINE, CONNECTION = "TTP311", "TTP312", "TTP313"

@@ -1,0 +1,79 @@
+"""Calls that block the thread they run on, read from the table of call targets: what a call
+resolves to (a function by qualified name, a method by the type of its instance), the thread
+offloaders that make them harmless, and which function's body a node runs in."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+from ..engine.context import FileContext
+from .targets import Blocking, blocking_table
+
+
+def executing_function(stack: Sequence[cst.CSTNode]) -> cst.FunctionDef | cst.Lambda | None:
+    """The function whose body runs the innermost node of `stack` (its last element): a
+    decorator, default or annotation of a nested `def` belongs to the enclosing scope."""
+    for i in range(len(stack) - 2, -1, -1):
+        node = stack[i]
+        if isinstance(node, (cst.FunctionDef, cst.Lambda)) and stack[i + 1] is node.body:
+            return node
+    return None
+
+
+def _method_path(ctx: FileContext, func: cst.Attribute) -> tuple[str, str] | None:
+    """(constructor of the instance, dotted method path) for `x.a.b()` on a tracked instance."""
+    path = [func.attr.value]
+    receiver: cst.BaseExpression = func.value
+    while True:
+        held = ctx.instance(receiver)
+        if held is not None:
+            return held.ctor, ".".join(reversed(path))
+        if not isinstance(receiver, cst.Attribute):
+            return None
+        path.append(receiver.attr.value)
+        receiver = receiver.value
+
+
+def blocking_call(ctx: FileContext, call: cst.Call) -> tuple[str, Blocking] | None:
+    """(what is called, how it blocks) when `call` blocks its thread, else None."""
+    table = blocking_table()
+    func = call.func
+    qual = ctx.qualname(func)
+    if qual is not None:
+        found = table.calls.get(qual)
+        return (f"`{qual.removeprefix('builtins.')}()`", found) if found is not None else None
+    if not isinstance(func, cst.Attribute):
+        return None
+    target = _method_path(ctx, func)
+    if target is None:
+        return None
+    ctor, path = target
+    for base in ctx.names.bases_of(ctor):
+        for rule in table.methods.get(base, ()):
+            if rule.covers(path):
+                return f"`{ctx.code_for(func)}()` ({base} is synchronous)", rule.blocking
+    return None
+
+
+def offloader(ctx: FileContext, call: cst.Call) -> str:
+    """The name of the thread offloader `call` is (`asyncio.to_thread`…), or ""."""
+    table = blocking_table()
+    qual = ctx.qualname(call.func)
+    if qual in table.offloaders:
+        return qual or ""
+    if isinstance(call.func, cst.Attribute) and call.func.attr.value in table.offloader_methods:
+        return f"loop.{call.func.attr.value}"
+    return ""
+
+
+def offloaded(ctx: FileContext) -> bool:
+    """The call being visited sits in the arguments of a thread offloader
+    (`asyncio.to_thread(partial(f, x))`): it runs in a worker thread."""
+    for node in reversed(ctx.stack[:-1]):
+        if isinstance(node, (cst.FunctionDef, cst.Lambda)):
+            return False
+        if isinstance(node, cst.Call) and offloader(ctx, node):
+            return True
+    return False

@@ -1,0 +1,139 @@
+"""The file's part of the project's call graph (`engine/graph.py` joins them): its functions
+and classes, the calls it makes to functions of the project with what protects each call where
+it is made, the protections it applies to functions (decorators, TTA.dev wrappers, retrying
+objects), and the names it re-exports.
+
+Reports nothing. Runs on every file where a rule that follows calls is on (tests included:
+their calls are paths too, and the rules judge them by role).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ...analysis.blocking import blocking_call, executing_function, offloaded
+from ...analysis.outbound import called_name, render, scope_qualname
+from ...analysis.protection.guards import guard
+from ...analysis.protection.paths import Paths
+from ...engine.context import FileContext
+from ...engine.detector import Detector
+from ...facts import (
+    BlockingCall,
+    CallEdge,
+    ClassInfo,
+    Decorated,
+    Export,
+    Function,
+    Protected,
+    ProtectingDecorator,
+)
+
+
+class CallGraphFacts(Detector):
+    # the rules whose verdicts follow calls across functions and modules
+    feeds = ("TTP101", "TTP102", "TTP110", "TTP301")
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.paths = Paths(ctx)
+        self.defs: dict[str, cst.FunctionDef] = {}
+        # sync function → its first blocking call: (what, severity, the call)
+        self.blocks: dict[str, tuple[str, str, cst.Call]] = {}
+
+    # --- definitions ------------------------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        qual = self.paths.enter_function(node)
+        self.defs[qual] = node
+        for decorator in node.decorators:
+            expr = decorator.decorator
+            name = self.ctx.qualname(expr.func if isinstance(expr, cst.Call) else expr)
+            if self.ctx.in_project(name) and self.paths.decorator(expr) is None:
+                self.ctx.fact(decorator, Decorated(target=qual, decorator=name or ""))
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.paths.leave_function()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        qual = scope_qualname(self.ctx.names)
+        bases = self.ctx.names.bases_of(qual)[1:]
+        self.ctx.fact(node.name, ClassInfo(qual=qual, bases=bases), self.ctx.statement_line(node))
+
+    # --- calls ----------------------------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        ctx = self.ctx
+        qual = ctx.qualname(node.func)
+        self.paths.visit_call(node, qual)
+        runs_in = executing_function(ctx.stack)
+        if isinstance(runs_in, cst.Lambda):
+            return  # runs when (and where) the lambda is called
+        caller = self.paths.function or ""
+        if (
+            caller
+            and runs_in is not None
+            and not runs_in.asynchronous
+            and caller not in self.blocks
+        ):
+            found = blocking_call(ctx, node)
+            if found is not None:
+                self.blocks[caller] = (found[0], found[1].severity.value, node)
+        callee = called_name(ctx, node.func, qual)
+        if not ctx.in_project(callee) or callee is None:
+            return
+        parent = ctx.parent()
+        protection = guard(ctx)
+        edge = CallEdge(
+            caller=caller,
+            callee=callee,
+            awaited=isinstance(parent, cst.Await),
+            offloaded=offloaded(self.ctx),
+            timeout=protection.timeout,
+            timeout_label=protection.timeout_label,
+            retry=protection.retry_label,
+            anchor=render(node.func) or "",
+        )
+        ctx.fact(node, edge, ctx.statement_line())
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        """`api_retry = retry(stop=…)` at module level: a decorator other modules import."""
+        if self.paths.function is not None or len(self.ctx.names.scopes) != 1:
+            return
+        if not isinstance(node.value, cst.Call):
+            return
+        found = self.paths.decorator(node.value)
+        if found is None or not (found.timeout or found.retry_label):
+            return
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                name = self.ctx.names.qualify_local(target.target.value)
+                fact = ProtectingDecorator(
+                    name=name,
+                    timeout=found.timeout,
+                    timeout_label=found.timeout_label,
+                    retry=found.retry_label,
+                )
+                self.ctx.fact(target.target, fact)
+
+    def finish(self) -> None:
+        ctx = self.ctx
+        self.paths.protect_passed()
+        for target, found in self.paths.direct.items():
+            if found.timeout or found.retry_label:
+                fact = Protected(
+                    target=target,
+                    timeout=found.timeout,
+                    timeout_label=found.timeout_label,
+                    retry=found.retry_label,
+                )
+                ctx.fact(self.defs.get(target, ctx.module), fact)
+        for qual, node in self.defs.items():
+            fact = Function(qual=qual, is_async=node.asynchronous is not None)
+            ctx.fact(node.name, fact, ctx.statement_line(node))
+        for qual, (what, severity, call) in self.blocks.items():
+            anchor = render(call.func) or ""
+            fact = BlockingCall(function=qual, what=what, anchor=anchor, severity=severity)
+            ctx.fact(call, fact, ctx.statement_line())
+        module = ctx.names.scopes[0]
+        prefix = ctx.names.module_name + "."
+        for name, bound in module.bindings.items():
+            if isinstance(bound, str) and ctx.in_project(bound) and not bound.startswith(prefix):
+                ctx.fact(ctx.module, Export(name=prefix + name, target=bound), line=1)

@@ -1,0 +1,240 @@
+"""The project's call graph, joined from every file's facts (`checks/facts/call_graph.py`):
+which function calls which, across modules, through re-exports and inherited methods, and
+what protects each call where it is made.
+
+It answers three questions for the project item checks:
+
+- `protection(qual)`: the timeout and retry every path into a function carries: its own
+  decorators and the wrappers applied to it (or its class) anywhere, else the weakest of its
+  call sites, each with its caller's protection (a fixpoint over the graph). A function that
+  nothing in the project calls has only its own.
+- `unprotected_path(qual, ...)`: one chain of calls, from a caller nothing calls down to the
+  function, on which the protection is missing (the trace a finding shows).
+- `blocking(qual)`: the chain of sync calls from a function to one that blocks its thread.
+
+Dispatch the files cannot resolve (`getattr`, callbacks through data) is not in the graph:
+a function only called that way has no call sites, so it keeps its own verdict.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..facts import (
+    BlockingCall,
+    CallEdge,
+    ClassInfo,
+    Decorated,
+    Export,
+    Fact,
+    Function,
+    Protected,
+    ProtectingDecorator,
+)
+
+MAX_DEPTH = 8  # calls followed from a coroutine to a blocking call
+
+
+@dataclass(frozen=True)
+class Guard:
+    """What protects a call or a function: a timeout (0 none, 1 cancellation — interrupts only
+    awaitable work, 2 anything) and a retry, each with what to call it."""
+
+    timeout: int = 0
+    timeout_label: str = ""
+    retry: str = ""
+
+    def merge(self, other: Guard) -> Guard:
+        timeout, label = self.timeout, self.timeout_label
+        if other.timeout > timeout:
+            timeout, label = other.timeout, other.timeout_label
+        return Guard(timeout, label, self.retry or other.retry)
+
+    def covers(self, timeout: int, retry: bool) -> bool:
+        return self.timeout >= timeout and (not retry or bool(self.retry))
+
+
+NONE = Guard()
+
+
+def _weakest(guards: Iterable[Guard]) -> Guard:
+    items = list(guards)
+    if not items:
+        return NONE
+    timeout = min(items, key=lambda g: g.timeout)
+    retry = all(g.retry for g in items)
+    return Guard(
+        timeout.timeout,
+        "the timeout at every call site" if timeout.timeout else "",
+        "a retry at every call site" if retry else "",
+    )
+
+
+class CallGraph:
+    def __init__(self, facts: Iterable[Fact]) -> None:
+        self.functions: dict[str, Function] = {}
+        self.classes: dict[str, ClassInfo] = {}
+        self.exports: dict[str, str] = {}
+        self.callers: dict[str, list[CallEdge]] = defaultdict(list)
+        self.calls_from: dict[str, list[CallEdge]] = defaultdict(list)
+        self.direct: dict[str, Guard] = defaultdict(lambda: NONE)
+        self.where: dict[str, Protected] = {}
+        self.decorators: dict[str, ProtectingDecorator] = {}
+        self.decorated: list[Decorated] = []
+        self.blocking_calls: dict[str, BlockingCall] = {}
+        edges: list[CallEdge] = []
+        for fact in facts:
+            if isinstance(fact, Function):
+                self.functions[fact.qual] = fact
+            elif isinstance(fact, ClassInfo):
+                self.classes[fact.qual] = fact
+            elif isinstance(fact, Export):
+                self.exports[fact.name] = fact.target
+            elif isinstance(fact, CallEdge):
+                edges.append(fact)
+            elif isinstance(fact, Protected):
+                guard = Guard(fact.timeout, fact.timeout_label, fact.retry)
+                self.where.setdefault(fact.target, fact)
+                self.direct[fact.target] = self.direct[fact.target].merge(guard)
+            elif isinstance(fact, ProtectingDecorator):
+                self.decorators[fact.name] = fact
+            elif isinstance(fact, Decorated):
+                self.decorated.append(fact)
+            elif isinstance(fact, BlockingCall):
+                self.blocking_calls.setdefault(fact.function, fact)
+        for decorated in self.decorated:
+            found = self.decorators.get(self.resolve(decorated.decorator))
+            if found is not None:
+                guard = Guard(found.timeout, found.timeout_label, found.retry)
+                self.direct[decorated.target] = self.direct[decorated.target].merge(guard)
+        for edge in edges:
+            callee = self.resolve(edge.callee)
+            self.callers[callee].append(edge)
+            if edge.caller:
+                self.calls_from[edge.caller].append(edge)
+        self._solved: dict[str, Guard] | None = None
+
+    # --- names ---------------------------------------------------------------------------
+    def resolve(self, qual: str) -> str:
+        """The definition a name reaches: through re-exports (`app.fetch` → `app.client.fetch`)
+        and, for a method, through the bases of its class."""
+        for _ in range(10):
+            if qual in self.functions or qual in self.classes:
+                return qual
+            target = self.exports.get(qual)
+            if target is None:
+                owner, _, name = qual.rpartition(".")
+                target = self.exports.get(owner)
+                if target is not None:
+                    target = f"{target}.{name}"
+                elif owner in self.classes:
+                    return self._inherited(owner, name) or qual
+            if target is None or target == qual:
+                return qual
+            qual = target
+        return qual
+
+    def _inherited(self, owner: str, name: str) -> str | None:
+        seen: set[str] = set()
+        todo = [owner]
+        while todo:
+            cls = todo.pop(0)
+            if cls in seen:
+                continue
+            seen.add(cls)
+            if f"{cls}.{name}" in self.functions:
+                return f"{cls}.{name}"
+            info = self.classes.get(cls)
+            if info is not None:
+                todo.extend(self.resolve(base) for base in info.bases)
+        return None
+
+    # --- protection ----------------------------------------------------------------------
+    def own(self, qual: str) -> Guard:
+        """A function's own protection: its decorators, and wrappers applied to it or its
+        class anywhere in the project."""
+        found = self.direct.get(qual, NONE)
+        owner = qual.rpartition(".")[0]
+        if owner in self.classes:
+            found = found.merge(self.direct.get(owner, NONE))
+        return found
+
+    def protection(self, qual: str) -> Guard:
+        return self._solve().get(qual, self.own(qual))
+
+    def _solve(self) -> dict[str, Guard]:
+        if self._solved is not None:
+            return self._solved
+        result = {qual: self.own(qual) for qual in self.functions}
+        todo = list(self.callers)
+        queued = set(todo)
+        while todo:
+            callee = todo.pop()
+            queued.discard(callee)
+            if callee not in result:
+                continue
+            inherited = _weakest(
+                edge_guard(edge).merge(result.get(edge.caller, NONE) if edge.caller else NONE)
+                for edge in self.callers[callee]
+            )
+            merged = result[callee].merge(inherited)
+            if merged != result[callee]:
+                result[callee] = merged
+                for edge in self.calls_from.get(callee, ()):
+                    target = self.resolve(edge.callee)
+                    if target not in queued:
+                        queued.add(target)
+                        todo.append(target)
+        self._solved = result
+        return result
+
+    def unprotected_path(self, qual: str, timeout: int, retry: bool) -> list[CallEdge]:
+        """Calls from a root (a function nothing calls, or module-level code) down to `qual`
+        on which neither the calls nor their callers protect as needed; [] when every path
+        is protected or `qual` has no callers."""
+        chain: list[CallEdge] = []
+        seen = {qual}
+        current = qual
+        while True:
+            weak = [
+                edge
+                for edge in self.callers.get(current, ())
+                if not edge_guard(edge).covers(timeout, retry)
+                and not (edge.caller and self.protection(edge.caller).covers(timeout, retry))
+            ]
+            if not weak:
+                return list(reversed(chain))
+            edge = weak[0]
+            chain.append(edge)
+            if not edge.caller or edge.caller in seen:
+                return list(reversed(chain))
+            seen.add(edge.caller)
+            current = edge.caller
+
+    # --- blocking --------------------------------------------------------------------------
+    def blocking(self, qual: str) -> list[CallEdge | BlockingCall]:
+        """The chain from sync function `qual` to a call that blocks its thread ([] when it
+        does not block, as far as the graph shows)."""
+        return self._blocking(self.resolve(qual), set(), 0)
+
+    def _blocking(self, qual: str, seen: set[str], depth: int) -> list[CallEdge | BlockingCall]:
+        function = self.functions.get(qual)
+        if function is None or function.is_async or qual in seen or depth > MAX_DEPTH:
+            return []
+        seen.add(qual)
+        direct = self.blocking_calls.get(qual)
+        if direct is not None:
+            return [direct]
+        for edge in self.calls_from.get(qual, ()):
+            if edge.offloaded:
+                continue
+            rest = self._blocking(self.resolve(edge.callee), seen, depth + 1)
+            if rest:
+                return [edge, *rest]
+        return []
+
+
+def edge_guard(edge: CallEdge) -> Guard:
+    return Guard(edge.timeout, edge.timeout_label, edge.retry)

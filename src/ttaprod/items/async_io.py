@@ -1,0 +1,86 @@
+"""performance.async-io, project half: an `async def` that blocks nowhere in its own body but
+calls a sync function of the project (in its module or another) which, directly or through
+its own calls, reads a file, calls `requests`, runs a subprocess or sleeps. That call stops
+the event loop as surely as the blocking call itself: TTP301 at the call in the coroutine,
+with the chain of calls down to what blocks as its trace.
+
+Calls awaited or handed to a thread offloader (`asyncio.to_thread`, `run_in_executor`) are
+not followed. A run on some files only cannot see the helpers' bodies: each such coroutine is
+counted covered, as its own body shows nothing that blocks.
+"""
+
+from __future__ import annotations
+
+from ..engine.graph import CallGraph
+from ..engine.project import CheckResult, ProjectIndex
+from ..facts import BlockingCall, CallEdge, Coroutine
+from ..models import ItemResult, Severity
+from ..tally import Issue, Tally
+
+ITEM, RULE = "performance.async-io", "TTP301"
+FIX = (
+    "run the helper in a worker thread (`await asyncio.to_thread(helper, ...)`), or make it "
+    "async with an async client (httpx.AsyncClient, aiofiles, asyncio.create_subprocess_exec)"
+)
+
+
+def async_io_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
+    coroutines = index.facts_of(Coroutine)
+    if not coroutines:
+        return default, ()
+    tally = Tally(index, ITEM)
+    graph = index.graph
+    for coroutine in coroutines:
+        if not tally.applies(RULE, coroutine.path):
+            continue
+        found = None if index.partial else _blocking_call(graph, coroutine)
+        if found is None:
+            tally.covered_site(coroutine.path, coroutine.line, "no blocking call in its helpers")
+        else:
+            tally.uncovered_site(_issue(coroutine, *found))
+    return tally.added_to(default)
+
+
+def _blocking_call(
+    graph: CallGraph, coroutine: Coroutine
+) -> tuple[CallEdge, list[CallEdge | BlockingCall]] | None:
+    """The first call of the coroutine into a sync helper that blocks, and the chain below it."""
+    for edge in graph.calls_from.get(coroutine.qual, ()):
+        if edge.awaited or edge.offloaded:
+            continue
+        chain = graph.blocking(edge.callee)
+        if chain:
+            return edge, chain
+    return None
+
+
+def _issue(coroutine: Coroutine, edge: CallEdge, chain: list[CallEdge | BlockingCall]) -> Issue:
+    last = chain[-1]
+    assert isinstance(last, BlockingCall)
+    helper = edge.callee.rpartition(".")[2]
+    where = f"{last.path}:{last.line}"
+    through = len(chain) - 1
+    hops = f", {through} call(s) further down" if through else ""
+    message = (
+        f"`{helper}()` blocks the event loop inside `async def {coroutine.name}`: it calls "
+        f"{last.what} ({where}{hops})"
+    )
+    trace = [(edge.path, edge.line, f"{coroutine.name}() calls {helper}()")]
+    for step in chain:
+        if isinstance(step, CallEdge):
+            caller = step.caller.rpartition(".")[2]
+            callee = step.callee.rpartition(".")[2]
+            trace.append((step.path, step.line, f"{caller}() calls {callee}()"))
+        else:
+            trace.append((step.path, step.line, f"{step.what} blocks"))
+    return Issue(
+        RULE,
+        edge.path,
+        edge.line,
+        message + ".",
+        edge.anchor,
+        column=0,
+        severity=Severity(last.severity),
+        fix=FIX,
+        trace=tuple(trace),
+    )

@@ -1,0 +1,69 @@
+"""errors.timeout and errors.retry, project half: an outbound call whose own function does not
+bound or retry it is covered when every path into that function does — a caller's timeout or
+retry, a decorator defined in another module, a TTA.dev wrapper applied to its primitive
+elsewhere (`engine/graph.py`). Otherwise it is TTP101/TTP102 at the call, with the path that
+reaches it unprotected as the finding's trace.
+
+A run on some files only cannot see the callers: the per-module verdict stands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..engine.graph import CallGraph, Guard
+from ..engine.project import CheckResult, ProjectIndex
+from ..facts import CallEdge, Pending
+from ..models import ItemResult
+from ..tally import Tally
+from .pending import pending_facts, pending_issue
+
+TIMEOUT, RETRY = "errors.timeout", "errors.retry"
+
+
+def timeout_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
+    return _judge(index, default, TIMEOUT, "TTP101")
+
+
+def retry_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
+    return _judge(index, default, RETRY, "TTP102")
+
+
+def _judge(index: ProjectIndex, default: ItemResult, item: str, rule: str) -> CheckResult:
+    facts = [f for f in pending_facts(index, (rule,)) if f.function]
+    if not facts:
+        return default, ()
+    tally = Tally(index, item)
+    graph = index.graph
+    for fact in facts:
+        needs = (fact.needs_timeout, fact.needs_retry)
+        guard = Guard() if index.partial else graph.protection(fact.function)
+        if guard.covers(*needs):
+            label = guard.timeout_label if rule == "TTP101" else guard.retry
+            tally.covered_site(fact.path, fact.line, _covered_note(graph, fact, label))
+            continue
+        issue = pending_issue(fact)
+        path = [] if index.partial else graph.unprotected_path(fact.function, *needs)
+        if path:
+            trace = (*_trace(path), (fact.path, fact.line, "the call"))
+            issue = replace(issue, trace=trace)
+        tally.uncovered_site(issue)
+    return tally.added_to(default)
+
+
+def _covered_note(graph: CallGraph, fact: Pending, label: str) -> str:
+    where = graph.where.get(fact.function) or graph.where.get(fact.function.rpartition(".")[0])
+    place = f" ({where.path}:{where.line})" if where is not None else ""
+    return f"{label or 'protected by its callers'}{place}"
+
+
+def _trace(path: list[CallEdge]) -> list[tuple[str, int, str]]:
+    """Each call on the way, as `handler() calls fetch()` at its place."""
+    steps = []
+    for edge in path:
+        caller = f"{edge.caller.rpartition('.')[2]}()" if edge.caller else "module-level code"
+        protection = f" inside {edge.timeout_label}" if edge.timeout_label else ""
+        steps.append(
+            (edge.path, edge.line, f"{caller} calls {edge.callee.rpartition('.')[2]}(){protection}")
+        )
+    return steps
