@@ -134,7 +134,7 @@ class Leaf:
 
 
 def primitive_leaves(ctx: FileContext, expr: cst.BaseExpression, depth: int = 0) -> list[Leaf]:
-    """Local functions and classes a primitive expression runs, through TTA.dev composition
+    """Functions and classes of the project a primitive expression runs, through TTA.dev composition
     (`a >> b`, `SequentialPrimitive([...])`, wrappers) and LambdaPrimitive. Resolve at visit
     time: names are looked up in the current scope."""
     if depth > 8:
@@ -162,14 +162,14 @@ def primitive_leaves(ctx: FileContext, expr: cst.BaseExpression, depth: int = 0)
         spec = tta_callable(qual)
         if spec is not None:
             return _spec_leaves(ctx, spec, expr.args, depth)
-        if qual is not None and qual.startswith(module):
-            return [Leaf(qual, expr, False, "instance")]  # a local primitive class
+        if qual is not None and (qual.startswith(module) or ctx.in_project(qual)):
+            return [Leaf(qual, expr, False, "instance")]  # a primitive class of the project
         return []
     instance = ctx.instance(expr)
     if instance is not None:
         return _instance_leaves(ctx, instance, expr, depth)
     qual = reference_qualname(ctx, expr)
-    if qual is not None and qual.startswith(module):
+    if qual is not None and (qual.startswith(module) or ctx.in_project(qual)):
         return [Leaf(qual, expr, False)]
     return []
 
@@ -200,7 +200,7 @@ def _instance_leaves(
 ) -> list[Leaf]:
     if instance.call is not None and tta_callable(instance.ctor) is not None:
         return primitive_leaves(ctx, instance.call, depth + 1)
-    if instance.ctor.startswith(ctx.names.module_name + "."):
+    if instance.ctor.startswith(ctx.names.module_name + ".") or ctx.in_project(instance.ctor):
         return [Leaf(instance.ctor, expr, False, "instance")]
     return []
 

@@ -57,6 +57,7 @@ class Guard:
 
 
 NONE = Guard()
+_TOP = Guard(2, "protected on every path", "protected on every path")  # the fixpoint's start
 
 
 def _weakest(guards: Iterable[Guard]) -> Guard:
@@ -136,6 +137,14 @@ class CallGraph:
             qual = target
         return qual
 
+    def display(self, qual: str) -> str:
+        """How a function is named to the user: `Class.method` for a method, else its name."""
+        resolved = self.resolve(qual)
+        owner, _, name = resolved.rpartition(".")
+        if owner in self.classes:
+            return f"{owner.rpartition('.')[2]}.{name}"
+        return name
+
     def _inherited(self, owner: str, name: str) -> str | None:
         seen: set[str] = set()
         todo = [owner]
@@ -165,30 +174,57 @@ class CallGraph:
         return self._solve().get(qual, self.own(qual))
 
     def _solve(self) -> dict[str, Guard]:
+        """Each function's protection: its own, merged with the weakest of its call paths.
+
+        A greatest fixpoint over the graph, so recursion does not unprotect a function that
+        every outside caller protects; functions no path from a root reaches (a root: a
+        function nothing calls, or module-level code) keep only their own protection, so a
+        cycle nobody enters never counts as protected."""
         if self._solved is not None:
             return self._solved
-        result = {qual: self.own(qual) for qual in self.functions}
-        todo = list(self.callers)
+        reached = self._reached()
+        result = {qual: self.own(qual) if qual not in reached else _TOP for qual in self.functions}
+        todo = list(reached)
         queued = set(todo)
         while todo:
             callee = todo.pop()
             queued.discard(callee)
-            if callee not in result:
-                continue
             inherited = _weakest(
                 edge_guard(edge).merge(result.get(edge.caller, NONE) if edge.caller else NONE)
                 for edge in self.callers[callee]
             )
-            merged = result[callee].merge(inherited)
+            merged = self.own(callee).merge(inherited)
             if merged != result[callee]:
                 result[callee] = merged
                 for edge in self.calls_from.get(callee, ()):
                     target = self.resolve(edge.callee)
-                    if target not in queued:
+                    if target in reached and target not in queued:
                         queued.add(target)
                         todo.append(target)
         self._solved = result
         return result
+
+    def _reached(self) -> set[str]:
+        """Functions with callers that some path from a root reaches."""
+        roots = [q for q in self.functions if not self.callers.get(q)]
+        roots += [
+            self.resolve(e.callee) for es in self.callers.values() for e in es if not e.caller
+        ]
+        seen: set[str] = set()
+        todo = list(roots)
+        while todo:
+            qual = todo.pop()
+            for edge in self.calls_from.get(qual, ()):
+                target = self.resolve(edge.callee)
+                if target in self.functions and target not in seen and self.callers.get(target):
+                    seen.add(target)
+                    todo.append(target)
+        for es in self.callers.values():
+            for edge in es:
+                target = self.resolve(edge.callee)
+                if not edge.caller and target in self.functions:
+                    seen.add(target)
+        return seen
 
     def unprotected_path(self, qual: str, timeout: int, retry: bool) -> list[CallEdge]:
         """Calls from a root (a function nothing calls, or module-level code) down to `qual`

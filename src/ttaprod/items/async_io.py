@@ -37,7 +37,7 @@ def async_io_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
         if found is None:
             tally.covered_site(coroutine.path, coroutine.line, "no blocking call in its helpers")
         else:
-            tally.uncovered_site(_issue(coroutine, *found))
+            tally.uncovered_site(_issue(graph, coroutine, *found))
     return tally.added_to(default)
 
 
@@ -54,10 +54,12 @@ def _blocking_call(
     return None
 
 
-def _issue(coroutine: Coroutine, edge: CallEdge, chain: list[CallEdge | BlockingCall]) -> Issue:
+def _issue(
+    graph: CallGraph, coroutine: Coroutine, edge: CallEdge, chain: list[CallEdge | BlockingCall]
+) -> Issue:
     last = chain[-1]
     assert isinstance(last, BlockingCall)
-    helper = edge.callee.rpartition(".")[2]
+    helper = graph.display(edge.callee)
     where = f"{last.path}:{last.line}"
     through = len(chain) - 1
     hops = f", {through} call(s) further down" if through else ""
@@ -68,8 +70,7 @@ def _issue(coroutine: Coroutine, edge: CallEdge, chain: list[CallEdge | Blocking
     trace = [(edge.path, edge.line, f"{coroutine.name}() calls {helper}()")]
     for step in chain:
         if isinstance(step, CallEdge):
-            caller = step.caller.rpartition(".")[2]
-            callee = step.callee.rpartition(".")[2]
+            caller, callee = graph.display(step.caller), graph.display(step.callee)
             trace.append((step.path, step.line, f"{caller}() calls {callee}()"))
         else:
             trace.append((step.path, step.line, f"{step.what} blocks"))

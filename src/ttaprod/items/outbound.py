@@ -45,7 +45,7 @@ def _judge(index: ProjectIndex, default: ItemResult, item: str, rule: str) -> Ch
         issue = pending_issue(fact)
         path = [] if index.partial else graph.unprotected_path(fact.function, *needs)
         if path:
-            trace = (*_trace(path), (fact.path, fact.line, "the call"))
+            trace = (*_trace(graph, path), (fact.path, fact.line, "the call"))
             issue = replace(issue, trace=trace)
         tally.uncovered_site(issue)
     return tally.added_to(default)
@@ -57,13 +57,12 @@ def _covered_note(graph: CallGraph, fact: Pending, label: str) -> str:
     return f"{label or 'protected by its callers'}{place}"
 
 
-def _trace(path: list[CallEdge]) -> list[tuple[str, int, str]]:
+def _trace(graph: CallGraph, path: list[CallEdge]) -> list[tuple[str, int, str]]:
     """Each call on the way, as `handler() calls fetch()` at its place."""
     steps = []
     for edge in path:
-        caller = f"{edge.caller.rpartition('.')[2]}()" if edge.caller else "module-level code"
+        caller = f"{graph.display(edge.caller)}()" if edge.caller else "module-level code"
         protection = f" inside {edge.timeout_label}" if edge.timeout_label else ""
-        steps.append(
-            (edge.path, edge.line, f"{caller} calls {edge.callee.rpartition('.')[2]}(){protection}")
-        )
+        callee = graph.display(edge.callee)
+        steps.append((edge.path, edge.line, f"{caller} calls {callee}(){protection}"))
     return steps
