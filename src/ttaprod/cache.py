@@ -83,6 +83,7 @@ def result_to_dict(result: FileResult) -> dict[str, Any]:
         "facts": [facts.to_dict(f) for f in result.facts],
         "parse_error": result.parse_error,
         "role": result.role,
+        "scripts": [list(span) for span in result.scripts],
     }
 
 
@@ -97,6 +98,7 @@ def result_from_dict(d: dict[str, Any]) -> FileResult:
         facts=tuple(facts.from_dict(f, path) for f in d["facts"]),
         parse_error=d["parse_error"],
         role=d["role"],
+        scripts=tuple((int(a), int(b)) for a, b in d["scripts"]),
     )
 
 

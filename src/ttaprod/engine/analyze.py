@@ -69,7 +69,10 @@ def analyze_file(task: FileTask, detectors: Sequence[type[Detector]]) -> FileRes
         return _notice_result(task, lines, parsed)
     extra = [notice_finding(task, parsed.notice)] if parsed.notice is not None else []
     if not active:
-        return FileResult(task.rel_path, lines, findings=tuple(extra), role=role.value)
+        scripts = _main_guards(parsed.tree, parsed.text, role)
+        return FileResult(
+            task.rel_path, lines, findings=tuple(extra), role=role.value, scripts=scripts
+        )
     try:
         return _run_detectors(task, parsed, lines, active, extra, role)
     except RecursionError:
@@ -183,7 +186,7 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
     marks = Marks.read(ctx.text)
     specs = catalogue.catalogue()
 
-    scripts = _main_guards(ctx) if ctx.role in (roles.Role.SERVICE, roles.Role.CLI) else ()
+    scripts = _main_guards(ctx.tree, ctx.text, ctx.role)
     kept: list[Finding] = list(extra)
     suppressed: list[Finding] = []
     suppressed_ids: set[int] = set()
@@ -240,6 +243,7 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
         suppressed=tuple(sorted(suppressed, key=lambda f: f.sort_key)),
         sites=tuple(sites),
         facts=tuple(facts),
+        scripts=scripts,
     )
 
 
@@ -279,10 +283,12 @@ def _finding(
     )
 
 
-def _main_guards(ctx: FileContext) -> tuple[tuple[int, int], ...]:
-    """Line spans of `if __name__ == "__main__":` blocks at module level: script code."""
-    tree = ctx.tree
-    if tree is None or "__main__" not in ctx.text:
+def _main_guards(
+    tree: ast.Module | None, text: str, role: roles.Role
+) -> tuple[tuple[int, int], ...]:
+    """Line spans of `if __name__ == "__main__":` blocks at module level of a service or cli
+    module: script code."""
+    if tree is None or role not in (roles.Role.SERVICE, roles.Role.CLI) or "__main__" not in text:
         return ()
     spans = []
     for node in tree.body:
