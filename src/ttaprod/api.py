@@ -230,7 +230,16 @@ def _run(
     max_bytes = config.max_file_size_kb * 1024
     project = frozenset(module_name_for(rel).split(".", 1)[0] for rel in found.python)
     tasks = [
-        FileTask(str(root / rel), rel, enabled, max_bytes, config.roles, project)
+        FileTask(
+            str(root / rel),
+            rel,
+            enabled,
+            max_bytes,
+            config.roles,
+            project,
+            config.sync_clients,
+            config.sync_calls,
+        )
         for rel in found.python
     ]
     done = 0

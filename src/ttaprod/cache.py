@@ -45,7 +45,8 @@ def file_key(task: FileTask, data: bytes) -> str:
     digest = hashlib.sha256(_data_digest().encode())
     digest.update(
         f"\0{task.rel_path}\0{task.max_bytes}\0{','.join(sorted(task.enabled))}\0"
-        f"{task.role_globs!r}\0{','.join(sorted(task.project))}\0".encode()
+        f"{task.role_globs!r}\0{','.join(sorted(task.project))}\0"
+        f"{task.sync_clients!r}\0{task.sync_calls!r}\0".encode()
     )
     digest.update(data)
     return digest.hexdigest()

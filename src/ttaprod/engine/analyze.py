@@ -32,6 +32,8 @@ class FileTask:
     max_bytes: int = source.DEFAULT_MAX_BYTES
     role_globs: tuple[tuple[str, str], ...] = ()  # [tool.ttaprod.roles]
     project: frozenset[str] = frozenset()  # top-level module names of the project's files
+    sync_clients: tuple[str, ...] = ()  # [tool.ttaprod] sync-clients
+    sync_calls: tuple[str, ...] = ()  # [tool.ttaprod] sync-calls
 
 
 def count_lines(data: bytes) -> int:
@@ -112,6 +114,8 @@ def _run_detectors(
         tree=parsed.tree,
         role=role,
         project=task.project,
+        sync_clients=frozenset(task.sync_clients),
+        sync_calls=frozenset(task.sync_calls),
     )
     walks = any(cls.walks for cls in active)
     if walks:
