@@ -34,6 +34,7 @@ from .config import Config, ConfigError
 from .engine.analyze import FileTask
 from .engine.names import module_name_for
 from .engine.project import ProjectIndex
+from .engine.values import project_values, wanted
 from .findings import new_finding
 from .models import FileResult, Finding, Report
 
@@ -141,8 +142,41 @@ def _analyse(
         results[i] = result
         if i in keys:
             store.put(tasks[i], keys[i], result)
+    _second_look(tasks, results, store, config)
     store.save()
     return [results[i] for i in range(len(tasks))]
+
+
+def _second_look(
+    tasks: list[FileTask], results: dict[int, FileResult], store: ResultCache, config: Config
+) -> None:
+    """Files that import another module's clients, analysed again with them in hand
+    (`engine/values.py`); their results replace the first ones."""
+    found = project_values([results[i] for i in range(len(tasks))])
+    again: dict[int, FileTask] = {}
+    for i, task in enumerate(tasks):
+        given = wanted(results[i], found)
+        if given:
+            again[i] = replace(task, values=given)
+    todo: list[int] = []
+    keys: dict[int, str] = {}
+    for i, task in again.items():
+        try:
+            keys[i] = file_key(task, Path(task.abs_path).read_bytes())
+        except OSError:
+            todo.append(i)  # gone since the first look: the analysis reports it, uncached
+            continue
+        hit = store.get(task, keys[i], slot="values")
+        if hit is None:
+            todo.append(i)
+        else:
+            results[i] = hit
+    for i, result in zip(
+        todo, runner.run([again[i] for i in todo], config.jobs, None), strict=True
+    ):
+        results[i] = result
+        if i in keys:
+            store.put(again[i], keys[i], result, slot="values")
 
 
 def baseline_file(options: CheckOptions, config: Config) -> Path | None:
@@ -237,8 +271,8 @@ def _run(
             max_bytes,
             config.roles,
             project,
-            config.sync_clients,
-            config.sync_calls,
+            sync_clients=config.sync_clients,
+            sync_calls=config.sync_calls,
         )
         for rel in found.python
     ]

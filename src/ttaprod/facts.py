@@ -31,6 +31,7 @@ class Route(Fact):
     url: str  # the route path as written ("" when not a literal)
     prefix: str  # the router's literal prefix, else ""
     handler: str  # qualified name of the handler function ("" when unknown)
+    router: str = ""  # qualified name of the module-level app or router it is on, else ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +48,16 @@ class RouteLimit(Fact):
     kind: ClassVar[str] = "route_limit"
     handler: str
     how: str  # the decorator as written, or "exempt"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RouterInclude(Fact):
+    """`app.include_router(orders.router, dependencies=[Depends(RateLimiter(…))])`."""
+
+    kind: ClassVar[str] = "router_include"
+    router: str  # qualified name of the included router
+    parent: str  # qualified name of the app or router it is included in ("" when unknown)
+    limit: str  # the rate limit the inclusion adds ("" none)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -262,6 +273,21 @@ class Export(Fact):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ClientValue(Fact):
+    """A client, session or transport other modules import: a module-level instance
+    (`http = httpx.AsyncClient(...)`), or a factory returning one (`def llm() -> AsyncOpenAI`,
+    `make = lambda: AsyncOpenAI()`, a client kept in a module-level dict)."""
+
+    kind: ClassVar[str] = "client_value"
+    name: str  # qualified name other modules import
+    ctor: str  # the class it holds or returns
+    factory: bool  # called to get the value
+    inline: bool = False  # a lambda (its own module cannot follow it either)
+    fresh: bool  # a factory that builds a new one on every call (not memoized, not kept)
+    retries: str = ""  # what its construction turns retries on with ("" none or unknown)
+
+
+@dataclass(frozen=True, kw_only=True)
 class CallEdge(Fact):
     """A call of a project function, with what protects it where it is made."""
 
@@ -335,6 +361,7 @@ KINDS: dict[str, type[Fact]] = {
         Route,
         HandlerBody,
         RouteLimit,
+        RouterInclude,
         InboundLimiter,
         LimitMiddleware,
         Tests,
@@ -361,6 +388,7 @@ KINDS: dict[str, type[Fact]] = {
         BlockingCall,
         Coroutine,
         ClassInfo,
+        ClientValue,
         Export,
         CallEdge,
         Protected,

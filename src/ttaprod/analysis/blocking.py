@@ -53,7 +53,7 @@ def blocking_call(ctx: FileContext, call: cst.Call) -> tuple[str, Blocking] | No
     table = blocking_table()
     func = call.func
     qual = ctx.qualname(func)
-    if qual is not None:
+    if qual is not None and ctx.names.value_rooted(qual) is None:
         found = table.calls.get(qual) or (DECLARED if qual in ctx.sync_calls else None)
         return (f"`{qual.removeprefix('builtins.')}()`", found) if found is not None else None
     if not isinstance(func, cst.Attribute):

@@ -15,6 +15,7 @@ from .errors.multi_write_compensation import MultiWriteCompensation
 from .errors.outbound_call_protection import OutboundCallProtection
 from .errors.tta_primitive_arguments import TtaPrimitiveArguments
 from .facts.call_graph import CallGraphFacts
+from .facts.client_values import ClientValueFacts
 from .facts.evidence import EvidenceFacts, SecretStoreFacts
 from .facts.handler_bodies import HandlerBodyFacts
 from .facts.observability_setup import ObservabilityFacts
@@ -65,6 +66,7 @@ DETECTORS: tuple[type[Detector], ...] = (
     PublicFunctionAnnotations,
     # facts for project items
     CallGraphFacts,
+    ClientValueFacts,
     RouteFacts,
     HandlerBodyFacts,
     EvidenceFacts,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from .. import catalogue, redact, roles
+from ..facts import ClientValue
 from ..findings import new_finding
 from ..models import FileResult, Finding, Severity, Site
 from ..suppression import Marks
@@ -32,6 +33,9 @@ class FileTask:
     max_bytes: int = source.DEFAULT_MAX_BYTES
     role_globs: tuple[tuple[str, str], ...] = ()  # [tool.ttaprod.roles]
     project: frozenset[str] = frozenset()  # top-level module names of the project's files
+    # clients and factories of other modules this file imports (`engine/values.py`)
+    # as (the name it is imported by, the value)
+    values: tuple[tuple[str, ClientValue], ...] = ()
     sync_clients: tuple[str, ...] = ()  # [tool.ttaprod] sync-clients
     sync_calls: tuple[str, ...] = ()  # [tool.ttaprod] sync-calls
 
@@ -65,7 +69,9 @@ def analyze_file(task: FileTask, detectors: Sequence[type[Detector]]) -> FileRes
     lines = count_lines(data)
     role = roles.classify(task.rel_path, data, task.role_globs)
     task = replace(task, enabled=enabled_in(task.enabled, role))
-    active = [d for d in detectors if d.applies_to(data, task.enabled)]
+    # a client imported from another module brings its library's name to the prefilter
+    probe = data + b"".join(f"\n{v.ctor}".encode() for _, v in task.values)
+    active = [d for d in detectors if d.applies_to(probe, task.enabled)]
     parsed = source.parse(data, task.max_bytes)
     if isinstance(parsed, source.Notice):
         return _notice_result(task, lines, parsed)
@@ -104,7 +110,8 @@ def _run_detectors(
     extra: list[Finding],
     role: roles.Role,
 ) -> FileResult:
-    names = NameTable(module_name_for(task.rel_path), task.rel_path.endswith("__init__.py"))
+    values = dict(task.values)
+    names = NameTable(module_name_for(task.rel_path), task.rel_path.endswith("__init__.py"), values)
     ctx = FileContext(
         task.rel_path,
         parsed.module,
