@@ -264,7 +264,16 @@ def _run(
     max_bytes = config.max_file_size_kb * 1024
     project = frozenset(module_name_for(rel).split(".", 1)[0] for rel in found.python)
     tasks = [
-        FileTask(str(root / rel), rel, enabled, max_bytes, config.roles, project)
+        FileTask(
+            str(root / rel),
+            rel,
+            enabled,
+            max_bytes,
+            config.roles,
+            project,
+            sync_clients=config.sync_clients,
+            sync_calls=config.sync_calls,
+        )
         for rel in found.python
     ]
     done = 0
@@ -316,10 +325,12 @@ def check(options: CheckOptions) -> Report:
     results, collected = _run(options, config, plan, found, focus_files)
 
     own_suppressed = [f for r in results for f in r.suppressed]
-    tool_findings, absorbed = merge.absorb_suppressed(collected.findings, own_suppressed)
+    tool_findings, judged = tools.judge(collected.findings, results, config.roles)
+    tool_findings, absorbed = merge.absorb_suppressed(tool_findings, own_suppressed)
     sites = [site for r in results for site in r.sites]
     tool_findings, overruled = merge.overrule_covered(tool_findings, sites)
-    suppressed = [*own_suppressed, *collected.suppressed, *absorbed, *overruled]
+    marked = tools.with_roles(collected.suppressed, results, config.roles)
+    suppressed = [*own_suppressed, *marked, *judged, *absorbed, *overruled]
     findings: list[Finding] = [f for r in results for f in r.findings]
     findings.extend(_discovery_findings(found))
     findings.extend(tool_findings)

@@ -45,7 +45,8 @@ def file_key(task: FileTask, data: bytes) -> str:
     digest = hashlib.sha256(_data_digest().encode())
     digest.update(
         f"\0{task.rel_path}\0{task.max_bytes}\0{','.join(sorted(task.enabled))}\0"
-        f"{task.role_globs!r}\0{','.join(sorted(task.project))}\0{task.values!r}\0".encode()
+        f"{task.role_globs!r}\0{','.join(sorted(task.project))}\0{task.values!r}\0"
+        f"{task.sync_clients!r}\0{task.sync_calls!r}\0".encode()
     )
     digest.update(data)
     return digest.hexdigest()
@@ -83,6 +84,7 @@ def result_to_dict(result: FileResult) -> dict[str, Any]:
         "facts": [facts.to_dict(f) for f in result.facts],
         "parse_error": result.parse_error,
         "role": result.role,
+        "scripts": [list(span) for span in result.scripts],
     }
 
 
@@ -97,6 +99,7 @@ def result_from_dict(d: dict[str, Any]) -> FileResult:
         facts=tuple(facts.from_dict(f, path) for f in d["facts"]),
         parse_error=d["parse_error"],
         role=d["role"],
+        scripts=tuple((int(a), int(b)) for a, b in d["scripts"]),
     )
 
 

@@ -9,6 +9,8 @@ prints as one line (exit 2). No other module adds keys.
 tool-timeout = 300              # seconds, for every tool (default 300)
 require-tools = ["ruff"]        # a listed tool that did not run fails the gate
 safety-db = "vendor/safety-db"  # safety's advisory database (relative to this file)
+sync-clients = ["ourcorp.billing.Client"]  # TTP301: its instances' public methods block
+sync-calls = ["legacy_sdk.fetch"]          # TTP301: calling it blocks
 
 [tool.ttaprod.tools]
 bandit = false                  # disable a tool
@@ -83,6 +85,8 @@ class Config:
     safety_db: str | None = None
     preview: bool = False  # run the rules in preview too
     roles: tuple[tuple[str, str], ...] = ()  # glob → role, before ttaprod's own guess
+    sync_clients: tuple[str, ...] = ()  # classes whose instances' methods block (TTP301)
+    sync_calls: tuple[str, ...] = ()  # functions whose calls block (TTP301)
 
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -298,6 +302,24 @@ def _roles(key: str, value: Any) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+_QUALIFIED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
+
+
+def _qualified_names(example: str) -> Validator:
+    """A list of dotted names as code imports them (`package.module.Name`)."""
+
+    def check(key: str, value: Any) -> tuple[str, ...]:
+        names = _str_list(key, value)
+        for name in names:
+            if not _QUALIFIED.fullmatch(name):
+                raise ConfigError(
+                    f"'{key}' must list qualified names like '{example}', not {name!r}"
+                )
+        return tuple(dict.fromkeys(names))
+
+    return check
+
+
 # key in TOML → (attribute on Config, validator)
 KEYS: dict[str, tuple[str, Validator]] = {
     "select": ("select", _codes),
@@ -319,6 +341,8 @@ KEYS: dict[str, tuple[str, Validator]] = {
     "safety-db": ("safety_db", _file_path),
     "preview": ("preview", _bool),
     "roles": ("roles", _roles),
+    "sync-clients": ("sync_clients", _qualified_names("ourcorp.billing.Client")),
+    "sync-calls": ("sync_calls", _qualified_names("legacy_sdk.fetch")),
 }
 
 

@@ -93,6 +93,17 @@ class SecretStore(Fact):
     api: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class SecretLiteral(Fact):
+    """A string literal bound to a credential-like name that ttaprod's secret check judged
+    (TTP401/TTP402); the external tools' password findings on its line defer to it."""
+
+    kind: ClassVar[str] = "secret_literal"
+    name: str  # what it is bound to (a variable, keyword, parameter, dict key), never the value
+    cleared: str  # why it is not a credential ("a placeholder"…); "" when judged one
+    def_line: int = 0  # a parameter default: the line of its `def` (where bandit's B107 points)
+
+
 # --- observability set-up --------------------------------------------------------------------
 @dataclass(frozen=True, kw_only=True)
 class ObservabilityInit(Fact):
@@ -356,6 +367,7 @@ KINDS: dict[str, type[Fact]] = {
         Tests,
         LoadTest,
         SecretStore,
+        SecretLiteral,
         ObservabilityInit,
         TraceProvider,
         SpanProcessor,

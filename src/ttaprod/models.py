@@ -150,6 +150,7 @@ class FileResult:
     facts: tuple[Fact, ...] = ()
     parse_error: bool = False
     role: str = "service"  # what the file is for (ttaprod.roles)
+    scripts: tuple[tuple[int, int], ...] = ()  # lines of `if __name__ == "__main__":` blocks
 
 
 @dataclass(frozen=True)

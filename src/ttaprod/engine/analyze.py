@@ -36,6 +36,8 @@ class FileTask:
     # clients and factories of other modules this file imports (`engine/values.py`)
     # as (the name it is imported by, the value)
     values: tuple[tuple[str, ClientValue], ...] = ()
+    sync_clients: tuple[str, ...] = ()  # [tool.ttaprod] sync-clients
+    sync_calls: tuple[str, ...] = ()  # [tool.ttaprod] sync-calls
 
 
 def count_lines(data: bytes) -> int:
@@ -75,7 +77,10 @@ def analyze_file(task: FileTask, detectors: Sequence[type[Detector]]) -> FileRes
         return _notice_result(task, lines, parsed)
     extra = [notice_finding(task, parsed.notice)] if parsed.notice is not None else []
     if not active:
-        return FileResult(task.rel_path, lines, findings=tuple(extra), role=role.value)
+        scripts = _main_guards(parsed.tree, parsed.text, role)
+        return FileResult(
+            task.rel_path, lines, findings=tuple(extra), role=role.value, scripts=scripts
+        )
     try:
         return _run_detectors(task, parsed, lines, active, extra, role)
     except RecursionError:
@@ -116,6 +121,8 @@ def _run_detectors(
         tree=parsed.tree,
         role=role,
         project=task.project,
+        sync_clients=frozenset(task.sync_clients),
+        sync_calls=frozenset(task.sync_calls),
     )
     walks = any(cls.walks for cls in active)
     if walks:
@@ -190,7 +197,7 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
     marks = Marks.read(ctx.text)
     specs = catalogue.catalogue()
 
-    scripts = _main_guards(ctx) if ctx.role in (roles.Role.SERVICE, roles.Role.CLI) else ()
+    scripts = _main_guards(ctx.tree, ctx.text, ctx.role)
     kept: list[Finding] = list(extra)
     suppressed: list[Finding] = []
     suppressed_ids: set[int] = set()
@@ -247,6 +254,7 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
         suppressed=tuple(sorted(suppressed, key=lambda f: f.sort_key)),
         sites=tuple(sites),
         facts=tuple(facts),
+        scripts=scripts,
     )
 
 
@@ -286,10 +294,12 @@ def _finding(
     )
 
 
-def _main_guards(ctx: FileContext) -> tuple[tuple[int, int], ...]:
-    """Line spans of `if __name__ == "__main__":` blocks at module level: script code."""
-    tree = ctx.tree
-    if tree is None or "__main__" not in ctx.text:
+def _main_guards(
+    tree: ast.Module | None, text: str, role: roles.Role
+) -> tuple[tuple[int, int], ...]:
+    """Line spans of `if __name__ == "__main__":` blocks at module level of a service or cli
+    module: script code."""
+    if tree is None or role not in (roles.Role.SERVICE, roles.Role.CLI) or "__main__" not in text:
         return ()
     spans = []
     for node in tree.body:

@@ -74,6 +74,8 @@ class FileContext:
     tree: ast.Module | None = None  # the same file parsed by `ast` (line numbers, cheaply)
     role: Role = Role.SERVICE
     project: frozenset[str] = frozenset()  # top-level module names of the project's files
+    sync_clients: frozenset[str] = frozenset()  # the team's synchronous clients (config)
+    sync_calls: frozenset[str] = frozenset()  # the team's blocking functions (config)
     _lines: dict[int, int] | None = None
 
     def in_project(self, qual: str | None) -> bool:
