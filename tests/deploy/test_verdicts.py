@@ -89,7 +89,10 @@ def test_a_bug_on_one_file_is_reported_not_raised(tmp_path: Path, monkeypatch) -
         raise KeyError("bug")
 
     monkeypatch.setattr(compose, "check", boom)
-    files = {"compose.yaml": "services: {}\n", "Dockerfile": "FROM python:3.12\nUSER app\n"}
+    files = {
+        "compose.yaml": "services: {}\n",
+        "Dockerfile": "FROM python:3.12\nUSER app\nCMD uvicorn app:app\n",
+    }
     result = report(tmp_path, files, select=("TTP5", "TTP906"))
     assert [(f.path, f.line, f.rule) for f in result.findings] == [
         ("Dockerfile", 1, "TTP503"),

@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from .. import knowledge
-from ..deploy.compose import services_of
+from ..deploy.composefile import services_of
 from ..deploy.inventory import Inventory, collect, is_k8s_object
 from ..deploy.yamlfiles import YList, YMap, get
 from ..engine.project import ProjectIndex

@@ -23,7 +23,7 @@ def _files(paths: list[str]) -> str:
 
 
 def _tally(item: str, index: ProjectIndex, inventory: Inventory) -> Tally:
-    tally = Tally(index, item, inventory.texts)
+    tally = Tally(inventory.judged(index), item, inventory.texts)
     if inventory.unread:
         tally.notes.append(f"not read (too large or not UTF-8): {_files(inventory.unread)}")
     return tally
@@ -53,8 +53,15 @@ def container_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     if templates:
         tally.notes.append(f"{len(templates)} template(s) not checked: {_files(templates)}")
     paths = [d.path for d in inventory.dockerfiles] + [f.path for f in inventory.compose]
+    judged = [p for p in paths if p in inventory.purposes]
+    if judged:
+        shown = "; ".join(f"{p} ({inventory.purposes[p]})" for p in judged[:3])
+        tally.notes.append(f"development setup by what it runs, not judged as production: {shown}")
     noun = f"container practices followed ({_files(paths)})"
-    return tally.result(default, "no Dockerfile or compose file found", noun)
+    none = "no Dockerfile or compose file found"
+    if paths:
+        none = f"no production Dockerfile or compose file (development, CI, tests: {_files(paths)})"
+    return tally.result(default, none, noun)
 
 
 def kubernetes_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
