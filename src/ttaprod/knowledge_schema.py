@@ -230,6 +230,15 @@ SHAPES: dict[str, Any] = {
         "liveness": [str],
         "function_names": [str],
         "constant": {"calls": [str], "log_methods": [str]},
+        "status_keys": [str],
+        "auth": {
+            "decorators": [str],
+            "user_objects": [str],
+            "request_types": [str],
+            "source": str,
+            "source_flask_login": str,
+            "source_jwt": str,
+        },
     },
     "logging": {
         "loggers": [
@@ -663,6 +672,27 @@ SHAPES: dict[str, Any] = {
             "context_param_names": [str],
             "function_wrappers": [str],
             "sources": [str],
+        },
+    },
+    "workers": {
+        "library": [
+            {
+                "id": str,
+                "display": str,
+                "needs": [str],
+                "calls?": [str],
+                "methods?": [str],
+                "in_loop?": bool,
+                "source": str,
+            }
+        ],
+        "asyncio": {"runners": [str], "source": str},
+        "heartbeat": {
+            "file_calls": [str],
+            "words": [str],
+            "calls": [str],
+            "source": str,
+            "source_sdnotify": str,
         },
     },
     "writes": {

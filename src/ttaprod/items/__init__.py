@@ -13,6 +13,7 @@ from ..deploy import alerts, compose, container, kubernetes
 from ..engine.registry import ItemCheck
 from . import (
     caching,
+    deploy_secrets,
     deployment,
     error_logging,
     evidence,
@@ -36,6 +37,7 @@ ITEM_CHECKS: tuple[ItemCheck, ...] = (
     ItemCheck("performance.cache", caching.cache_item, ("TTP314",)),
     ItemCheck("performance.routing", routing.routing_item, ("TTP315",)),
     ItemCheck("performance.load-testing", evidence.load_testing_item),
+    ItemCheck("security.secrets-in-env", deploy_secrets.secrets_item),
     ItemCheck("security.secret-storage", evidence.secret_storage_item),
     ItemCheck("security.rate-limiting", rate_limiting.rate_limiting_item, ("TTP413", "TTP414")),
     ItemCheck("deploy.health-endpoint", health.health_item, ("TTP541",)),

@@ -13,8 +13,9 @@ from ..deploy import alerts, compose, container, kubernetes
 from ..deploy.inventory import Inventory, collect
 from ..engine.project import CheckResult, ProjectIndex
 from ..findings import internal_error
-from ..models import ItemResult
-from ..tally import Tally
+from ..models import Evidence, ItemResult, Status
+from ..roles import Role
+from ..tally import Tally, verdict
 
 
 def _files(paths: list[str]) -> str:
@@ -75,11 +76,32 @@ def kubernetes_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
 
 
 def alerts_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
+    """Alert rules for errors, latency and cost. A project that ships production deployment
+    files (a Dockerfile, compose file or manifest of role service) but no alert rules fails:
+    it runs somewhere, and nothing pages anyone when it breaks (DESIGN §1)."""
     inventory = collect(index)
     tally = _tally("deploy.alerts", index, inventory)
     paths = [f.path for f in inventory.rules]
     if paths:
         run = partial(alerts.check, inventory, tally, whole_project=not index.partial)
         _guarded(tally, paths[0], tuple(alerts.KIND_RULES.values()), run)
+    elif not index.partial and not inventory.templates.get("alerts"):
+        judged = inventory.judged(index)
+        shipped = [
+            path
+            for path in [
+                *(d.path for d in inventory.dockerfiles),
+                *(f.path for f in inventory.compose),
+                *(f.path for f in inventory.manifests),
+            ]
+            if judged.role_of(path) == Role.SERVICE.value
+        ]
+        if shipped:
+            reason = (
+                f"the project ships deployment files ({_files(shipped)}) but no Prometheus"
+                " alerting rules: nothing alerts on its error rate or latency"
+            )
+            proof = [Evidence(path, 1, "deployment file") for path in shipped]
+            return verdict(default, Status.FAIL, reason, proof), ()
     noun = f"alerting practices followed ({_files(paths)})"
     return tally.result(default, "no Prometheus alerting rule file found", noun)
