@@ -171,10 +171,11 @@ def _judge_pip(command: str, words: list[str], read: Reader) -> _Verdict:
         if judged and judged[0]:
             names, total = judged
             shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
-            pins = "none" if len(names) == total else f"{total - len(names)}"
+            pinned = "none" if len(names) == total else f"{total - len(names)}"
             return _Verdict(
-                f"`{command} -r {name}` installs from a file that pins {pins} of its"
-                f" {total} packages ({shown} float)"
+                f"`{command} -r {name}` installs from a file that pins {pinned} of its"
+                f" {total} packages ({shown} float)",
+                pins=frozenset(pins),
             )
     proof = f"{command} -r {pip.files[0]}" if pip.files else None
     return _Verdict(None, proof, pins=frozenset(pins))

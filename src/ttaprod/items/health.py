@@ -96,8 +96,9 @@ def health_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
         )
         if excluded:
             reason += "; " + "; ".join(f"{r.label} {why}" for r, why in excluded[:3])
-        if probed:
-            reason += f"; the deployment probes {listed(sorted(probed))}, which no route serves"
+        unserved = probed - {r.path for r, _ in excluded}
+        if unserved:
+            reason += f"; the deployment probes {listed(sorted(unserved))}, which no route serves"
         notes = [evidence(r.fact, f"{r.label} {why}") for r, why in excluded]
         return verdict(default, Status.FAIL, reason, notes), ()
     bodies = {handler: fact.checks for handler, fact in facts.items()}
