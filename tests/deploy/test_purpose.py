@@ -47,6 +47,7 @@ def test_the_production_near_miss_fires(tmp_path: Path) -> None:
         ("reload", "service `api` runs `--reload`"),
         ("sleep", "service `api` runs `sleep infinity`"),
         ("trust", "service `db` sets POSTGRES_HOST_AUTH_METHOD=trust"),
+        ("tag", "service `api` builds the project as `mealie:dev`"),
     ],
 )
 def test_a_development_compose_file_is_not_judged(tmp_path: Path, change: str, why: str) -> None:
@@ -57,6 +58,8 @@ def test_a_development_compose_file_is_not_judged(tmp_path: Path, change: str, w
         text = text.replace("build: .", "build: .\n    command: uvicorn app:app --reload")
     elif change == "sleep":
         text = text.replace("build: .", "build: .\n    command: sleep infinity")
+    elif change == "tag":
+        text = text.replace("build: .", "build: .\n    image: mealie:dev")
     else:
         text = text.replace("POSTGRES_PASSWORD: hunter2hunter2", "POSTGRES_HOST_AUTH_METHOD: trust")
     result = report(tmp_path, {"docker-compose.yml": text})

@@ -2,8 +2,9 @@
 knows `.devcontainer/`, `tests/`, `docker-compose.dev.yml`…): what it runs does.
 
 A compose file that starts a development server, an idle container an editor attaches to, or
-a notebook, that lets its database accept any password, or whose header says it is the
-development setup is not how the service runs in production; nor is a Dockerfile built from a
+a notebook, that lets its database accept any password, that tags its build of the project
+for development (`image: app:dev`), or whose header says it is the development setup is not
+how the service runs in production; nor is a Dockerfile built from a
 devcontainer image, or one whose start command is a development server that no production
 compose file runs unchanged (a production compose file that runs it without bind-mounting the
 source keeps it a production image). Such files get the role `build`, like a
@@ -41,6 +42,7 @@ class _Signals:
     base_images: tuple[re.Pattern[str], ...]
     environment: Mapping[str, frozenset[str]]
     comments: tuple[re.Pattern[str], ...]
+    tags: frozenset[str]  # a project build tagged like this is a local build (`app:dev`)
 
 
 @knowledge.derived
@@ -52,6 +54,7 @@ def _signals() -> _Signals:
         tuple(re.compile(p) for p in data["dev_base_images"]),
         {k: frozenset(v.lower() for v in vs) for k, vs in data["dev_environment"].items()},
         tuple(re.compile(p, re.IGNORECASE) for p in data["dev_comments"]),
+        frozenset(data["dev_words"]),
     )
 
 
@@ -186,6 +189,11 @@ def _compose_dev(file: YamlFile, text: str, dev_start: dict[str, tuple[str, str]
             if str(value).strip().lower() in allowed:
                 return f"service `{name}` sets {key}={value}"
         build = composefile.build_of(file.path, service)
+        image = service.get("image")
+        if build is not None and isinstance(image, str):
+            tag = (parse_image(image).tag or "").lower()
+            if tag in signals.tags:
+                return f"service `{name}` builds the project as `{image}`"
         if build is not None:
             builds_project = True
             mounted = any(
@@ -197,7 +205,6 @@ def _compose_dev(file: YamlFile, text: str, dev_start: dict[str, tuple[str, str]
                     f"service `{name}` runs `{command}` of {build.dockerfile} on its"
                     " bind-mounted source"
                 )
-        image = service.get("image")
         if isinstance(image, str) and is_dev_image(image):
             tools.append(image)
     if tools and not builds_project:
