@@ -28,6 +28,7 @@ from ..engine.project import CheckResult, ProjectIndex
 from ..models import Evidence, ItemResult
 from ..roles import Role
 from ..tally import MAX_EVIDENCE, Tally, visible
+from .deployment import guarded
 
 ITEM = "security.secrets-in-env"
 RULES = frozenset({"TTP504", "TTP512", "TTP526"})
@@ -72,16 +73,13 @@ def _literal(inventory: Inventory, judged: ProjectIndex) -> Tally:
     """The deploy rules' own verdicts on literal credentials, in a scratch tally (their
     findings are reported by deploy.container and deploy.kubernetes, not again here)."""
     scratch = Tally(judged, ITEM, inventory.texts)
-    runs: list[Callable[[], None]] = [
-        *(partial(container.check, e, inventory, scratch) for e in inventory.dockerfiles),
-        *(partial(compose.check, f, inventory, scratch) for f in inventory.compose),
-        partial(kubernetes.check, inventory, scratch, whole_project=False),
+    runs: list[tuple[str, Callable[[], None]]] = [
+        *((e.path, partial(container.check, e, inventory, scratch)) for e in inventory.dockerfiles),
+        *((f.path, partial(compose.check, f, inventory, scratch)) for f in inventory.compose),
+        ("", partial(kubernetes.check, inventory, scratch, whole_project=False)),
     ]
-    for run in runs:
-        try:
-            run()
-        except Exception:  # deploy.container / deploy.kubernetes report it as TTP906
-            continue
+    for path, run in runs:  # a bug of ours on one file: deploy.container reports it (TTP906)
+        guarded(scratch, path, (), run)
     return scratch
 
 

@@ -30,7 +30,7 @@ def _tally(item: str, index: ProjectIndex, inventory: Inventory) -> Tally:
     return tally
 
 
-def _guarded(tally: Tally, path: str, rules: tuple[str, ...], run: Callable[[], None]) -> None:
+def guarded(tally: Tally, path: str, rules: tuple[str, ...], run: Callable[[], None]) -> None:
     """One file's checks: a bug of ours on it is TTP906 on that file, and its practices count
     as not verified; the other files are judged as usual."""
     try:
@@ -47,9 +47,9 @@ def container_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     tally = _tally("deploy.container", index, inventory)
     for entry in inventory.dockerfiles:
         run = partial(container.check, entry, inventory, tally)
-        _guarded(tally, entry.path, container.RULES, run)
+        guarded(tally, entry.path, container.RULES, run)
     for file in inventory.compose:
-        _guarded(tally, file.path, compose.RULES, partial(compose.check, file, inventory, tally))
+        guarded(tally, file.path, compose.RULES, partial(compose.check, file, inventory, tally))
     templates = inventory.templates.get("container", [])
     if templates:
         tally.notes.append(f"{len(templates)} template(s) not checked: {_files(templates)}")
@@ -70,7 +70,7 @@ def kubernetes_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     tally = _tally("deploy.kubernetes", index, inventory)
     paths = [f.path for f in inventory.manifests]
     run = partial(kubernetes.check, inventory, tally, whole_project=not index.partial)
-    _guarded(tally, paths[0] if paths else "", kubernetes.RULES, run)
+    guarded(tally, paths[0] if paths else "", kubernetes.RULES, run)
     noun = f"workload practices followed ({_files(paths)})"
     return tally.result(default, "no Kubernetes Deployment, StatefulSet or DaemonSet found", noun)
 
@@ -84,7 +84,7 @@ def alerts_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     paths = [f.path for f in inventory.rules]
     if paths:
         run = partial(alerts.check, inventory, tally, whole_project=not index.partial)
-        _guarded(tally, paths[0], tuple(alerts.KIND_RULES.values()), run)
+        guarded(tally, paths[0], tuple(alerts.KIND_RULES.values()), run)
     elif not index.partial and not inventory.templates.get("alerts"):
         judged = inventory.judged(index)
         shipped = [
