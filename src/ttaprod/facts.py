@@ -41,6 +41,8 @@ class HandlerBody(Fact):
     kind: ClassVar[str] = "handler_body"
     handler: str
     checks: str  # the calls, as shown to people ("" when it only returns a constant)
+    keys: tuple[str, ...] = ()  # the string keys of the dict literals it returns
+    auth: str = ""  # what makes it require a logged-in user (a decorator, `request.user`)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -335,6 +337,26 @@ class ProtectingDecorator(Fact):
     retry: str = ""
 
 
+# --- long-running workers (deploy.health-endpoint) ------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class Worker(Fact):
+    """A long-running worker or consumer the module runs or defines (a queue consumer, a task
+    worker, a bot's polling loop, an asyncio service loop)."""
+
+    kind: ClassVar[str] = "worker"
+    library: str  # the knowledge row (rules/knowledge/workers.toml): "celery", "asyncio"
+    display: str  # "Celery worker", "Kafka consumer"
+    how: str  # what shows it, as written
+
+
+@dataclass(frozen=True, kw_only=True)
+class Heartbeat(Fact):
+    """A way a worker shows it is alive without an HTTP route: a liveness file, a watchdog."""
+
+    kind: ClassVar[str] = "heartbeat"
+    how: str
+
+
 # --- problems a project check judges ------------------------------------------------------------
 @dataclass(frozen=True, kw_only=True)
 class Pending(Fact):
@@ -394,6 +416,8 @@ KINDS: dict[str, type[Fact]] = {
         Protected,
         Decorated,
         ProtectingDecorator,
+        Worker,
+        Heartbeat,
     )
 }
 

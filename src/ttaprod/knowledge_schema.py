@@ -40,7 +40,18 @@ SHAPES: dict[str, Any] = {
         "build": _ROLE,
         "script": _ROLE,
         "cli": _ROLE,
-        "deployment": {"dev_names": [str], "dev_words": [str]},
+        "deployment": {
+            "dev_names": [str],
+            "dev_words": [str],
+            "dev_commands": [str],
+            "dev_images": [str],
+            "dev_base_images": [str],
+            "dev_environment": Map([str]),
+            "dev_comments": [str],
+            "source": str,
+            "source_reload": str,
+            "source_postgres_trust": str,
+        },
     },
     "caching": {
         "decorators": [str],
@@ -61,8 +72,35 @@ SHAPES: dict[str, Any] = {
             "source_digest": str,
             "source_k8s": str,
             "nonroot": {"patterns": [str], "source": str, "source_chainguard": str},
+            "steps_down": {
+                "patterns": [str],
+                "source": str,
+                "source_mysql": str,
+                "source_redis": str,
+            },
         },
-        "credentials": {"not_secret_names": [str], "source": str},
+        "privileges": {
+            "tools": [str],
+            "packages": [str],
+            "source": str,
+            "source_su_exec": str,
+            "source_setpriv": str,
+        },
+        "servers": {
+            "commands": [str],
+            "base_images": [str],
+            "source": str,
+            "source_expose": str,
+        },
+        "credentials": {
+            "not_secret_names": [str],
+            "source": str,
+            "public_prefixes": [str],
+            "source_vite": str,
+            "source_next": str,
+            "source_cra": str,
+            "flag_patterns": [str],
+        },
         "installs": {
             "pip_locked_options": [str],
             "pip_options_with_value": [str],
@@ -192,6 +230,15 @@ SHAPES: dict[str, Any] = {
         "liveness": [str],
         "function_names": [str],
         "constant": {"calls": [str], "log_methods": [str]},
+        "status_keys": [str],
+        "auth": {
+            "decorators": [str],
+            "user_objects": [str],
+            "request_types": [str],
+            "source": str,
+            "source_flask_login": str,
+            "source_jwt": str,
+        },
     },
     "logging": {
         "loggers": [
@@ -632,6 +679,27 @@ SHAPES: dict[str, Any] = {
             "context_param_names": [str],
             "function_wrappers": [str],
             "sources": [str],
+        },
+    },
+    "workers": {
+        "library": [
+            {
+                "id": str,
+                "display": str,
+                "needs": [str],
+                "calls?": [str],
+                "methods?": [str],
+                "in_loop?": bool,
+                "source": str,
+            }
+        ],
+        "asyncio": {"runners": [str], "source": str},
+        "heartbeat": {
+            "file_calls": [str],
+            "words": [str],
+            "calls": [str],
+            "source": str,
+            "source_sdnotify": str,
         },
     },
     "writes": {

@@ -20,6 +20,7 @@ from .facts.evidence import EvidenceFacts, SecretStoreFacts
 from .facts.handler_bodies import HandlerBodyFacts
 from .facts.observability_setup import ObservabilityFacts
 from .facts.routes import RouteFacts
+from .facts.workers import WorkerFacts
 from .observability.correlation_ids import WorkflowContextCorrelation
 from .observability.observability_init import (
     ObservabilityInitInRequestHandler,
@@ -72,4 +73,5 @@ DETECTORS: tuple[type[Detector], ...] = (
     EvidenceFacts,
     SecretStoreFacts,
     ObservabilityFacts,
+    WorkerFacts,
 )
