@@ -248,7 +248,41 @@ def _result(finding: Finding, rules: _Rules) -> dict[str, Any]:
     if finding.fix:
         properties["fix"] = finding.fix
     result["properties"] = properties
+    fixes = _fixes(finding)
+    if fixes:
+        result["fixes"] = fixes
     return result
+
+
+def _fixes(finding: Finding) -> list[dict[str, Any]]:
+    """The finding's automatic fix as SARIF `fixes`: replacements in its own file."""
+    made = finding.suggestion
+    if made is None or not made.replacements:
+        return []
+    kind = "safe fix: `ttaprod check --fix`" if made.safe else "unsafe fix: `--fix --unsafe-fixes`"
+    replacements = [
+        {
+            "deletedRegion": {
+                "startLine": r.line,
+                "startColumn": r.column,
+                "endLine": r.end_line,
+                "endColumn": r.end_column,
+            },
+            "insertedContent": {"text": r.text},
+        }
+        for r in made.replacements
+    ]
+    change = {
+        "artifactLocation": {"uri": quote(finding.path, safe="/"), "uriBaseId": SRCROOT},
+        "replacements": replacements,
+    }
+    return [
+        {
+            "description": {"text": f"{made.description} ({kind})"},
+            "artifactChanges": [change],
+            "properties": {"safe": made.safe},
+        }
+    ]
 
 
 def _tool(report: Report, rules: _Rules) -> dict[str, Any]:
