@@ -499,7 +499,6 @@ SHAPES: dict[str, Any] = {
                     "runtime": str,
                     "call": str,
                     "keywords": bool,
-                    "partial?": str,
                     "source": str,
                 }
             ],

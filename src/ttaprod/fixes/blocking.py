@@ -4,8 +4,8 @@ event loop unblocked.
     time.sleep(2 ** attempt)      →  await asyncio.sleep(2 ** attempt)
     requests.get(url, timeout=5)  →  await asyncio.to_thread(requests.get, url, timeout=5)
     subprocess.run(cmd, check=1)  →  await anyio.to_thread.run_sync(
-                                         functools.partial(subprocess.run, cmd, check=1))
-                                     (in a module that uses anyio)
+                                         lambda: subprocess.run(cmd, check=1))
+                                     (in a module that uses anyio: run_sync takes no keywords)
 
 `(await …)` is parenthesised where the call's result is used at once (`….json()`). Calls
 whose result keeps blocking on the loop (`open()`: the file is read there; `sqlite3.connect`:
@@ -49,9 +49,8 @@ class Blocking(Family):
         else:
             offload = next(r for r in table["offload"] if r["runtime"] == runtime)
             runner = builder.fill(offload["call"])
-            partial = None if offload["keywords"] else builder.expression(offload["partial"])
             what = f"run it in a worker thread: `await {runner}(…)`"
-            wrap = _Wrap(runner=cst.parse_expression(runner), partial=partial)
+            wrap = _Wrap(runner=cst.parse_expression(runner), keywords=offload["keywords"])
         parent = self.ctx.parent()
         wrap.tight = (
             (isinstance(parent, cst.Attribute) and parent.value is node)
@@ -71,7 +70,7 @@ class Blocking(Family):
                 if ancestor.asynchronous is None:
                     raise Decline("not directly in an async def")
                 return
-            if isinstance(ancestor, cst.Call) and i == len(stack) - 3 and self._offloader(ancestor):
+            if isinstance(ancestor, cst.Call) and self._offloader(ancestor):
                 raise Decline(
                     "already handed to a thread pool, but called first: pass the function"
                 )
@@ -99,11 +98,11 @@ class _Wrap:
         self,
         replace: cst.BaseExpression | None = None,
         runner: cst.BaseExpression | None = None,
-        partial: cst.BaseExpression | None = None,
+        keywords: bool = True,
     ) -> None:
         self.replace = replace
         self.runner = runner
-        self.partial = partial
+        self.keywords = keywords  # the runner passes keyword arguments on
         self.tight = False
 
     def __call__(self, updated: cst.CSTNode) -> cst.CSTNode:
@@ -114,8 +113,9 @@ class _Wrap:
             assert self.runner is not None
             args = _with_func(updated)
             keywords = any(a.keyword is not None or a.star == "**" for a in updated.args)
-            if self.partial is not None and keywords:
-                args = [positional(cst.Call(func=self.partial, args=args))]
+            if keywords and not self.keywords:
+                call = updated.with_changes(lpar=(), rpar=())
+                args = [positional(cst.Lambda(params=cst.Parameters(), body=call))]
             inner = cst.Call(func=self.runner, args=args)
         if updated.lpar:
             lpar, rpar = updated.lpar, updated.rpar

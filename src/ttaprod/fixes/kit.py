@@ -101,6 +101,8 @@ class Builder:
             held = self._bound_to(module)
             if held is not None:
                 return f"{held}.{attr}"
+        if style == "import" and module and self._imports_from(module) and self._free(attr):
+            style = "from"  # the module names what it takes from `module`: so does the fix
         if style == "from" and module:
             if self._free(attr):
                 self.needs.append(imports.Need(module, attr))
@@ -127,6 +129,13 @@ class Builder:
                 if bound == qual and names.lookup(name) == qual:
                     return name
         return None
+
+    def _imports_from(self, module: str) -> bool:
+        prefix = module + "."
+        return any(
+            isinstance(bound, str) and bound.startswith(prefix) and "." not in bound[len(prefix) :]
+            for bound in self.names.scopes[0].bindings.values()
+        ) and not any(bound == module for bound in self.names.scopes[0].bindings.values())
 
     def _free(self, name: str) -> bool:
         return self.names.lookup(name) is None and name not in self.names.scopes[0].bindings

@@ -94,7 +94,7 @@ class Secrets(Family):
             if name is None:
                 raise Decline("an assignment ttaprod does not rewrite")
             if self._in_settings_class():
-                self._settings_field(finding, parent, name)
+                self._settings_field(finding, parent, name, secret)
             else:
                 self._replace(finding, value, name, secret)
         elif isinstance(parent, cst.Assign) and parent.value is value and len(parent.targets) == 1:
@@ -111,9 +111,9 @@ class Secrets(Family):
     def _variable(self, name: str, secret: str, literal_name: bool, package: str) -> str:
         settings = self.kit.settings
         if name in settings.env_names:
-            return settings.env_names[name]
+            return self._unique(settings.env_names[name], secret, qualify=False)
         if literal_name:
-            return name
+            return self._unique(name, secret, qualify=False)
         table = data()["secrets"]
         variable = env_name(name)
         schemed = name.lower().replace("-", "_") in table["scheme_headers"]
@@ -126,14 +126,18 @@ class Secrets(Family):
             variable = prefix + variable
         return self._unique(variable, secret)
 
-    def _unique(self, variable: str, secret: str) -> str:
-        """The same variable for the same value; another value takes its scope's name."""
+    def _unique(self, variable: str, secret: str, qualify: bool = True) -> str:
+        """The same variable for the same value; another value takes its scope's name (a
+        name the code or the config gave is kept, or the fix declines)."""
         digest = hashlib.sha256(secret.encode()).hexdigest()
         seen = self.kit.settings.env_values
         if seen.setdefault(variable, digest) == digest:
             return variable
+        if not qualify:
+            raise Decline(f"`{variable}` already stands for another value in this run")
         scope = self.ctx.functions[-1].name.value if self.ctx.functions else ""
         scope = scope or (self.ctx.classes[-1].name.value if self.ctx.classes else "")
+        scope = scope or self.ctx.names.module_name.rsplit(".", 1)[-1]
         qualified = f"{env_name(scope)}_{variable}" if scope else ""
         if qualified and seen.setdefault(qualified, digest) == digest:
             return qualified
@@ -190,12 +194,15 @@ class Secrets(Family):
         fix = FindingFix(finding, what, self.safe(finding), [edit], builder.needs, env=(variable,))
         self.kit.add(fix)
 
-    def _settings_field(self, finding: Finding, field: cst.AnnAssign, name: str) -> None:
+    def _settings_field(
+        self, finding: Finding, field: cst.AnnAssign, name: str, secret: str
+    ) -> None:
         def change(node: cst.CSTNode) -> cst.CSTNode:
             assert isinstance(node, cst.AnnAssign)
             return node.with_changes(value=None, equal=cst.MaybeSentinel.DEFAULT)
 
         variable = self.kit.settings.env_names.get(name, env_name(name))
+        self._unique(variable, secret, qualify=False)
         what = f"drop the default: the settings class reads `{variable}` from the environment"
         self.kit.add(
             FindingFix(

@@ -126,7 +126,7 @@ def _findings(report: Report) -> list[str]:
             message += f" (also {escape(', '.join(finding.also_reported_by))})"
         made = finding.suggestion
         if made is not None:
-            message += f"<br>{_fix_kind(made.safe)}: {escape(made.description)}"
+            message += f"<br>Fix ({_how(made.safe)}): {escape(made.description)}"
         elif finding.fix:
             message += f"<br>Fix: {escape(finding.fix)}"
         row = [SEVERITY_MARK[finding.severity], code(finding.rule), _location(finding), message]
@@ -140,8 +140,8 @@ def _findings(report: Report) -> list[str]:
     return [*lines, ""]
 
 
-def _fix_kind(safe: bool) -> str:
-    return "Safe fix (`--fix`)" if safe else "Unsafe fix (`--fix --unsafe-fixes`)"
+def _how(safe: bool) -> str:
+    return "safe, `--fix`" if safe else "unsafe, `--fix --unsafe-fixes`"
 
 
 def _fence(text: str) -> str:
@@ -163,7 +163,7 @@ def _suggestions(report: Report) -> list[str]:
         diff = "\n".join(made.diff.splitlines()[:MAX_DIFF_LINES])
         fence = _fence(diff)
         head = f"{code(finding.rule)} {_location(finding)}: {escape(made.description)}"
-        lines += [f"{head} ({_fix_kind(made.safe).lower()})", "", f"{fence}diff", diff, fence, ""]
+        lines += [f"{head} ({_how(made.safe)})", "", f"{fence}diff", diff, fence, ""]
     if len(shown) > MAX_SUGGESTIONS:
         lines += [f"… and {len(shown) - MAX_SUGGESTIONS} more: `ttaprod check --fix-diff`.", ""]
     return lines
