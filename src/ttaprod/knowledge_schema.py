@@ -490,6 +490,8 @@ SHAPES: dict[str, Any] = {
             "dependency": str,
             "decorator": str,
             "decorator_source": str,
+            "not_idempotent": [str],
+            "idempotent_source": str,
             "exceptions": [{"library": str, "exception": str, "source": str}],
         },
         "tls": {"verified_factory": str, "source": str},

@@ -61,6 +61,8 @@ class Blocking(Family):
         self.kit.add(FindingFix(finding, what, self.safe(finding), [edit], builder.needs))
 
     def _check_place(self, node: cst.Call) -> None:
+        if isinstance(self.ctx.parent(), cst.Await):
+            raise Decline("the call is awaited already: what it returns is not what blocks")
         stack = self.ctx.stack
         for i in range(len(stack) - 2, -1, -1):
             ancestor = stack[i]

@@ -6,8 +6,10 @@
   only (not POST) and backs off between attempts.
 - A function that makes one outbound call, in a project that depends on tenacity already: a
   tenacity `@retry` decorator bounded to three attempts, retrying on the library's request
-  error only (`requests.RequestException`, `httpx.TransportError`…). A function with several
-  calls is not decorated: retrying it would repeat the calls that succeeded.
+  error only (`requests.RequestException`, `httpx.TransportError`…). Not decorated: a
+  function with several calls (retrying it would repeat those that succeeded), one making a
+  POST or PATCH (it may have gone through before failing), one decorated already (a route
+  handler: the retry belongs inside it).
 
 Templates: `rules/knowledge/fixes.toml` ([retries]).
 """
@@ -122,6 +124,11 @@ class Retries(Family):
             raise Decline(f"no retrying client here, and {table['dependency']} is not a dependency")
         if function is None:
             raise Decline("not in a function to decorate")
+        if function.decorators:
+            raise Decline("the function is decorated already (a route…): retry inside it")
+        verb = _verb(node, self.ctx.qualname(node.func))
+        if verb in table["not_idempotent"]:
+            raise Decline(f"a {verb.upper()} may have gone through before failing: not repeated")
         if self.outbound.get(id(function), 0) != 1:
             raise Decline("the function makes several calls: retrying it would repeat them all")
         exception = next(
@@ -146,6 +153,20 @@ class Retries(Family):
         return any(
             isinstance(b, str) and b.split(".", 1)[0] == package for b in module.bindings.values()
         )
+
+
+def _verb(call: cst.Call, qual: str | None) -> str:
+    """The HTTP method a call names: `requests.post(...)` → post, `s.request("PATCH", …)`."""
+    if qual is not None:
+        name = qual.rsplit(".", 1)[-1]
+    elif isinstance(call.func, cst.Attribute):
+        name = call.func.attr.value
+    else:
+        name = ""
+    first = call.args[0].value if call.args else None
+    if name == "request" and isinstance(first, cst.SimpleString):
+        return first.raw_value.lower()
+    return name.lower()
 
 
 def _first_in_body(node: cst.CSTNode, new: list[cst.BaseStatement]) -> cst.CSTNode:

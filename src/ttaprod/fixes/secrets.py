@@ -116,8 +116,7 @@ class Secrets(Family):
             return self._unique(name, secret, qualify=False)
         table = data()["secrets"]
         variable = env_name(name)
-        schemed = name.lower().replace("-", "_") in table["scheme_headers"]
-        if schemed and _SCHEMED.match(secret):
+        if name.lower().replace("-", "_") in table["scheme_headers"]:
             variable = f"{variable}_{table['scheme_env_suffix']}"
         if package:
             variable = f"{package}_{variable}"
