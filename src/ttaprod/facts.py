@@ -375,6 +375,13 @@ class Pending(Fact):
     needs_retry: bool = False  # a caller's retry would cover it
     statement_line: int = 0  # the first line of its statement (a suppression mark there counts)
     label: str = ""  # what the site is (evidence when something elsewhere covers it)
+    # the finding's fingerprint, made from the unmasked source as for findings reported in
+    # the file (`anchor` keeps string literals masked: facts are cached)
+    fingerprint: str = ""
+    # the flagged node's span (1-based columns), filled in by the engine like `line`
+    column: int = 0
+    end_line: int = 0
+    end_column: int = 0
 
 
 KINDS: dict[str, type[Fact]] = {

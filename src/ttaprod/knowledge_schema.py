@@ -524,6 +524,54 @@ SHAPES: dict[str, Any] = {
         "pair_keywords": {"names": [str], "source": str},
         "auth_schemes": {"prefixes": [str], "source": str},
     },
+    "fixes": {
+        "timeouts": {
+            "pair_libraries": [str],
+            "pair_source": str,
+            "values": [{"library": str, "value": str, "source": str}],
+        },
+        "retries": {
+            "session_classes": [str],
+            "prefixes": [str],
+            "mount": str,
+            "mount_source": str,
+            "dependency": str,
+            "decorator": str,
+            "decorator_source": str,
+            "not_idempotent": [str],
+            "idempotent_source": str,
+            "exceptions": [{"library": str, "exception": str, "source": str}],
+        },
+        "tls": {"verified_factory": str, "source": str},
+        "blocking": {
+            "offload": [
+                {
+                    "runtime": str,
+                    "call": str,
+                    "keywords": bool,
+                    "source": str,
+                }
+            ],
+            "replace": [{"call": str, "asyncio": str, "anyio": str, "source": str}],
+            "keep": {"calls": [str], "source": str},
+        },
+        "secrets": {
+            "read": str,
+            "generic_keywords": [str],
+            "scheme_headers": [str],
+            "scheme_env_suffix": str,
+            "source": str,
+        },
+        "logging": [{"library": str, "style": str, "source": str}],
+        "exc_info": {
+            "rename": Map(str),
+            "keyword": str,
+            "loguru_option": str,
+            "source": str,
+        },
+        "healthcheck": {"instruction": str, "default_port": int, "source": str},
+        "compose": {"restart": str, "source": str},
+    },
     "tls": {
         "unresolved": {"methods": [str], "keywords": [str]},
         "ssl": {

@@ -10,13 +10,13 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from .. import catalogue, redact, roles
-from ..facts import ClientValue
+from ..facts import ClientValue, Fact, Pending
 from ..findings import new_finding
 from ..models import FileResult, Finding, Severity, Site
 from ..suppression import Marks
 from . import source
 from .binder import Binder, prebind_module
-from .context import FileContext, PendingFinding, Problem
+from .context import FileContext, PendingFact, PendingFinding, Problem
 from .detector import Detector
 from .names import NameTable, module_name_for
 from .positions import Range, resolve_positions
@@ -191,7 +191,7 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
         if pending.statement is not None:
             wanted.append(pending.statement)
     wanted.extend(site.node for site in ctx.sites if not site.line)
-    wanted.extend(fact.node for fact in ctx.facts if not fact.line)
+    wanted.extend(f.node for f in ctx.facts if not f.line or isinstance(f.fact, Pending))
     ranges = resolve_positions(ctx.module, wanted)
     text_lines = ctx.text.splitlines()
     marks = Marks.read(ctx.text)
@@ -242,10 +242,7 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
             covered = roles.capped(rules, role.value, severity) is Severity.INFO
         sites.append(Site(site.item, site.rule, task.rel_path, start[0], covered, site.label))
 
-    facts = [
-        replace(f.fact, path=task.rel_path, line=f.line or ranges.get(id(f.node), (0, 0, 0, 0))[0])
-        for f in ctx.facts
-    ]
+    facts = [_placed(f, task.rel_path, ranges) for f in ctx.facts]
     return FileResult(
         path=task.rel_path,
         lines=lines,
@@ -256,6 +253,18 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
         facts=tuple(facts),
         scripts=scripts,
     )
+
+
+def _placed(pending: PendingFact, path: str, ranges: dict[int, Range]) -> Fact:
+    """A recorded fact with its file and line (and a pending problem with its span)."""
+    start = ranges.get(id(pending.node), (0, 0, 0, 0))
+    fact = replace(pending.fact, path=path, line=pending.line or start[0])
+    if isinstance(fact, Pending) and id(pending.node) in ranges:
+        line, column, end_line, end_column = start
+        fact = replace(
+            fact, line=line, column=column + 1, end_line=end_line, end_column=end_column + 1
+        )
+    return fact
 
 
 def _finding(

@@ -207,3 +207,11 @@ def _issue(route: _Route) -> Issue:
         fix="make a readiness endpoint ping its dependencies (`await redis.ping()`, "
         "`SELECT 1`) with a short timeout and answer 503 when one fails",
     )
+
+
+def health_paths(index: ProjectIndex) -> list[str]:
+    """The project's health routes (`/health`, `/api/healthz`…), readiness-style ones first:
+    what a HEALTHCHECK added by `ttaprod check --fix` calls."""
+    routes = [r for r in _web_routes(index) if r.name in _data()["paths"]]
+    ready = [r for r in routes if r.name not in _data()["liveness"]]
+    return list(dict.fromkeys(r.path for r in [*ready, *routes] if "{" not in r.path))
