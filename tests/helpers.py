@@ -6,6 +6,7 @@ Test modules keep small adapters of their own (which rules, which file), built o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -41,15 +42,30 @@ def check(root: Path, files: dict[str, str], **options: object) -> Report:
 
 
 @cache
-def fixture_report(name: str) -> Report:
-    """One analysis of a project under fixtures/, shared by every test that reads it."""
-    return run_check(FIXTURES / name)
+def fixture_report(name: str, preview: bool = False) -> Report:
+    """One analysis of a project under fixtures/ (with the rules in preview, or not), shared
+    by every test that reads it."""
+    return run_check(FIXTURES / name, preview=preview or None)
 
 
 def found(report: Report, codes: Iterable[str]) -> list[Finding]:
     """The findings of these rules (codes or prefixes), in report order."""
     wanted = tuple(codes)
     return [f for f in report.findings if f.rule.startswith(wanted)]
+
+
+_ALSO_AT = re.compile(r"Also at (.*?)(?: and \d+ more)?\.$")
+
+
+def advice_sites(finding: Finding) -> list[tuple[str, int]]:
+    """The sites an architecture-advice finding stands for (`Tally.advice`): its own place
+    and the places its message lists after "Also at"."""
+    sites = [(finding.path, finding.line)]
+    listed = _ALSO_AT.search(finding.message)
+    for place in listed.group(1).split(", ") if listed else ():
+        path, _, line = place.rpartition(":")
+        sites.append((path, int(line)))
+    return sites
 
 
 def rows(report: Report, codes: Iterable[str]) -> list[tuple[str, int, str, str]]:

@@ -151,7 +151,7 @@ def test_a_project_level_finding_suppressed_inline_is_counted(project) -> None:
         "    return client.chat.completions.create(model='gpt-4o', messages=[])"
         "  # ttaprod: ignore[TTP314]\n"
     )
-    report = run_check(project({"app/llm.py": src}), select=("TTP314",))
+    report = run_check(project({"app/llm.py": src}), select=("TTP314",), preview=True)
     assert [f.rule for f in report.findings] == []
     assert [(f.rule, f.line, f.suppressed_by) for f in report.suppressed] == [
         ("TTP314", 4, "# ttaprod: ignore at line 4")

@@ -85,6 +85,42 @@ class Tally:
         if found is None or found.severity is Severity.INFO:
             self.covered += weight
 
+    def advice(self, issues: list[tuple[Issue, int]], summary: str) -> None:
+        """Architecture advice (a cache, a limiter): every issue stands for `weight` sites, but
+        the project gets one finding, at the first, naming the others. An issue a mark
+        suppresses, or whose rule the configuration drops there, covers its sites."""
+        standing: list[Issue] = []
+        weights = 0
+        for issue, weight in issues:
+            self.total += weight
+            if not self.applies(issue.rule, issue.path):
+                self.covered += weight
+                continue
+            silenced = self.marks(issue.path).silence(
+                self.finding(issue), issue.statement_line or issue.line
+            )
+            if silenced is not None:
+                self.suppressed.append(silenced)
+                self.covered += weight
+            else:
+                standing.append(issue)
+                weights += weight
+        if not standing:
+            return
+        first, others = standing[0], standing[1:]
+        message = first.message
+        if others:
+            shown = ", ".join(f"{i.path}:{i.line}" for i in others[:MAX_EVIDENCE])
+            more = f" and {len(others) - MAX_EVIDENCE} more" if len(others) > MAX_EVIDENCE else ""
+            message = (
+                f"{summary.format(n=weights)}: reported once for the project. First "
+                f"here: {first.message} Also at {shown}{more}."
+            )
+        found = self.finding(replace(first, message=message, anchor=f"{first.rule}:project"))
+        self.findings.append(found)
+        if found.severity is Severity.INFO:
+            self.covered += weights
+
     def practice(
         self, rule: str, path: str, issues: list[Issue], proof: Evidence | None = None
     ) -> None:
@@ -244,6 +280,14 @@ def applies(index: ProjectIndex, rule: str, path: str) -> bool:
     if spec.preview and not config.preview:
         return False
     return not path or roles.applies(spec.roles, index.role_of(path))
+
+
+def in_preview(index: ProjectIndex, rule: str) -> str:
+    """Why `rule` did not judge anything: it is in preview and the run is not ("" else)."""
+    spec = catalogue.catalogue().get(rule)
+    if spec is None or not spec.preview or index.config.preview:
+        return ""
+    return f"{rule} is in preview: run with --preview (or preview = true) to judge it"
 
 
 def visible(index: ProjectIndex, keep: Callable[[Finding], bool]) -> list[Finding]:

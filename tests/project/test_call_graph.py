@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from ..helpers import FIXTURES, fixture_report, found, run_check
+from ..helpers import FIXTURES, advice_sites, fixture_report, found, run_check
 
 
 def _traces(rule: str) -> dict[tuple[str, int], tuple[tuple[str, int, str], ...]]:
@@ -94,7 +94,10 @@ def test_recursion_under_a_retried_entry_point_is_covered(tmp_path: Path) -> Non
 
 
 def _rows(root: Path, rules: list[str]) -> set[tuple[str, int, str]]:
-    return {(f.path, f.line, f.rule) for f in found(run_check(root), rules)}
+    """Every reported site of these rules, the LLM advice in preview included (its one
+    finding per project lists its sites)."""
+    report = run_check(root, preview=True)
+    return {(path, line, f.rule) for f in found(report, rules) for path, line in advice_sites(f)}
 
 
 def test_llm_calls_through_clients_of_other_modules_are_recognised() -> None:
@@ -106,9 +109,10 @@ def test_llm_calls_through_clients_of_other_modules_are_recognised() -> None:
         r[0] in ("shop/services/tenants.py", "shop/services/completion.py") and r[2] == "TTP311"
         for r in rows
     )
-    llm_rows = {(f.path, f.line) for f in found(fixture_report("shop_service"), ["TTP314"])}
-    assert ("shop/services/tenants.py", 5) in llm_rows
-    assert ("shop/services/summaries.py", 6) in llm_rows
+    llm_rows = _rows(FIXTURES / "shop_service", ["TTP314"])
+    assert ("shop/services/tenants.py", 5, "TTP314") in llm_rows
+    assert ("shop/services/summaries.py", 6, "TTP314") in llm_rows
+    assert ("shop/services/completion.py", 5, "TTP314") not in llm_rows  # ask() is cached
 
 
 def test_a_transport_injected_from_another_module_retries() -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from ttaprod.models import ItemResult, Report
 
+from ..helpers import advice_sites, run_check
 from ..helpers import item as item_of
-from ..helpers import rows as rows_of
-from ..helpers import run_check
 
 CODES = ("TTP413", "TTP414")
 ITEM = "security.rate-limiting"
@@ -15,12 +14,21 @@ ITEM = "security.rate-limiting"
 
 def _report(project, files: dict[str, str], **options: object) -> Report:
     options.setdefault("select", CODES)
+    options.setdefault("preview", True)  # TTP413 is in preview
     return run_check(project(files), **options)
 
 
 def judge(project, files: dict[str, str], **options: object) -> tuple[ItemResult, list]:
+    """The item, and every finding as a row; TTP413's one advice finding as a row per
+    client or call it lists."""
     report = _report(project, files, **options)
-    return item_of(report, ITEM), rows_of(report, CODES)
+    found = [f for f in report.findings if f.rule in CODES]
+    out = [
+        (path, line, f.rule, f.severity.value)
+        for f in found
+        for path, line in (advice_sites(f) if f.rule == "TTP413" else [(f.path, f.line)])
+    ]
+    return item_of(report, ITEM), sorted(out)
 
 
 OUTBOUND = """
@@ -72,13 +80,14 @@ def test_calls_are_judged_by_client(project) -> None:
     assert (item.status.value, item.covered, item.total) == ("fail", 2, 5)
     assert item.reason == "2 of 5 LLM calls and endpoints rate-limited"
     report = _report(project, {"app/llm.py": OUTBOUND})
-    messages = sorted(f.message for f in report.findings if f.rule == "TTP413")
-    assert messages[0].startswith(
-        "OpenAI client `shared` makes 2 call(s) (line 15, 19) with no rate limiter on their path"
+    (message,) = [f.message for f in report.findings if f.rule == "TTP413"]
+    # architecture advice: once for the project, the client's calls first, then the others
+    assert message.startswith(
+        "3 LLM calls have no rate limiter on their path: reported once for the project. First "
+        "here: OpenAI client `shared` makes 2 call(s) (line 15, 19) with no rate limiter on "
+        "their path"
     )
-    assert messages[1].startswith(
-        "`client.chat.completions.create()` calls OpenAI with no rate limiter on its path"
-    )
+    assert message.endswith("Also at app/llm.py:34.")
     assert [(e.line, e.note) for e in item.evidence] == [
         (24, "rate-limited by async with limit"),
         (30, "rate-limited by async with slots"),

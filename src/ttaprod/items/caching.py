@@ -11,7 +11,7 @@ from dataclasses import replace
 from ..engine.project import CheckResult, ProjectIndex
 from ..facts import GlobalLlmCache, LlmCall
 from ..models import ItemResult, Severity, Status
-from ..tally import Issue, Tally
+from ..tally import Issue, Tally, in_preview
 from .common import PARTIAL, external_match, guard_on_paths, guards_of
 
 ITEM = "performance.cache"
@@ -55,11 +55,15 @@ def _issue(fact: LlmCall) -> Issue:
 def cache_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     calls = index.facts_of(LlmCall)
     tally = Tally(index, ITEM)
+    preview = in_preview(index, RULE)
+    if preview:
+        return tally.result(default, preview)
     if calls and index.partial:
         return tally.result(default, PARTIAL)
     guards = guards_of(index, "cache")
     on_paths = guard_on_paths(index, guards)
     global_caches = {f.provider for f in index.facts_of(GlobalLlmCache)}
+    bare: list[tuple[Issue, int]] = []
     for fact in calls:
         if not tally.applies(RULE, fact.path):
             continue
@@ -72,8 +76,11 @@ def cache_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
             label = "a global LiteLLM cache"
         if label:
             tally.covered_site(fact.path, fact.line, f"cached by {label}")
+        elif fact.stream:
+            tally.uncovered_site(_issue(fact))  # a note only
         else:
-            tally.uncovered_site(_issue(fact))
+            bare.append((_issue(fact), 1))
+    tally.advice(bare, "{n} LLM or embedding calls have no cache on their path")
     result, findings = tally.result(default, "no LLM or embedding calls found")
     if result.status is Status.SKIP and calls and not tally.total:
         result = replace(result, reason=f"{RULE} is not selected")

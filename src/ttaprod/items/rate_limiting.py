@@ -19,7 +19,7 @@ from ..facts import (
     RouterInclude,
 )
 from ..models import ItemResult, Status
-from ..tally import Issue, Tally
+from ..tally import Issue, Tally, in_preview
 from .common import PARTIAL, external_match, guard_on_paths, guards_of
 
 ITEM = "security.rate-limiting"
@@ -46,17 +46,15 @@ def _outbound(index: ProjectIndex, tally: Tally, inbound: _Inbound) -> None:
             label = f"{found[0]} ({found[1].path}:{found[1].line})" if found else ""
         key = (fact.path, fact.client or f"line {fact.line}")
         groups.setdefault(key, []).append((fact, label))
+    bare: list[tuple[Issue, int]] = []
     for (path, key), calls in groups.items():
-        bare = [fact for fact, label in calls if not label]
-        if not bare:
-            for fact, label in calls:
-                tally.covered_site(fact.path, fact.line, f"rate-limited by {label}")
-            continue
         for fact, label in calls:
             if label:
                 tally.covered_site(fact.path, fact.line, f"rate-limited by {label}")
-        client = clients.get((path, key))
-        tally.uncovered_site(_outbound_issue(client, bare), weight=len(bare))
+        unlimited = [fact for fact, label in calls if not label]
+        if unlimited:  # the calls through one client are judged together
+            bare.append((_outbound_issue(clients.get((path, key)), unlimited), len(unlimited)))
+    tally.advice(bare, "{n} LLM calls have no rate limiter on their path")
 
 
 def _outbound_issue(client: LlmClient | None, calls: list[LlmCall]) -> Issue:
@@ -195,11 +193,15 @@ def rate_limiting_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     if index.partial:
         return tally.result(default, PARTIAL)
     inbound = _inbound_limits(index)
-    _outbound(index, tally, inbound)
+    preview = in_preview(index, OUTBOUND)
+    if preview:
+        tally.notes.append(f"LLM calls not judged: {preview}")
+    else:
+        _outbound(index, tally, inbound)
     unverified = _inbound_sites(index, tally, inbound) if tally.applies(INBOUND, "") else 0
     if unverified:
         tally.notes.append(UNVERIFIED.format(n=unverified))
-    noun = "LLM calls and endpoints rate-limited"
+    noun = "endpoints rate-limited" if preview else "LLM calls and endpoints rate-limited"
     result, findings = tally.result(default, "no LLM calls and no web endpoints found", noun)
     if unverified:
         if tally.total == 0:

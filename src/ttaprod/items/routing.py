@@ -7,7 +7,7 @@ from ..checks.performance.model_routing import ITEM, RULE
 from ..engine.project import CheckResult, ProjectIndex
 from ..facts import ModelName, ModelRouter
 from ..models import Evidence, ItemResult, Status
-from ..tally import Issue, Tally, verdict
+from ..tally import Issue, Tally, in_preview, verdict
 from .common import PARTIAL, listed
 
 
@@ -56,6 +56,9 @@ def routing_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     tally = Tally(index, ITEM)
     found = tally.report(issue, on_site=False)
     evidence = [Evidence(f.path, f.line, f"model {f.model}") for f in models.values()]
+    preview = in_preview(index, RULE)
+    if preview:
+        return verdict(default, Status.SKIP, f"{len(models)} models and no router; {preview}"), ()
     if found is None:
         reason = f"{len(models)} models and no router ({RULE} ignored or suppressed: not judged)"
         return verdict(default, Status.SKIP, reason, evidence), tally.found()
