@@ -1,0 +1,116 @@
+"""Re-run ttaprod on the precision corpus and compare with the judged findings.
+
+    python bench/precision/rerun.py SOURCES [--out DIR] [--table]
+
+SOURCES is a directory holding one checkout per corpus repository, named `owner+name` (a
+plain tree at the commit of corpus.toml; `git worktree add` or an extracted archive). For
+every judged finding of verdicts.jsonl the script says whether this ttaprod still reports it
+(same repository, path, line and rule), and prints per rule: the judged true and false
+findings, how many of each are still reported, and the precision true / (true + false) over
+what is still reported. A true finding no longer reported is a recall loss; a false one no
+longer reported is a fixed false alarm. `--table` prints the Markdown table of
+docs/precision.md instead.
+
+Not a test: CI has no network and no corpus. ttaprod runs with `--no-tools` (its own rules),
+the default rule set, no cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from ttaprod.api import CheckOptions, check
+from ttaprod.tomlcompat import tomllib
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Judged:
+    repo: str
+    path: str
+    line: int
+    rule: str
+    verdict: str  # "true" | "false" | "debatable"
+    reason: str
+
+
+def judged() -> list[Judged]:
+    rows = []
+    for raw in (HERE / "verdicts.jsonl").read_text(encoding="utf-8").splitlines():
+        if raw.strip():
+            v = json.loads(raw)
+            rows.append(
+                Judged(v["repo"], v["path"], v["line"], v["rule"], v["verdict"], v["reason"])
+            )
+    return rows
+
+
+def reported(sources: Path, repos: list[str]) -> dict[str, set[tuple[str, int, str]]]:
+    """(path, line, rule) of every finding this ttaprod reports, per repository."""
+    out: dict[str, set[tuple[str, int, str]]] = {}
+    for repo in repos:
+        root = sources / repo.replace("/", "+")
+        if not root.is_dir():
+            print(f"missing checkout: {root}", file=sys.stderr)
+            continue
+        report = check(CheckOptions(paths=(root,), no_tools=True, no_cache=True))
+        out[repo] = {(f.path, f.line, f.rule) for f in report.findings}
+        print(f"{repo}: {len(out[repo])} findings", file=sys.stderr)
+    return out
+
+
+def table(rows: list[Judged], now: dict[str, set[tuple[str, int, str]]]) -> list[str]:
+    counts: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    for row in rows:
+        if row.repo not in now:
+            continue
+        still = (row.path, row.line, row.rule) in now[row.repo]
+        counts[row.rule][row.verdict] += 1
+        if still:
+            counts[row.rule][f"{row.verdict} still"] += 1
+    lines = [
+        "| rule | judged true / false / debatable | still reported: true / false | precision |",
+        "|---|---|---|---|",
+    ]
+    total_true = total_false = 0
+    for rule in sorted(counts):
+        c = counts[rule]
+        true, false = c["true still"], c["false still"]
+        total_true, total_false = total_true + true, total_false + false
+        share = f"{true / (true + false):.0%}" if true + false else "—"
+        judged_counts = f"{c['true']} / {c['false']} / {c['debatable']}"
+        lines.append(f"| {rule} | {judged_counts} | {true} / {false} | {share} |")
+    if total_true + total_false:
+        lines.append(
+            f"| all | | {total_true} / {total_false} | "
+            f"{total_true / (total_true + total_false):.0%} |"
+        )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sources", type=Path)
+    parser.add_argument("--table", action="store_true", help="print the Markdown table only")
+    args = parser.parse_args()
+    corpus = tomllib.loads((HERE / "corpus.toml").read_text(encoding="utf-8"))
+    repos = [entry["name"] for entry in corpus["repo"]]
+    rows = judged()
+    now = reported(args.sources, repos)
+    if not args.table:
+        for row in rows:
+            if row.repo in now:
+                still = (row.path, row.line, row.rule) in now[row.repo]
+                state = "still reported" if still else "no longer reported"
+                print(f"{row.rule} {row.verdict:9} {state:18} {row.repo} {row.path}:{row.line}")
+    print("\n".join(table(rows, now)))
+
+
+if __name__ == "__main__":
+    main()
