@@ -104,6 +104,7 @@ SHAPES: dict[str, Any] = {
         "reporters": [str],
         "reporter_methods": [str],
         "reporters_source": str,
+        "reporter_words": [str],
         "logger_names": [str],
         "error_methods": [str],
         "warning_methods": [str],
@@ -114,6 +115,12 @@ SHAPES: dict[str, Any] = {
         "levels_source": str,
         "structlog_source": str,
         "loguru_source": str,
+        "fallback": {
+            "predicate_calls": [str],
+            "pure_calls": [str],
+            "pure_words": [str],
+            "sources": [str],
+        },
         "correlation": {
             "names": [str],
             "binders": [str],
@@ -634,6 +641,14 @@ SHAPES: dict[str, Any] = {
             "undo_verbs": [str],
             "source": str,
             "saga_source": str,
-        }
+        },
+        "reads": {
+            "path_words": [str],
+            "body_keys": [str],
+            "graphql_words": [str],
+            "graphql_mutation": str,
+            "resend_ignored": [str],
+            "sources": [str],
+        },
     },
 }
