@@ -126,6 +126,8 @@ SHAPES: dict[str, Any] = {
             "binders": [str],
             "integrations": [str],
             "filter_bases": [str],
+            "inbound": [str],
+            "inbound_source": str,
             "needs": [str],
             "sources": [str],
         },

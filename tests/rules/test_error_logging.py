@@ -299,6 +299,11 @@ def handle(event, cid: str) -> None:
     except Exception:
         logger.critical("processing failed", exc_info=True)
         raise
+
+
+from celery import Celery  # noqa: E402  a worker: its jobs are what a correlation id ties together
+
+worker = Celery("events")
 """
 
 
@@ -684,4 +689,118 @@ def test_exc_info_only_for_unexpected_failures_that_are_not_re_raised(project) -
         ("app/svc.py", 32, "TTP113", "low"),
         ("app/svc.py", 59, "TTP113", "low"),
         ("app/svc.py", 61, "TTP113", "low"),
+    ]
+
+
+def test_correlation_ids_only_where_requests_messages_or_jobs_are_handled(project) -> None:
+    """Import-time code (a settings check, an optional import), `main()`, CLI commands, start-up
+    hooks and what only they call run once: nothing to correlate. A helper that a route also
+    calls runs per request."""
+    src = """
+    import logging
+
+    import click
+    from fastapi import FastAPI
+
+    logger = logging.getLogger(__name__)
+    app = FastAPI()
+
+    try:
+        import orjson
+    except ImportError:
+        logger.error("orjson missing: falling back to json")
+
+
+    def load_config(path):
+        try:
+            return open(path).read()
+        except OSError:
+            logger.error("cannot read %s", path)
+
+
+    def migrate(db):
+        try:
+            db.migrate()
+        except Exception:
+            logger.exception("migration failed")
+
+
+    @app.on_event("startup")
+    def warm_up():
+        try:
+            app.state.cache = load_config("cache.json")
+        except Exception:
+            logger.exception("warm-up failed")
+
+
+    @click.command()
+    def reindex():
+        try:
+            migrate(None)
+        except Exception:
+            logger.exception("reindex failed")
+
+
+    def main():
+        load_config("app.toml")
+        try:
+            migrate(None)
+        except Exception:
+            logger.exception("start-up failed")
+
+
+    def shared(db):
+        try:
+            db.ping()
+        except Exception:
+            logger.exception("ping failed")
+
+
+    @app.get("/orders")
+    def orders(db=None):
+        shared(db)
+        try:
+            return db.orders()
+        except Exception:
+            logger.exception("orders failed")
+            return []
+
+
+    if __name__ == "__main__":
+        main()
+        shared(None)
+    """
+    assert check(project, {"app/api.py": src}, "TTP114") == [
+        ("app/api.py", 57, "TTP114", "low"),
+        ("app/api.py", 66, "TTP114", "low"),
+    ]
+
+
+def test_no_correlation_to_judge_without_requests_messages_or_jobs(project) -> None:
+    """A trading client or a CLI tool serves no request: its error logs have nothing to be
+    correlated with. A message handler (a bot) or a web route makes the same code judged."""
+    src = """
+    import logging
+
+    logger = logging.getLogger(__name__)
+
+
+    class MarketData:
+        def poll(self, connector) -> None:
+            try:
+                connector.fetch()
+            except Exception:
+                logger.error("polling failed", exc_info=True)
+    """
+    bot = """
+    from telegram.ext import ApplicationBuilder, CommandHandler
+
+    application = ApplicationBuilder().token("T").build()
+    application.add_handler(CommandHandler("start", lambda update, context: None))
+    """
+    report = _run(project, {"app/market.py": src}, CODES)
+    assert report.findings == ()
+    assert item(report) == (1, 1, "pass")
+    assert check(project, {"app/market.py": src, "app/bot.py": bot}, "TTP114") == [
+        ("app/market.py", 11, "TTP114", "low"),
     ]

@@ -32,13 +32,14 @@ import libcst as cst
 from ... import knowledge
 from ...analysis.literals import words
 from ...analysis.logcalls import LogCall, LogCalls, call_keys
-from ...analysis.outbound import classify
+from ...analysis.once import run_once
+from ...analysis.outbound import classify, scope_qualname
 from ...analysis.wrapping import block, walk_body
 from ...engine.context import FileContext, PendingFinding, Problem
-from ...engine.detector import Derived, Detector
+from ...engine.detector import Derived, Detector, roots
 from ...engine.names import dotted
 from ...engine.walker import children
-from ...facts import CorrelationBinding
+from ...facts import CorrelationBinding, InboundWork
 from ...models import Severity
 
 LOGGING = "errors.logging"
@@ -67,6 +68,7 @@ class _Knowledge:
     integrations: frozenset[str]
     integration_names: frozenset[str]  # their last names
     filter_bases: frozenset[str]
+    inbound: frozenset[str]
     needs: tuple[bytes, ...]
     predicate_calls: frozenset[str]
     pure_calls: frozenset[str]
@@ -96,6 +98,7 @@ def _k() -> _Knowledge:
         integrations=frozenset(corr["integrations"]),
         integration_names=frozenset(n.rpartition(".")[2] for n in corr["integrations"]),
         filter_bases=frozenset(corr["filter_bases"]),
+        inbound=frozenset(corr["inbound"]),
         needs=tuple(token.encode() for token in corr["needs"]),
         predicate_calls=frozenset(raw["fallback"]["predicate_calls"]),
         pure_calls=frozenset(raw["fallback"]["pure_calls"]),
@@ -332,6 +335,7 @@ class ErrorHandlers(Detector):
         self.calls = LogCalls(ctx)
         self.reader = _Reader(ctx, self.calls)
         self.site_rule = next((c for c in CODES if ctx.wants(c)), "TTP112")
+        self.once: dict[str, str] | None = None
 
     def leave_Assign(self, node: cst.Assign) -> None:
         if not self.off:
@@ -369,9 +373,23 @@ class ErrorHandlers(Detector):
             ctx.site(LOGGING, "TTP113", handler, finding=first)
         elif not (uncorrelated and ctx.wants("TTP114")):
             ctx.site(LOGGING, self.site_rule, handler)
-        if ctx.wants("TTP114"):
-            for i, call in enumerate(uncorrelated):
-                ctx.pending(call, _NO_CORRELATION, site=first is None and i == 0)
+        if ctx.wants("TTP114") and uncorrelated:
+            if self._serves():
+                for i, call in enumerate(uncorrelated):
+                    ctx.pending(call, _NO_CORRELATION, site=first is None and i == 0)
+            elif first is None:
+                ctx.site(LOGGING, "TTP114", handler, label="runs once: nothing to correlate")
+
+    def _serves(self) -> bool:
+        """The handler can run for a request, a message or a job: not at import time (a
+        settings module, an optional import), not in code that runs once per process (`main()`,
+        a CLI command, a start-up hook, what only those call)."""
+        function = self.ctx.function
+        if function is None:
+            return False
+        if self.once is None:
+            self.once = run_once(self.ctx)
+        return scope_qualname(self.ctx.names) not in self.once
 
     def _unexpected(self, catches: list[str]) -> bool:
         """Catches everything, or an operational failure (not a specific exception the code
@@ -547,3 +565,36 @@ class CorrelationBindings(Detector):
                 ctx.fact(node.name, CorrelationBinding(how=f"logging filter {node.name.value}"))
                 return
             todo.extend(children(current))
+
+
+class InboundWorkFacts(Detector):
+    """Records an `inbound-work` fact where the project handles messages or jobs (a bot, a
+    consumer, a task worker): with the web routes, what tells the errors.logging project check
+    that there is work to correlate at all."""
+
+    feeds = ("TTP114",)
+    needs = Derived(lambda: roots(_k().inbound))
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.seen = ctx.is_test_file
+
+    def _note(self, node: cst.CSTNode, expr: cst.BaseExpression) -> None:
+        if self.seen:
+            return
+        target = expr.func if isinstance(expr, cst.Call) else expr
+        qual = self.ctx.qualname(target)
+        if qual in _k().inbound:
+            self.seen = True
+            self.ctx.fact(node, InboundWork(api=qual or ""))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self._note(node, node)
+
+    def visit_Decorator(self, node: cst.Decorator) -> None:
+        self._note(node, node.decorator)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        for base in node.bases:
+            if base.keyword is None:
+                self._note(base, base.value)
