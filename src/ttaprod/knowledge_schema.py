@@ -190,7 +190,10 @@ SHAPES: dict[str, Any] = {
             "primitive": str,
             "primary": str,
             "decorators": [{"names": [str], "keyword": str, "source": str, "position?": int}],
+            "answer_methods": [str],
+            "generic_methods": [str],
             "source": str,
+            "answer_source": str,
         },
     },
     "health": {
