@@ -450,6 +450,13 @@ SHAPES: dict[str, Any] = {
             "dependency_markers": [str],
             "sources": [str],
         },
+        "unlimited": {
+            "probe_segments": [str],
+            "sso_segments": [str],
+            "handoff_segments": [str],
+            "auth_segments": [str],
+            "sources": [str],
+        },
     },
     "secrets": {
         "formats": [
@@ -565,6 +572,17 @@ SHAPES: dict[str, Any] = {
             "decorators": [str],
             "decorator_methods": [str],
             "sources": [str],
+        },
+        "verifiers": {
+            "functions": [str],
+            "classes": [str],
+            "signature_words": [str],
+            "sources": [str],
+        },
+        "fields": {
+            "forms": [str],
+            "lookups": [str],
+            "source": str,
         },
     },
     "web": {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from .. import knowledge
 from ..engine.project import CheckResult, ProjectIndex
 from ..facts import (
     InboundLimiter,
@@ -17,6 +18,7 @@ from ..facts import (
 from ..models import ItemResult, Status
 from ..tally import Issue, Tally
 from .common import PARTIAL, external_match, guards_of
+from .deployfiles import probe_paths
 
 ITEM = "security.rate-limiting"
 OUTBOUND, INBOUND = "TTP413", "TTP414"
@@ -79,6 +81,28 @@ def _outbound_issue(client: LlmClient | None, calls: list[LlmCall]) -> Issue:
     return Issue(OUTBOUND, first.path, first.line, message + ".", anchor, column=0, fix=fix)
 
 
+def _segments(path: str) -> list[str]:
+    return [p.lower() for p in path.split("?", 1)[0].split("/") if p]
+
+
+def _unlimited(route: Route, probed: set[str]) -> bool:
+    """A route a limit must not apply to: a probe (health, readiness, liveness, metrics, or a
+    path the deployment files probe) or a single-sign-on hand-off (`/saml/login`,
+    `/oauth/google`, `/auth/callback`)."""
+    data = knowledge.table("ratelimit")["unlimited"]
+    path = (route.prefix or "") + route.url
+    segments = _segments(path)
+    if not segments:
+        return False
+    if segments[-1] in data["probe_segments"] or "/".join(segments) in probed:
+        return True
+    if set(segments) & set(data["sso_segments"]):
+        return True
+    return segments[-1] in data["handoff_segments"] and bool(
+        set(segments) & set(data["auth_segments"])
+    )
+
+
 def _inbound_sites(index: ProjectIndex, tally: Tally) -> int:
     """Judges the routes; returns how many routes could not be judged (no limiter in code)."""
     routes = [
@@ -103,8 +127,9 @@ def _inbound_sites(index: ProjectIndex, tally: Tally) -> int:
     )
     if not (limiters or own or middleware):
         return len(routes)
+    probed = {"/".join(_segments(p[2])) for p in probe_paths(index)}
     for route in routes:
-        if not tally.applies(INBOUND, route.path):
+        if not tally.applies(INBOUND, route.path) or _unlimited(route, probed):
             continue
         limit = own.get(route.handler)
         if limit is not None and limit.how == "exempt":
