@@ -494,6 +494,7 @@ SHAPES: dict[str, Any] = {
         ],
         "pair_keywords": {"names": [str], "source": str},
         "auth_schemes": {"prefixes": [str], "source": str},
+        "sentinel_passwords": {"values": [str], "source": str},
     },
     "tls": {
         "unresolved": {"methods": [str], "keywords": [str]},

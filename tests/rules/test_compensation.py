@@ -468,7 +468,8 @@ def test_systems_passed_to_helpers_and_urls_from_a_response(project) -> None:
             return requests.post(f"{root}{account}/media?image_url={image}", timeout=5)
 
         def publish(self, root: str, account: str, container: str):
-            return requests.post(f"{root}{account}/media_publish?id={container}", timeout=5)
+            url = f"{root}{account}/media_publish?id={container}"
+            return requests.post(url, timeout=5)
 
         def run(self, account: str, image: str) -> None:
             root = "https://graph.example.com/v17.0/"
@@ -494,4 +495,4 @@ def test_systems_passed_to_helpers_and_urls_from_a_response(project) -> None:
                 await response.json()
             await session.post(hook, json={"uploaded": True})
     """
-    assert lines(project, src) == [17, 30]
+    assert lines(project, src) == [18, 31]

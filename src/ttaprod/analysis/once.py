@@ -37,10 +37,7 @@ def run_once(ctx: FileContext) -> dict[str, str]:
     for qual, node, owner in _functions(ctx.module.body, module, ""):
         if everything:
             found[qual] = "__main__.py"
-        elif (
-            qual == f"{module}.{node.name.value}"
-            and node.name.value in _once()["entry_point_names"]
-        ):
+        elif _entry_point(qual, node, module):
             found[qual] = f"{node.name.value}()"
         why = _decorated(ctx, node)
         if why:
@@ -65,6 +62,37 @@ def run_once(ctx: FileContext) -> dict[str, str]:
                 found[callee] = "the __main__ block" if only_main else "only called once"
                 changed = True
     return found
+
+
+def script_code(ctx: FileContext) -> frozenset[str]:
+    """The program a `__main__` block runs: its `main()` (or another entry point it calls) and
+    the functions of the module only those call, transitively. Their output is the program's."""
+    module = ctx.names.module_name
+    entries: set[str] = set()
+    callers: dict[str, set[str]] = {}
+    for qual, node, owner in _functions(ctx.module.body, module, ""):
+        if _entry_point(qual, node, module):
+            entries.add(qual)
+        for callee in _calls(ctx, node.body, module, owner):
+            callers.setdefault(callee, set()).add(qual)
+    started: set[str] = set()
+    for statement in ctx.module.body:
+        if isinstance(statement, cst.If) and is_main_guard(statement.test):
+            started |= set(_calls(ctx, statement.body, module, "")) & entries
+    found = set(started)
+    changed = bool(found)
+    while changed:
+        changed = False
+        for callee, by in callers.items():
+            if callee not in found and by and by <= found:
+                found.add(callee)
+                changed = True
+    return frozenset(found)
+
+
+def _entry_point(qual: str, node: cst.FunctionDef, module: str) -> bool:
+    """A module-level function named like a program's entry point (`main`)."""
+    return qual == f"{module}.{node.name.value}" and node.name.value in _once()["entry_point_names"]
 
 
 def _functions(body: object, prefix: str, owner: str) -> Iterator[tuple[str, cst.FunctionDef, str]]:

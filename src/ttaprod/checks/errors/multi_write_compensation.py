@@ -328,7 +328,7 @@ class MultiWriteCompensation(Detector):
         built_on = base(url, lookup)
         if built_on:
             return f"url:{built_on}"
-        head = _head_name(url)
+        head = _head_name(url, lookup)
         params = _params(function.node) if function is not None else []
         if function is not None and head in params and lookup.name(head) is None:
             return f"param:{function.qual}:{head}"
@@ -565,16 +565,20 @@ def _position(node: cst.FunctionDef, name: str) -> int | None:
     return positional.index(name) if name in positional else None
 
 
-def _head_name(expr: cst.BaseExpression) -> str:
-    """The name an URL expression starts with (`url`, `f"{base}/x"`, `base + "/x"`)."""
+def _head_name(expr: cst.BaseExpression, lookup: Lookup, depth: int = 0) -> str:
+    """The name an URL expression starts with (`url`, `f"{base}/x"`, `base + "/x"`), through
+    names bound once in the function (`url = f"{root}{id}/media"` → `root`)."""
+    if depth > 4:
+        return ""
     if isinstance(expr, cst.Name):
-        return expr.value
+        bound = lookup.constants.get(lookup.function, expr.value)
+        return _head_name(bound, lookup, depth + 1) if bound is not None else expr.value
     if isinstance(expr, cst.FormattedString) and expr.parts:
         part = expr.parts[0]
         if isinstance(part, cst.FormattedStringExpression):
-            return _head_name(part.expression)
+            return _head_name(part.expression, lookup, depth + 1)
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
-        return _head_name(expr.left)
+        return _head_name(expr.left, lookup, depth + 1)
     return ""
 
 

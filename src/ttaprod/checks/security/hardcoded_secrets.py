@@ -27,7 +27,7 @@ import re
 
 import libcst as cst
 
-from ... import redact
+from ... import knowledge, redact
 from ...analysis import secrets as sk
 from ...analysis.literals import (
     CallTarget,
@@ -39,6 +39,7 @@ from ...analysis.literals import (
     simple_text,
     string_value,
     target_name,
+    words,
 )
 from ...engine.context import FileContext
 from ...engine.detector import Derived, Detector
@@ -209,6 +210,8 @@ class HardcodedSecrets(Detector):
         if found is not None:
             text, nodes = found
             self.handled.update(id(n) for n in nodes)
+            if _sentinel(name, text):
+                return False  # `"password": "LDAP"` on a user whose login happens elsewhere
             verdict = sk.judge(name, text, label_ok)
             if verdict is None:
                 return False
@@ -309,3 +312,14 @@ class HardcodedSecrets(Detector):
             if at >= 0 and self.hint.search(line, at):
                 return True
         return False
+
+
+@knowledge.derived
+def _sentinels() -> frozenset[str]:
+    return frozenset(v.lower() for v in knowledge.table("secrets")["sentinel_passwords"]["values"])
+
+
+def _sentinel(name: str, text: str) -> bool:
+    """A password field holding the name of the identity provider that logs the user in."""
+    found = words(name)
+    return bool(found) and found[-1] in sk.PASSWORD_WORDS and text.strip().lower() in _sentinels()
