@@ -455,6 +455,7 @@ SHAPES: dict[str, Any] = {
             "sso_segments": [str],
             "handoff_segments": [str],
             "auth_segments": [str],
+            "server_segments": [str],
             "sources": [str],
         },
     },

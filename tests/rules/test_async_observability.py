@@ -776,3 +776,28 @@ def test_prints_of_a_script_a_fatal_start_up_and_a_build_hook(project) -> None:
         ("app/delegate.py", 16, "TTP203", "low"),
         ("app/settings.py", 13, "TTP203", "low"),
     ]
+
+
+def test_commands_of_a_group_registered_by_a_plugin_hook(project) -> None:
+    """`@cli.group()` on a group handed to a plugin hook, and `@group.command()` under it: CLI
+    output. A plain function in the hook is not a command."""
+    src = """
+    import click
+    from llm import hookimpl
+
+
+    @hookimpl
+    def register_commands(cli):
+        @cli.group(name="openai")
+        def openai_():
+            "Commands for the OpenAI models"
+
+        @openai_.command()
+        @click.option("--json", "json_", is_flag=True)
+        def models(json_):
+            print("id  owned_by")
+
+        def helper():
+            print("not a command")
+    """
+    assert check(project, {"app/plugin.py": src}, "TTP203") == [("app/plugin.py", 17, "TTP203", "low")]

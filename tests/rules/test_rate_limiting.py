@@ -363,3 +363,43 @@ def test_probes_metrics_and_sso_handoffs_are_not_limited(project) -> None:
     item, found = judge(project, files)
     assert [line for _, line, _, _ in found] == [54, 59, 64]
     assert (item.covered, item.total) == (1, 4)
+
+
+def test_sso_routes_with_computed_paths_and_oauth_server_endpoints(project) -> None:
+    """A route whose path is computed (`org_scoped_rule("/saml/login")`) is judged by its
+    module: an SSO module's hand-offs are not limited, an LDAP login is. An OAuth server's
+    token endpoint checks client credentials and is limited like a login."""
+    limits = """
+    from flask import Flask
+    from flask_limiter import Limiter
+
+    app = Flask(__name__)
+    limiter = Limiter(app=app, key_func=lambda: "k")
+
+
+    @app.route("/login", methods=["POST"])
+    @limiter.limit("10/minute")
+    def login():
+        return "ok"
+
+
+    @app.route("/oauth/token", methods=["POST"])
+    def token():
+        return "ok"
+    """
+    saml = """
+    from flask import Blueprint
+
+    from app.routing import org_scoped_rule
+
+    blueprint = Blueprint("saml_auth", __name__)
+
+
+    @blueprint.route(org_scoped_rule("/saml/callback"), methods=["POST"])
+    def idp_initiated(org_slug=None):
+        return "ok"
+    """
+    ldap = saml.replace("saml_auth", "ldap_auth").replace("/saml/callback", "/ldap/login")
+    files = {"app/api.py": limits, "app/saml_auth.py": saml, "app/ldap_auth.py": ldap}
+    item, found = judge(project, files)
+    assert found == [("app/api.py", 14, "TTP414", "low"), ("app/ldap_auth.py", 8, "TTP414", "low")]

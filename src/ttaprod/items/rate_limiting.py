@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .. import knowledge
+from ..analysis.literals import words
 from ..engine.project import CheckResult, ProjectIndex
 from ..facts import (
     InboundLimiter,
@@ -88,14 +89,22 @@ def _segments(path: str) -> list[str]:
 def _unlimited(route: Route, probed: set[str]) -> bool:
     """A route a limit must not apply to: a probe (health, readiness, liveness, metrics, or a
     path the deployment files probe) or a single-sign-on hand-off (`/saml/login`,
-    `/oauth/google`, `/auth/callback`)."""
+    `/oauth/google`, `/auth/callback`; not an OAuth server's `/oauth/token`). A route whose path
+    is not a literal (`org_scoped_rule("/saml/login")`) is judged by its module's name
+    (`saml_auth.py`)."""
     data = knowledge.table("ratelimit")["unlimited"]
     path = (route.prefix or "") + route.url
     segments = _segments(path)
+    if not route.url and route.handler:
+        module = route.path.rsplit("/", 1)[-1].removesuffix(".py")
+        found = set(words(module))
+        return bool(found & set(data["sso_segments"]))
     if not segments:
         return False
     if segments[-1] in data["probe_segments"] or "/".join(segments) in probed:
         return True
+    if segments[-1] in data["server_segments"]:
+        return False
     if set(segments) & set(data["sso_segments"]):
         return True
     return segments[-1] in data["handoff_segments"] and bool(

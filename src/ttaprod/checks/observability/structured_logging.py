@@ -105,6 +105,9 @@ class PrintInServiceCode(Detector):
         self.off = ctx.is_test_file or cli_module(ctx.path) or _parses_command_line(ctx)
         self.commands: set[int] = set()  # ids of functions decorated as CLI commands
         self.groups: set[str] = set()  # click groups defined here (`@cli.command()`)
+        # groups by the name they are bound to, nested ones too (in a plugin hook,
+        # `@cli.group()` on a group handed in: its `@name.command()` functions are commands)
+        self.group_names: set[str] = set()
         # functions run as commands (`typer.run(main)`), found before the walk
         self.run_targets = _run_targets(ctx) if not self.off else frozenset()
         self.script: frozenset[str] | None = None
@@ -143,10 +146,13 @@ class PrintInServiceCode(Detector):
             self.commands.add(id(node))
         for decorator in node.decorators:
             kind = self._command_decorator(decorator.decorator)
-            if kind:
+            if kind == "unresolved-group":
+                self.group_names.add(node.name.value)
+            elif kind:
                 self.commands.add(id(node))
                 if kind.endswith("group"):
                     self.groups.add(qual)
+                    self.group_names.add(node.name.value)
 
     def _command_decorator(self, expr: cst.BaseExpression) -> str:
         cli = _logging_data()["cli"]
@@ -160,6 +166,18 @@ class PrintInServiceCode(Detector):
                 return target.attr.value
             if self.ctx.qualname(target.value) in self.groups:
                 return target.attr.value
+            receiver = target.value
+            if isinstance(receiver, cst.Name) and receiver.value in self.group_names:
+                return target.attr.value
+            if (
+                target.attr.value == "group"
+                and isinstance(expr, cst.Call)
+                and self.ctx.qualname(receiver) is None
+                and held is None
+            ):
+                # `@cli.group(name="x")` on a group handed to a plugin hook: what `@x.command()`
+                # decorates is a command
+                return "unresolved-group"
         return ""
 
     def visit_Call(self, node: cst.Call) -> None:
