@@ -168,6 +168,19 @@ def test_wrong_type_in_config(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_bad_sync_client_names_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.ttaprod]\nsync-clients = ["BillingClient"]\n', encoding="utf-8"
+    )
+    (tmp_path / "app.py").write_text(GOOD, encoding="utf-8")
+    result = _cli("check", str(tmp_path), "--no-tools")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"ttaprod: error: {tmp_path / 'pyproject.toml'}: [tool.ttaprod] 'sync-clients' must "
+        "list qualified names like 'ourcorp.billing.Client', not 'BillingClient'"
+    ]
+
+
 def test_invalid_toml_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.ttaprod\nselect = 1\n", encoding="utf-8")
     result = _cli("check", str(tmp_path), "--no-tools")

@@ -23,7 +23,7 @@ def _lines_reported(spec: RuleSpec, example: Example, tmp_path: Path) -> list[in
     target = tmp_path / example.path
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(example.code, encoding="utf-8")
-    report = run_check(tmp_path, select=(spec.code,))
+    report = run_check(tmp_path, select=(spec.code,), preview=spec.preview or None)
     return sorted(f.line for f in report.findings if f.rule == spec.code)
 
 

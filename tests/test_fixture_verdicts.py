@@ -34,13 +34,13 @@ VERDICTS = {
     "performance.connection-pooling": ("pass 5/5", "fail 6/9", "warn 16/17"),
     "performance.async-io": ("pass 22/22", "fail 8/16", "fail 13/15"),
     "performance.load-testing": ("pass", "warn", "warn"),
-    "security.secrets-in-env": ("pass 6/6", "fail 0/9", "fail 2/3"),
+    "security.secrets-in-env": ("pass 11/11", "fail 0/18", "fail 2/3"),
     "security.secret-storage": ("pass", "warn", "warn"),
     "security.rate-limiting": ("pass 5/5", "fail 1/11", "fail 1/3"),
     "security.input-validation": ("pass 4/4", "fail 3/8", "skip"),
     "security.tls": ("pass 2/2", "fail 5/10", "fail 14/17"),
-    "deploy.health-endpoint": ("pass", "warn", "skip"),
-    "deploy.container": ("pass 10/10", "fail 0/10", "skip"),
+    "deploy.health-endpoint": ("pass", "warn", "fail"),
+    "deploy.container": ("pass 9/9", "fail 0/9", "skip"),
     "deploy.kubernetes": ("pass 6/6", "fail 0/6", "skip"),
     "deploy.alerts": ("pass 3/3", "fail 0/4", "skip"),
 }
@@ -48,7 +48,7 @@ VERDICTS = {
 GATE = {  # (grade, gate passed)
     "rag_service_good": ("A", True),
     "rag_service_bad": ("F", False),
-    "worker_scripts": ("D", False),
+    "worker_scripts": ("F", False),
 }
 
 

@@ -17,6 +17,7 @@ from . import (
     assess,
     catalogue,
     discovery,
+    fixes,
     gitdiff,
     merge,
     ratchet,
@@ -34,8 +35,11 @@ from .config import Config, ConfigError
 from .engine.analyze import FileTask
 from .engine.names import module_name_for
 from .engine.project import ProjectIndex
+from .engine.values import project_values, wanted
 from .findings import new_finding
-from .models import FileResult, Finding, Report
+from .fixes import files as fix_files
+from .items import health
+from .models import AppliedFix, FileResult, Finding, FixSummary, Report
 
 
 class UsageError(Exception):
@@ -66,6 +70,7 @@ class CheckOptions:
     no_baseline: bool = False  # ignore any baseline
     diff: str | None = None  # --diff REF: report findings on lines changed since REF only
     diff_gate_project: bool = False  # with --diff: the whole-project gate applies too
+    suggest: bool = False  # give each fixable finding its fix (`Finding.suggestion`)
     progress: Progress | None = field(default=None, compare=False)
 
 
@@ -141,8 +146,41 @@ def _analyse(
         results[i] = result
         if i in keys:
             store.put(tasks[i], keys[i], result)
+    _second_look(tasks, results, store, config)
     store.save()
     return [results[i] for i in range(len(tasks))]
+
+
+def _second_look(
+    tasks: list[FileTask], results: dict[int, FileResult], store: ResultCache, config: Config
+) -> None:
+    """Files that import another module's clients, analysed again with them in hand
+    (`engine/values.py`); their results replace the first ones."""
+    found = project_values([results[i] for i in range(len(tasks))])
+    again: dict[int, FileTask] = {}
+    for i, task in enumerate(tasks):
+        given = wanted(results[i], found)
+        if given:
+            again[i] = replace(task, values=given)
+    todo: list[int] = []
+    keys: dict[int, str] = {}
+    for i, task in again.items():
+        try:
+            keys[i] = file_key(task, Path(task.abs_path).read_bytes())
+        except OSError:
+            todo.append(i)  # gone since the first look: the analysis reports it, uncached
+            continue
+        hit = store.get(task, keys[i], slot="values")
+        if hit is None:
+            todo.append(i)
+        else:
+            results[i] = hit
+    for i, result in zip(
+        todo, runner.run([again[i] for i in todo], config.jobs, None), strict=True
+    ):
+        results[i] = result
+        if i in keys:
+            store.put(again[i], keys[i], result, slot="values")
 
 
 def baseline_file(options: CheckOptions, config: Config) -> Path | None:
@@ -230,7 +268,16 @@ def _run(
     max_bytes = config.max_file_size_kb * 1024
     project = frozenset(module_name_for(rel).split(".", 1)[0] for rel in found.python)
     tasks = [
-        FileTask(str(root / rel), rel, enabled, max_bytes, config.roles, project)
+        FileTask(
+            str(root / rel),
+            rel,
+            enabled,
+            max_bytes,
+            config.roles,
+            project,
+            sync_clients=config.sync_clients,
+            sync_calls=config.sync_calls,
+        )
         for rel in found.python
     ]
     done = 0
@@ -265,7 +312,20 @@ def _run(
     return results, tools.collect(session, frozenset(found.python) | frozenset(found.other))
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A check's report with what was learnt on the way (for the fixes)."""
+
+    report: Report
+    index: ProjectIndex
+    config: Config
+
+
 def check(options: CheckOptions) -> Report:
+    return run_check(options).report
+
+
+def run_check(options: CheckOptions) -> Checked:
     started = time.perf_counter()
     config, root = load_config(options)
     _validate_codes(config.select, "select")
@@ -282,10 +342,12 @@ def check(options: CheckOptions) -> Report:
     results, collected = _run(options, config, plan, found, focus_files)
 
     own_suppressed = [f for r in results for f in r.suppressed]
-    tool_findings, absorbed = merge.absorb_suppressed(collected.findings, own_suppressed)
+    tool_findings, judged = tools.judge(collected.findings, results, config.roles)
+    tool_findings, absorbed = merge.absorb_suppressed(tool_findings, own_suppressed)
     sites = [site for r in results for site in r.sites]
     tool_findings, overruled = merge.overrule_covered(tool_findings, sites)
-    suppressed = [*own_suppressed, *collected.suppressed, *absorbed, *overruled]
+    marked = tools.with_roles(collected.suppressed, results, config.roles)
+    suppressed = [*own_suppressed, *marked, *judged, *absorbed, *overruled]
     findings: list[Finding] = [f for r in results for f in r.findings]
     findings.extend(_discovery_findings(found))
     findings.extend(tool_findings)
@@ -324,4 +386,76 @@ def check(options: CheckOptions) -> Report:
             context_files=len(found.python) + len(found.other),
         ),
     )
-    return report.build(inputs)
+    built = report.build(inputs)
+    if options.suggest:
+        built = _with_suggestions(built, index, config)
+    return Checked(built, index, config)
+
+
+# --- fixes ---------------------------------------------------------------------------------
+def fix_settings(index: ProjectIndex, config: Config) -> fixes.Settings:
+    return fixes.settings(config, index.root, index.other_files, health.health_paths(index))
+
+
+def _every_finding(built: Report) -> tuple[Finding, ...]:
+    return (*built.findings, *built.suppressed, *built.baselined)
+
+
+def _with_suggestions(built: Report, index: ProjectIndex, config: Config) -> Report:
+    planned = fixes.plan(
+        built.findings, index.root, fix_settings(index, config), _every_finding(built)
+    )
+    made = planned.suggestions()
+    if not made:
+        return built
+    findings = tuple(
+        replace(f, suggestion=made[fixes.key(f)]) if fixes.key(f) in made else f
+        for f in built.findings
+    )
+    return replace(built, findings=findings)
+
+
+@dataclass(frozen=True)
+class FixOutcome:
+    summary: FixSummary
+    changes: tuple[fixes.Change, ...]  # what changed (or, with write=False, would)
+    declined: tuple[tuple[Finding, str], ...] = ()  # fixable findings left as they are, and why
+
+
+def fix(
+    options: CheckOptions, unsafe: bool = False, write: bool = True, mode: str = "fix"
+) -> FixOutcome:
+    """Apply (or, with `write=False`, only compute) the fixes of what `check` reports: ttaprod's
+    own findings, after suppressions, the baseline and `--diff` scope. The external tools are
+    not run for this: none of their findings is fixed here."""
+    first = run_check(replace(options, no_tools=True, tools=None, suggest=False))
+    planned = fixes.plan(
+        first.report.findings,
+        first.index.root,
+        fix_settings(first.index, first.config),
+        _every_finding(first.report),
+    )
+    changes = planned.changes(unsafe)
+    refused: list[str] = []
+    done: list[fixes.Change] = []
+    for change in changes:
+        why = fix_files.replace(change.source, change.data) if write else ""
+        if why:
+            refused.append(f"{change.source.rel}: {why}")
+        else:
+            done.append(change)
+    applied = tuple(
+        AppliedFix(f.finding.rule, f.finding.path, f.finding.line, f.safe, f.description)
+        for change in done
+        for f in change.fixed
+    )
+    env = sorted({name for change in done for f in change.fixed for name in f.env})
+    summary = FixSummary(
+        mode=mode,
+        applied=applied,
+        files=tuple(c.source.rel for c in done),
+        env=tuple(env),
+        refused=tuple(refused),
+        held_back=planned.held_back(unsafe),
+    )
+    return FixOutcome(summary, tuple(done), tuple(planned.declined()))

@@ -142,9 +142,15 @@ def evaluate(index: ProjectIndex, raw: Sequence[Finding], registry: Registry) ->
     merged across sources, plus what the item checks found."""
     findings = merge.merge(selection.filter_findings(raw, index.config))
     items, extra = assess(index, findings, registry)
-    suppressed = tuple(f for f in extra if f.suppressed_by)
+    suppressed = [f for f in extra if f.suppressed_by]
     shown = selection.filter_findings([f for f in extra if not f.suppressed_by], index.config)
-    if shown:  # a secret on the line of a project-level finding is masked in its snippet too
-        findings = merge.mask_secret_lines([*findings, *shown])
-        findings = sorted(findings, key=lambda f: f.sort_key)
-    return Assessment(tuple(items), tuple(findings), suppressed)
+    if shown or suppressed:
+        # What the item checks found merges with the tools' findings as the per-file findings
+        # did (TTP101 judged across modules and ruff's S113 on that call are one finding), and a
+        # tool's finding at the place of one they found silenced is silenced with it.
+        own = [f for f in findings if f.source == "ttaprod"]
+        tool_findings = [f for f in findings if f.source != "ttaprod"]
+        tool_findings, absorbed = merge.absorb_suppressed(tool_findings, suppressed)
+        findings = merge.merge([*own, *tool_findings, *shown])
+        suppressed.extend(absorbed)
+    return Assessment(tuple(items), tuple(findings), tuple(suppressed))

@@ -45,7 +45,8 @@ def file_key(task: FileTask, data: bytes) -> str:
     digest = hashlib.sha256(_data_digest().encode())
     digest.update(
         f"\0{task.rel_path}\0{task.max_bytes}\0{','.join(sorted(task.enabled))}\0"
-        f"{task.role_globs!r}\0{','.join(sorted(task.project))}\0".encode()
+        f"{task.role_globs!r}\0{','.join(sorted(task.project))}\0{task.values!r}\0"
+        f"{task.sync_clients!r}\0{task.sync_calls!r}\0".encode()
     )
     digest.update(data)
     return digest.hexdigest()
@@ -83,6 +84,7 @@ def result_to_dict(result: FileResult) -> dict[str, Any]:
         "facts": [facts.to_dict(f) for f in result.facts],
         "parse_error": result.parse_error,
         "role": result.role,
+        "scripts": [list(span) for span in result.scripts],
     }
 
 
@@ -97,6 +99,7 @@ def result_from_dict(d: dict[str, Any]) -> FileResult:
         facts=tuple(facts.from_dict(f, path) for f in d["facts"]),
         parse_error=d["parse_error"],
         role=d["role"],
+        scripts=tuple((int(a), int(b)) for a, b in d["scripts"]),
     )
 
 
@@ -116,23 +119,26 @@ class ResultCache:
             return {}
         return raw if isinstance(raw, dict) else {}
 
-    def get(self, task: FileTask, key: str) -> FileResult | None:
+    def get(self, task: FileTask, key: str, slot: str = "") -> FileResult | None:
+        """The stored result of a file's analysis (`slot`: which look at it, "" the first)."""
         if not self.enabled:
             return None
-        entry = self.entries.get(task.rel_path)
+        name = f"{task.rel_path}#{slot}" if slot else task.rel_path
+        entry = self.entries.get(name)
         if not isinstance(entry, dict) or entry.get("key") != key:
             return None
         try:
             result = result_from_dict(entry["result"])
         except (KeyError, TypeError, ValueError):
             return None
-        self.fresh[task.rel_path] = entry
+        self.fresh[name] = entry
         self.hits += 1
         return result
 
-    def put(self, task: FileTask, key: str, result: FileResult) -> None:
+    def put(self, task: FileTask, key: str, result: FileResult, slot: str = "") -> None:
         if self.enabled:
-            self.fresh[task.rel_path] = {"key": key, "result": result_to_dict(result)}
+            name = f"{task.rel_path}#{slot}" if slot else task.rel_path
+            self.fresh[name] = {"key": key, "result": result_to_dict(result)}
 
     def save(self) -> None:
         """Write what this run saw (entries of files no longer checked drop out)."""

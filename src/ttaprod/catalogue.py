@@ -17,7 +17,18 @@ class CatalogueError(Exception):
 
 
 _REQUIRED = ("code", "name", "checklist_item", "severity", "title", "summary", "why")
-_OPTIONAL = ("options", "references", "bad", "good", "use_instead", "roles", "preview")
+_OPTIONAL = (
+    "options",
+    "references",
+    "bad",
+    "good",
+    "use_instead",
+    "roles",
+    "preview",
+    "fix",
+    "fix_summary",
+)
+FIX_KINDS = ("safe", "unsafe")
 _ROLES = ("service", "test", "script", "cli", "migration", "build", "example")
 _ROLE_VALUES = ("default", "off", *(s.value for s in Severity))
 
@@ -56,6 +67,12 @@ def parse_rule(raw: dict[str, Any], where: str) -> RuleSpec:
     preview = raw.get("preview", False)
     if not isinstance(preview, bool):
         raise CatalogueError(f"{where}: preview must be true or false")
+    fix = raw.get("fix", "")
+    if fix and fix not in FIX_KINDS:
+        raise CatalogueError(f"{where}: fix must be one of {FIX_KINDS}, not {fix!r}")
+    fix_summary = str(raw.get("fix_summary", "")).strip()
+    if bool(fix) != bool(fix_summary):
+        raise CatalogueError(f"{where}: fix and fix_summary go together")
     return RuleSpec(
         code=str(raw["code"]),
         name=str(raw["name"]),
@@ -71,6 +88,8 @@ def parse_rule(raw: dict[str, Any], where: str) -> RuleSpec:
         use_instead=str(raw.get("use_instead", "")).strip(),
         roles=roles,
         preview=preview,
+        fix=str(fix),
+        fix_summary=" ".join(fix_summary.split()),
     )
 
 

@@ -151,6 +151,23 @@ def check(
         bool,
         typer.Option("--diff-gate-project", help="With --diff: the project's gate applies too."),
     ] = False,
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Apply the safe fixes, then report what is left.")
+    ] = False,
+    unsafe_fixes: Annotated[
+        bool,
+        typer.Option("--unsafe-fixes", help="With a fix option: apply the unsafe fixes too."),
+    ] = False,
+    fix_only: Annotated[
+        bool,
+        typer.Option("--fix-only", help="Apply the fixes and print only what changed."),
+    ] = False,
+    fix_diff: Annotated[
+        bool,
+        typer.Option(
+            "--fix-diff", help="Print the fixes as a unified diff; change nothing (exit 1: some)."
+        ),
+    ] = False,
     config: ConfigFile = None,
     no_tools: NoTools = False,
     tools: Tools = None,
@@ -167,6 +184,7 @@ def check(
     verbose: Verbose = False,
 ) -> None:
     """Check a project against the production checklist."""
+    mode = check_cmd.fix_mode(fix, fix_only, fix_diff, unsafe_fixes, bool(fmt or output))
     plans = check_cmd.outputs(list(fmt or []), output)
     options = _options(
         paths, select, ignore, config, no_tools, tools, safety_db, no_cache, jobs, preview
@@ -179,7 +197,9 @@ def check(
         diff=diff,
         diff_gate_project=diff_gate_project,
     )
-    code = check_cmd.run(options, plans, quiet, no_color, show_baselined, show_suppressed)
+    code = check_cmd.run(
+        options, plans, quiet, no_color, show_baselined, show_suppressed, mode, unsafe_fixes
+    )
     raise typer.Exit(code)
 
 

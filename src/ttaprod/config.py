@@ -9,6 +9,8 @@ prints as one line (exit 2). No other module adds keys.
 tool-timeout = 300              # seconds, for every tool (default 300)
 require-tools = ["ruff"]        # a listed tool that did not run fails the gate
 safety-db = "vendor/safety-db"  # safety's advisory database (relative to this file)
+sync-clients = ["ourcorp.billing.Client"]  # TTP301: its instances' public methods block
+sync-calls = ["legacy_sdk.fetch"]          # TTP301: calling it blocks
 
 [tool.ttaprod.tools]
 bandit = false                  # disable a tool
@@ -32,6 +34,8 @@ from .tomlcompat import TOMLDecodeError, loads
 DEFAULT_FAIL_UNDER = 70.0
 DEFAULT_FAIL_ON_NEW = Severity.LOW
 DEFAULT_TOOL_TIMEOUT = 300.0
+DEFAULT_FIX_TIMEOUT = 10.0
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 TOOL_NAMES = ("ruff", "pyright", "bandit", "safety")
 _TOOL_TABLE_KEYS = ("enabled", "command", "timeout", "args")
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -83,6 +87,14 @@ class Config:
     safety_db: str | None = None
     preview: bool = False  # run the rules in preview too
     roles: tuple[tuple[str, str], ...] = ()  # glob → role, before ttaprod's own guess
+    sync_clients: tuple[str, ...] = ()  # classes whose instances' methods block (TTP301)
+    sync_calls: tuple[str, ...] = ()  # functions whose calls block (TTP301)
+    # --fix: the timeout it adds (seconds), requests' (connect, read) pair when set, and the
+    # environment variables hard-coded secrets are replaced with
+    fix_timeout: float = DEFAULT_FIX_TIMEOUT
+    fix_requests_timeout: tuple[float, float] | None = None
+    fix_env_prefix: str = ""
+    fix_env_names: tuple[tuple[str, str], ...] = ()  # binding name → variable name
 
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -298,6 +310,53 @@ def _roles(key: str, value: Any) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+_QUALIFIED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
+
+
+def _qualified_names(example: str) -> Validator:
+    """A list of dotted names as code imports them (`package.module.Name`)."""
+
+    def check(key: str, value: Any) -> tuple[str, ...]:
+        names = _str_list(key, value)
+        for name in names:
+            if not _QUALIFIED.fullmatch(name):
+                raise ConfigError(
+                    f"'{key}' must list qualified names like '{example}', not {name!r}"
+                )
+        return tuple(dict.fromkeys(names))
+
+    return check
+
+
+def _timeout_pair(key: str, value: Any) -> tuple[float, float]:
+    """`fix-requests-timeout = [3.05, 30]`: requests' (connect, read) timeouts."""
+    if not isinstance(value, list) or len(value) != 2:
+        raise ConfigError(
+            f"'{key}' must be a list of two numbers of seconds [connect, read], not {value!r}"
+        )
+    connect, read = (_seconds(key, v) for v in value)
+    return connect, read
+
+
+def _env_name(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not _ENV_NAME.match(value):
+        raise ConfigError(f"'{key}' must be an environment variable name, not {value!r}")
+    return value
+
+
+def _env_prefix(key: str, value: Any) -> str:
+    if value == "":
+        return ""
+    return _env_name(key, value)
+
+
+def _env_names(key: str, value: Any) -> tuple[tuple[str, str], ...]:
+    """`[tool.ttaprod.fix-env-names]`: binding name = environment variable name."""
+    if not isinstance(value, dict):
+        raise _fail(key, "a table of binding name = environment variable name", value)
+    return tuple((name, _env_name(f"{key}.{name}", env)) for name, env in value.items())
+
+
 # key in TOML → (attribute on Config, validator)
 KEYS: dict[str, tuple[str, Validator]] = {
     "select": ("select", _codes),
@@ -319,6 +378,12 @@ KEYS: dict[str, tuple[str, Validator]] = {
     "safety-db": ("safety_db", _file_path),
     "preview": ("preview", _bool),
     "roles": ("roles", _roles),
+    "sync-clients": ("sync_clients", _qualified_names("ourcorp.billing.Client")),
+    "sync-calls": ("sync_calls", _qualified_names("legacy_sdk.fetch")),
+    "fix-timeout": ("fix_timeout", _seconds),
+    "fix-requests-timeout": ("fix_requests_timeout", _timeout_pair),
+    "fix-env-prefix": ("fix_env_prefix", _env_prefix),
+    "fix-env-names": ("fix_env_names", _env_names),
 }
 
 

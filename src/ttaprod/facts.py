@@ -31,6 +31,7 @@ class Route(Fact):
     url: str  # the route path as written ("" when not a literal)
     prefix: str  # the router's literal prefix, else ""
     handler: str  # qualified name of the handler function ("" when unknown)
+    router: str = ""  # qualified name of the module-level app or router it is on, else ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,6 +41,8 @@ class HandlerBody(Fact):
     kind: ClassVar[str] = "handler_body"
     handler: str
     checks: str  # the calls, as shown to people ("" when it only returns a constant)
+    keys: tuple[str, ...] = ()  # the string keys of the dict literals it returns
+    auth: str = ""  # what makes it require a logged-in user (a decorator, `request.user`)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +50,16 @@ class RouteLimit(Fact):
     kind: ClassVar[str] = "route_limit"
     handler: str
     how: str  # the decorator as written, or "exempt"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RouterInclude(Fact):
+    """`app.include_router(orders.router, dependencies=[Depends(RateLimiter(…))])`."""
+
+    kind: ClassVar[str] = "router_include"
+    router: str  # qualified name of the included router
+    parent: str  # qualified name of the app or router it is included in ("" when unknown)
+    limit: str  # the rate limit the inclusion adds ("" none)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +93,17 @@ class LoadTest(Fact):
 class SecretStore(Fact):
     kind: ClassVar[str] = "secret_store"
     api: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SecretLiteral(Fact):
+    """A string literal bound to a credential-like name that ttaprod's secret check judged
+    (TTP401/TTP402); the external tools' password findings on its line defer to it."""
+
+    kind: ClassVar[str] = "secret_literal"
+    name: str  # what it is bound to (a variable, keyword, parameter, dict key), never the value
+    cleared: str  # why it is not a credential ("a placeholder"…); "" when judged one
+    def_line: int = 0  # a parameter default: the line of its `def` (where bandit's B107 points)
 
 
 # --- observability set-up --------------------------------------------------------------------
@@ -260,6 +284,21 @@ class Export(Fact):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ClientValue(Fact):
+    """A client, session or transport other modules import: a module-level instance
+    (`http = httpx.AsyncClient(...)`), or a factory returning one (`def llm() -> AsyncOpenAI`,
+    `make = lambda: AsyncOpenAI()`, a client kept in a module-level dict)."""
+
+    kind: ClassVar[str] = "client_value"
+    name: str  # qualified name other modules import
+    ctor: str  # the class it holds or returns
+    factory: bool  # called to get the value
+    inline: bool = False  # a lambda (its own module cannot follow it either)
+    fresh: bool  # a factory that builds a new one on every call (not memoized, not kept)
+    retries: str = ""  # what its construction turns retries on with ("" none or unknown)
+
+
+@dataclass(frozen=True, kw_only=True)
 class CallEdge(Fact):
     """A call of a project function, with what protects it where it is made."""
 
@@ -307,6 +346,26 @@ class ProtectingDecorator(Fact):
     retry: str = ""
 
 
+# --- long-running workers (deploy.health-endpoint) ------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class Worker(Fact):
+    """A long-running worker or consumer the module runs or defines (a queue consumer, a task
+    worker, a bot's polling loop, an asyncio service loop)."""
+
+    kind: ClassVar[str] = "worker"
+    library: str  # the knowledge row (rules/knowledge/workers.toml): "celery", "asyncio"
+    display: str  # "Celery worker", "Kafka consumer"
+    how: str  # what shows it, as written
+
+
+@dataclass(frozen=True, kw_only=True)
+class Heartbeat(Fact):
+    """A way a worker shows it is alive without an HTTP route: a liveness file, a watchdog."""
+
+    kind: ClassVar[str] = "heartbeat"
+    how: str
+
+
 # --- problems a project check judges ------------------------------------------------------------
 @dataclass(frozen=True, kw_only=True)
 class Pending(Fact):
@@ -325,6 +384,13 @@ class Pending(Fact):
     needs_retry: bool = False  # a caller's retry would cover it
     statement_line: int = 0  # the first line of its statement (a suppression mark there counts)
     label: str = ""  # what the site is (evidence when something elsewhere covers it)
+    # the finding's fingerprint, made from the unmasked source as for findings reported in
+    # the file (`anchor` keeps string literals masked: facts are cached)
+    fingerprint: str = ""
+    # the flagged node's span (1-based columns), filled in by the engine like `line`
+    column: int = 0
+    end_line: int = 0
+    end_column: int = 0
 
 
 KINDS: dict[str, type[Fact]] = {
@@ -334,11 +400,13 @@ KINDS: dict[str, type[Fact]] = {
         InboundWork,
         HandlerBody,
         RouteLimit,
+        RouterInclude,
         InboundLimiter,
         LimitMiddleware,
         Tests,
         LoadTest,
         SecretStore,
+        SecretLiteral,
         ObservabilityInit,
         TraceProvider,
         SpanProcessor,
@@ -359,11 +427,14 @@ KINDS: dict[str, type[Fact]] = {
         BlockingCall,
         Coroutine,
         ClassInfo,
+        ClientValue,
         Export,
         CallEdge,
         Protected,
         Decorated,
         ProtectingDecorator,
+        Worker,
+        Heartbeat,
     )
 }
 

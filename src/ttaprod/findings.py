@@ -40,10 +40,12 @@ def new_finding(
     on_site: bool = False,
     role: str = "service",
     trace: tuple[tuple[str, int, str], ...] = (),
+    print_: str = "",
 ) -> Finding:
     """A finding of rule `rule` at `path:line`. `anchor` is the flagged source (or another
-    text stable across unrelated edits) the fingerprint is made of; severity and checklist
-    item default to the catalogue's. Message and snippet are masked here."""
+    text stable across unrelated edits) the fingerprint is made of, unless `print_` gives the
+    fingerprint already made; severity and checklist item default to the catalogue's.
+    Message and snippet are masked here."""
     spec = catalogue.catalogue()[rule]
     return Finding(
         rule=rule,
@@ -57,7 +59,7 @@ def new_finding(
         end_column=column if end_column is None else end_column,
         message=redact.redact_text(message),
         fix=fix,
-        fingerprint=fingerprint(rule, path, anchor),
+        fingerprint=print_ or fingerprint(rule, path, anchor),
         snippet=redact.redact_text(snippet),
         statement_line=statement_line,
         on_site=on_site,

@@ -40,7 +40,18 @@ SHAPES: dict[str, Any] = {
         "build": _ROLE,
         "script": _ROLE,
         "cli": _ROLE,
-        "deployment": {"dev_names": [str], "dev_words": [str]},
+        "deployment": {
+            "dev_names": [str],
+            "dev_words": [str],
+            "dev_commands": [str],
+            "dev_images": [str],
+            "dev_base_images": [str],
+            "dev_environment": Map([str]),
+            "dev_comments": [str],
+            "source": str,
+            "source_reload": str,
+            "source_postgres_trust": str,
+        },
     },
     "caching": {
         "decorators": [str],
@@ -61,8 +72,35 @@ SHAPES: dict[str, Any] = {
             "source_digest": str,
             "source_k8s": str,
             "nonroot": {"patterns": [str], "source": str, "source_chainguard": str},
+            "steps_down": {
+                "patterns": [str],
+                "source": str,
+                "source_mysql": str,
+                "source_redis": str,
+            },
         },
-        "credentials": {"not_secret_names": [str], "source": str},
+        "privileges": {
+            "tools": [str],
+            "packages": [str],
+            "source": str,
+            "source_su_exec": str,
+            "source_setpriv": str,
+        },
+        "servers": {
+            "commands": [str],
+            "base_images": [str],
+            "source": str,
+            "source_expose": str,
+        },
+        "credentials": {
+            "not_secret_names": [str],
+            "source": str,
+            "public_prefixes": [str],
+            "source_vite": str,
+            "source_next": str,
+            "source_cra": str,
+            "flag_patterns": [str],
+        },
         "installs": {
             "pip_locked_options": [str],
             "pip_options_with_value": [str],
@@ -204,6 +242,15 @@ SHAPES: dict[str, Any] = {
         "liveness": [str],
         "function_names": [str],
         "constant": {"calls": [str], "log_methods": [str]},
+        "status_keys": [str],
+        "auth": {
+            "decorators": [str],
+            "user_objects": [str],
+            "request_types": [str],
+            "source": str,
+            "source_flask_login": str,
+            "source_jwt": str,
+        },
     },
     "logging": {
         "loggers": [
@@ -448,6 +495,7 @@ SHAPES: dict[str, Any] = {
             "exempt_methods": [str],
             "dependencies": [str],
             "dependency_markers": [str],
+            "include_methods": [str],
             "sources": [str],
         },
         "unlimited": {
@@ -496,6 +544,54 @@ SHAPES: dict[str, Any] = {
         "pair_keywords": {"names": [str], "source": str},
         "auth_schemes": {"prefixes": [str], "source": str},
         "sentinel_passwords": {"values": [str], "source": str},
+    },
+    "fixes": {
+        "timeouts": {
+            "pair_libraries": [str],
+            "pair_source": str,
+            "values": [{"library": str, "value": str, "source": str}],
+        },
+        "retries": {
+            "session_classes": [str],
+            "prefixes": [str],
+            "mount": str,
+            "mount_source": str,
+            "dependency": str,
+            "decorator": str,
+            "decorator_source": str,
+            "not_idempotent": [str],
+            "idempotent_source": str,
+            "exceptions": [{"library": str, "exception": str, "source": str}],
+        },
+        "tls": {"verified_factory": str, "source": str},
+        "blocking": {
+            "offload": [
+                {
+                    "runtime": str,
+                    "call": str,
+                    "keywords": bool,
+                    "source": str,
+                }
+            ],
+            "replace": [{"call": str, "asyncio": str, "anyio": str, "source": str}],
+            "keep": {"calls": [str], "source": str},
+        },
+        "secrets": {
+            "read": str,
+            "generic_keywords": [str],
+            "scheme_headers": [str],
+            "scheme_env_suffix": str,
+            "source": str,
+        },
+        "logging": [{"library": str, "style": str, "source": str}],
+        "exc_info": {
+            "rename": Map(str),
+            "keyword": str,
+            "loguru_option": str,
+            "source": str,
+        },
+        "healthcheck": {"instruction": str, "default_port": int, "source": str},
+        "compose": {"restart": str, "source": str},
     },
     "tls": {
         "unresolved": {"methods": [str], "keywords": [str]},
@@ -645,6 +741,12 @@ SHAPES: dict[str, Any] = {
             "request_objects": [str],
             "context_var_types": [str],
             "dependency_markers": [str],
+            "consumer_callbacks": [{"method": str, "position": int, "keyword": str, "needs": str}],
+            "consumer_types": [str],
+            "poll_methods": [str],
+            "poll_types": [str],
+            "subscriber_methods": [str],
+            "broker_types": [str],
             "sources": [str],
         },
         "workflow_context": {
@@ -657,6 +759,27 @@ SHAPES: dict[str, Any] = {
             "context_param_names": [str],
             "function_wrappers": [str],
             "sources": [str],
+        },
+    },
+    "workers": {
+        "library": [
+            {
+                "id": str,
+                "display": str,
+                "needs": [str],
+                "calls?": [str],
+                "methods?": [str],
+                "in_loop?": bool,
+                "source": str,
+            }
+        ],
+        "asyncio": {"runners": [str], "source": str},
+        "heartbeat": {
+            "file_calls": [str],
+            "words": [str],
+            "calls": [str],
+            "source": str,
+            "source_sdnotify": str,
         },
     },
     "writes": {

@@ -8,6 +8,11 @@ fix are written for this checklist), else the first by `SOURCE_ORDER`; the other
 named in `also_reported_by`. Findings with no checklist item never merge, and two
 findings of one source never merge with each other (they are different rules).
 
+Tools that map one problem to different checklist items still report it once: ruff's F821
+(quality.lint) and pyright's reportUndefinedVariable (quality.type-check) on one name are one
+finding. Which rules of two tools report the same problem is data (`[same]` in the tool maps,
+`rules/tools/`); the later source takes the item of the earlier one on that line and merges.
+
 Also here: every finding on a line that holds a secret gets its snippet masked, whoever
 reported it, so no output carries the value; a tool finding on a site that ttaprod counted
 as covered is overruled; and tool findings at the place of a ttaprod finding suppressed
@@ -18,11 +23,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 from . import redact
+from .config import TOOL_NAMES
 from .models import Finding, Site
+from .tools.codemap import code_map
 
 SOURCE_ORDER = ("ttaprod", "ruff", "bandit", "pyright", "safety")
 _NUMBER = re.compile(r"(\d+)$")
@@ -61,11 +69,13 @@ class _Group:
         return finding.source not in self.sources
 
     def twin_of(self, finding: Finding) -> bool:
-        """ruff's S607 and bandit's B607 are ports of one check: pair them first."""
+        """ruff's S607 and bandit's B607 are ports of one check, ruff's F401 and pyright's
+        reportUnusedImport are declared the same problem: pair them first."""
+        rules = (self.primary.rule, *self.others)
+        if any(same_problem(finding.rule, rule) for rule in rules):
+            return True
         number = _number(finding.rule)
-        return number is not None and any(
-            _number(rule) == number for rule in (self.primary.rule, *self.others)
-        )
+        return number is not None and any(_number(rule) == number for rule in rules)
 
     def absorb(self, finding: Finding) -> None:
         self.sources.add(finding.source)
@@ -81,11 +91,58 @@ class _Group:
         return replace(self.primary, also_reported_by=merged)
 
 
+@cache
+def _same() -> Mapping[str, frozenset[str]]:
+    """Rule id → the rules of other tools declared to report the same problem (both ways)."""
+    pairs: dict[str, set[str]] = defaultdict(set)
+    for tool in TOOL_NAMES:
+        for code, others in code_map(tool).same.items():
+            for other in others:
+                pairs[f"{tool}:{code}"].add(other)
+                pairs[other].add(f"{tool}:{code}")
+    return {rule: frozenset(others) for rule, others in pairs.items()}
+
+
+def same_problem(rule: str, other: str) -> bool:
+    return other in _same().get(rule, frozenset())
+
+
+def _align(findings: Sequence[Finding]) -> list[Finding]:
+    """A finding declared the same problem as another source's finding on its line takes that
+    finding's checklist item (the first source by `SOURCE_ORDER` keeps its own), so the two
+    merge: one to one, the same column first (`import os, sys` unused is two pairs)."""
+    same = _same()
+    lines: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for i, finding in enumerate(findings):
+        if finding.rule in same and finding.checklist_item:
+            lines[(finding.path, finding.line)].append(i)
+    out = list(findings)
+    for members in lines.values():
+        members.sort(key=lambda i: _rank(findings[i]))
+        taken: set[int] = set()
+        for i in members:
+            later = findings[i]
+            partners = [
+                j
+                for j in members
+                if j not in taken
+                and _rank(findings[j]) < _rank(later)
+                and findings[j].source != later.source
+                and same_problem(later.rule, findings[j].rule)
+            ]
+            if not partners:
+                continue
+            j = min(partners, key=lambda j: findings[j].column != later.column)
+            taken.add(j)
+            out[i] = replace(later, checklist_item=out[j].checklist_item)
+    return out
+
+
 def merge(findings: Sequence[Finding]) -> list[Finding]:
     """Duplicates merged, secret lines masked; sorted by place."""
     by_place: dict[Place, list[Finding]] = defaultdict(list)
     out: list[Finding] = []
-    for finding in findings:
+    for finding in _align(findings):
         key = place(finding)
         if key is None:
             out.append(finding)

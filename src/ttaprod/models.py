@@ -90,10 +90,35 @@ class RuleSpec:
     use_instead: str = ""
     roles: dict[str, str] | None = None  # role → "default", "off" or the highest severity
     preview: bool = False  # below 90 % precision on real code: runs only in preview mode
+    fix: str = ""  # "safe", "unsafe" or "" (no automatic fix): `ttaprod check --fix`
+    fix_summary: str = ""  # what the fix does, one sentence (docs, `ttaprod rules`)
 
     @property
     def family(self) -> str:
         return self.code[:4]
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """Replace the text from (line, column) up to, not including, (end_line, end_column) of
+    the original file with `text`; an empty range inserts. 1-based lines and columns
+    (Unicode code points), as in SARIF's `deletedRegion`."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A machine-applicable fix of one finding (`ttaprod check --fix`)."""
+
+    safe: bool  # False: it changes behaviour; applied only with --unsafe-fixes
+    description: str  # what it does, one line ("add `timeout=10`")
+    replacements: tuple[Replacement, ...]  # on the file of the finding, as it was checked
+    diff: str = ""  # the unified diff of this fix alone, secrets masked
 
 
 @dataclass(frozen=True)
@@ -120,6 +145,7 @@ class Finding:
     role: str = "service"  # the code role of the file (or block) it is in
     # cross-function findings: (path, line, what happens there) from the entry point to here
     trace: tuple[tuple[str, int, str], ...] = ()
+    suggestion: Suggestion | None = None  # its automatic fix, when one was asked for
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:
@@ -150,6 +176,7 @@ class FileResult:
     facts: tuple[Fact, ...] = ()
     parse_error: bool = False
     role: str = "service"  # what the file is for (ttaprod.roles)
+    scripts: tuple[tuple[int, int], ...] = ()  # lines of `if __name__ == "__main__":` blocks
 
 
 @dataclass(frozen=True)
@@ -246,6 +273,29 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class AppliedFix:
+    """One finding `ttaprod check --fix` repaired (or, with --fix-diff, would repair)."""
+
+    rule: str
+    path: str
+    line: int  # in the file as it was before the fix
+    safe: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class FixSummary:
+    """What a fix run did (`--fix`, `--fix-only`, `--fix-diff`)."""
+
+    mode: str  # "fix", "fix-only" or "fix-diff"
+    applied: tuple[AppliedFix, ...] = ()  # written (or, with fix-diff, that would be)
+    files: tuple[str, ...] = ()  # files changed (or that would be)
+    env: tuple[str, ...] = ()  # environment variables the fixed code now reads: set them
+    refused: tuple[str, ...] = ()  # "path: why" for files left alone (changed during the run)
+    held_back: int = 0  # unsafe fixes not applied (they need --unsafe-fixes)
+
+
+@dataclass(frozen=True)
 class Report:
     version: str
     root: str
@@ -264,3 +314,4 @@ class Report:
     rules: tuple[RuleSpec, ...] = ()  # catalogue entries of the own rules in the findings
     baseline: BaselineSummary | None = None
     scope: Scope | None = None  # None: the whole project
+    fixes: FixSummary | None = None  # what `--fix` did before this report was made

@@ -107,3 +107,9 @@ def capped(roles: Mapping[str, str] | None, role: str, severity: Severity) -> Se
         return severity
     limit = Severity(cap)
     return severity if severity.rank <= limit.rank else limit
+
+
+def at_line(file_role: str, scripts: tuple[tuple[int, int], ...], line: int) -> str:
+    """The role of the code at `line` of a file: `script` inside one of its
+    `if __name__ == "__main__":` blocks (`scripts`, as `FileResult.scripts` gives them)."""
+    return Role.SCRIPT.value if any(a <= line <= b for a, b in scripts) else file_role

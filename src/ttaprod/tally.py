@@ -45,6 +45,7 @@ class Issue:
     end_column: int = 0
     statement_line: int = 0  # the first line of the flagged statement, when it differs
     trace: tuple[tuple[str, int, str], ...] = ()  # (path, line, note) from entry to site
+    fingerprint: str = ""  # made already (where the anchor itself cannot be stored)
 
 
 @dataclass
@@ -157,6 +158,7 @@ class Tally:
             on_site=on_site,
             role=role,
             trace=issue.trace,
+            print_=issue.fingerprint,
         )
 
     # --- results -------------------------------------------------------------------------

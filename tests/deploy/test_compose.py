@@ -14,6 +14,7 @@ def test_every_compose_rule_at_its_line(tmp_path: Path) -> None:
         services:
           api:
             image: example/api:latest
+            depends_on: [db]
             environment:
               OPENAI_API_KEY: literal-openai-key-0123456789
               ANTHROPIC_API_KEY: ${ANTHROPIC_API_KEY}
@@ -30,12 +31,11 @@ def test_every_compose_rule_at_its_line(tmp_path: Path) -> None:
     result = report(tmp_path, {"docker-compose.yml": compose})
     assert rows(result) == [
         ("docker-compose.yml", 2, "TTP513", "low"),
-        ("docker-compose.yml", 2, "TTP514", "low"),
         ("docker-compose.yml", 3, "TTP511", "medium"),
-        ("docker-compose.yml", 5, "TTP512", "high"),
-        ("docker-compose.yml", 9, "TTP511", "medium"),
-        ("docker-compose.yml", 11, "TTP512", "low"),
-        ("docker-compose.yml", 14, "TTP514", "low"),
+        ("docker-compose.yml", 6, "TTP512", "high"),
+        ("docker-compose.yml", 10, "TTP511", "medium"),
+        ("docker-compose.yml", 12, "TTP512", "low"),
+        ("docker-compose.yml", 15, "TTP514", "low"),
     ]
     container = item(result, "deploy.container")
     assert (container.status, container.covered, container.total) == (Status.FAIL, 0, 4)
@@ -90,6 +90,7 @@ def test_override_files_of_the_same_directory_are_merged(tmp_path: Path) -> None
             services:
               api:
                 image: example/api:1.0
+                ports: ["8000:8000"]
         """,
     }
     assert rows(report(tmp_path, files)) == [
@@ -109,6 +110,7 @@ def test_built_services_take_the_healthcheck_of_their_dockerfile_target(tmp_path
               job:
                 build: ./svc
                 restart: always
+                expose: ["8000"]
         """,
         "svc/Dockerfile.prod": """
             FROM python:3.12-slim AS runtime

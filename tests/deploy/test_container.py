@@ -49,6 +49,7 @@ def test_every_dockerfile_rule_at_its_line(tmp_path: Path) -> None:
         ENV APP_ENV=prod \\
             SECRET_KEY=a-very-long-literal-secret-value
         USER root
+        CMD ["uvicorn", "app:app"]
     """
     result = report(tmp_path, {"Dockerfile": bad})
     assert rows(result) == [
@@ -79,6 +80,7 @@ def test_only_the_final_stage_decides_user_and_healthcheck(tmp_path: Path) -> No
         HEALTHCHECK CMD true
         FROM python:3.12-slim
         COPY --from=build /app /app
+        CMD ["gunicorn", "app:app"]
     """
     assert rows(report(tmp_path, {"Dockerfile": text})) == [
         ("Dockerfile", 4, "TTP502", "medium"),
@@ -90,6 +92,7 @@ def test_healthcheck_none_and_nonroot_base_images(tmp_path: Path) -> None:
     text = """
         FROM gcr.io/distroless/python3-debian12:nonroot
         HEALTHCHECK NONE
+        CMD ["gunicorn", "app:app"]
     """
     assert rows(report(tmp_path, {"Dockerfile": text})) == [("Dockerfile", 2, "TTP503", "low")]
 
@@ -181,6 +184,7 @@ def test_selection_suppression_and_templates(tmp_path: Path) -> None:
             FROM python:latest
             # ttaprod: ignore[TTP502]
             USER root
+            CMD ["uvicorn", "app:app"]
         """,
         "Dockerfile.j2": "FROM {{ base }}\n",
         "Dockerfile.dockerignore": "*.pyc\n",
@@ -207,7 +211,8 @@ def test_inline_suppression_at_the_end_of_a_yaml_line(tmp_path: Path) -> None:
 
 
 def test_deselected_rules_are_not_counted(tmp_path: Path) -> None:
-    result = report(tmp_path, {"Dockerfile": "FROM python\n"}, select=("TTP501", "TTP503"))
+    files = {"Dockerfile": "FROM python\nCMD uvicorn app:app\n"}
+    result = report(tmp_path, files, select=("TTP501", "TTP503"))
     container = item(result, "deploy.container")
     assert (container.covered, container.total) == (0, 2)
     assert {f.rule for f in result.findings} == {"TTP501", "TTP503"}

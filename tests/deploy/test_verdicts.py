@@ -89,7 +89,10 @@ def test_a_bug_on_one_file_is_reported_not_raised(tmp_path: Path, monkeypatch) -
         raise KeyError("bug")
 
     monkeypatch.setattr(compose, "check", boom)
-    files = {"compose.yaml": "services: {}\n", "Dockerfile": "FROM python:3.12\nUSER app\n"}
+    files = {
+        "compose.yaml": "services: {}\n",
+        "Dockerfile": "FROM python:3.12\nUSER app\nCMD uvicorn app:app\n",
+    }
     result = report(tmp_path, files, select=("TTP5", "TTP906"))
     assert [(f.path, f.line, f.rule) for f in result.findings] == [
         ("Dockerfile", 1, "TTP503"),
@@ -97,3 +100,108 @@ def test_a_bug_on_one_file_is_reported_not_raised(tmp_path: Path, monkeypatch) -
     ]
     container = item(result, "deploy.container")
     assert (container.covered, container.total) == (5, 10)
+
+
+# --- security.secrets-in-env counts the deployment files (DESIGN §1) ------------------------
+
+COMPOSE_SECRETS = """
+    services:
+      api:
+        image: example/api:1.4.2
+        environment:
+          OPENAI_API_KEY: ${OPENAI_API_KEY}
+          ANTHROPIC_API_KEY:
+          DB_PASSWORD: hunter2hunter2
+      db:
+        image: postgres:16.4
+        environment:
+          - POSTGRES_PASSWORD=hunter2hunter2
+"""
+MANIFEST_SECRETS = """
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: api}
+    spec:
+      template:
+        spec:
+          containers:
+            - name: api
+              image: example/api:1.4.2
+              env:
+                - name: JWT_SECRET
+                  valueFrom: {secretKeyRef: {name: api, key: jwt}}
+                - name: ADMIN_PASSWORD
+                  value: hunter2hunter2
+"""
+
+
+def test_credentials_in_compose_files_and_manifests_are_sites(tmp_path: Path) -> None:
+    files = {"docker-compose.yml": COMPOSE_SECRETS, "k8s/api.yaml": MANIFEST_SECRETS}
+    result = report(tmp_path, files, select=("TTP4", "TTP5"))
+    secrets = item(result, "security.secrets-in-env")
+    assert (secrets.status, secrets.covered, secrets.total) == (Status.FAIL, 3, 6)
+    assert secrets.reason == (
+        "3 of 6 credentials kept out of the code; deployment files: 3 literal in deployment"
+        " files (TTP512, TTP526), 3 read from the environment or a secret store"
+    )
+    assert [(e.path, e.line, e.note) for e in secrets.evidence] == [
+        ("docker-compose.yml", 5, "api: OPENAI_API_KEY from the environment"),
+        ("docker-compose.yml", 6, "api: ANTHROPIC_API_KEY from the environment"),
+        ("k8s/api.yaml", 12, "JWT_SECRET from secretKeyRef"),
+    ]
+    # the findings stay with the deploy items, once each
+    secret_rules = ("TTP504", "TTP512", "TTP526")
+    assert sorted(
+        (f.rule, f.checklist_item) for f in result.findings if f.rule in secret_rules
+    ) == [
+        ("TTP512", "deploy.container"),
+        ("TTP512", "deploy.container"),
+        ("TTP526", "deploy.kubernetes"),
+    ]
+
+
+def test_references_only_pass_and_a_development_setup_does_not_count(tmp_path: Path) -> None:
+    clean = COMPOSE_SECRETS.replace("DB_PASSWORD: hunter2hunter2", "DB_PASSWORD: ${DB_PASSWORD}")
+    clean = clean.replace("POSTGRES_PASSWORD=hunter2hunter2", "POSTGRES_PASSWORD")
+    secrets = item(report(tmp_path / "a", {"compose.yaml": clean}), "security.secrets-in-env")
+    assert (secrets.status, secrets.covered, secrets.total) == (Status.PASS, 4, 4)
+    dev = "# The local development setup.\n" + COMPOSE_SECRETS.strip()
+    secrets = item(report(tmp_path / "b", {"compose.yaml": dev}), "security.secrets-in-env")
+    assert (secrets.status, secrets.total) == (Status.SKIP, 0)
+
+
+def test_a_live_key_in_a_development_compose_file_fails_the_item(tmp_path: Path) -> None:
+    key = "sk-ant-api03-" + "cz_fp0yNNKCf85s_pkRaNNMc3aj8LORD3Tvy63V3TkTmdGnQ693Qd8NN" + "A" * 40
+    dev = COMPOSE_SECRETS.replace("DB_PASSWORD: hunter2hunter2", f"ANTHROPIC_KEY: {key}")
+    files = {"docker-compose.dev.yml": dev}
+    result = report(tmp_path, files, select=("TTP4", "TTP5"))
+    secrets = item(result, "security.secrets-in-env")
+    assert (secrets.status, secrets.covered, secrets.total) == (Status.FAIL, 0, 1)
+    assert [(f.rule, f.severity.value, f.role) for f in result.findings] == [
+        ("TTP512", "critical", "build")
+    ]
+
+
+# --- deploy.alerts: shipped deployment files without alert rules fail (DESIGN §1) --------------
+
+
+def test_deployment_files_without_alert_rules_fail(tmp_path: Path) -> None:
+    files = {"Dockerfile": DOCKERFILE_TEXT, "k8s/api.yaml": MANIFEST_SECRETS}
+    alerts = item(report(tmp_path / "a", files), "deploy.alerts")
+    assert (alerts.status, alerts.score) == (Status.FAIL, 0.0)
+    assert alerts.reason == (
+        "the project ships deployment files (Dockerfile, k8s/api.yaml) but no Prometheus"
+        " alerting rules: nothing alerts on its error rate or latency"
+    )
+    dev_only = {".devcontainer/Dockerfile": DOCKERFILE_TEXT}
+    alerts = item(report(tmp_path / "b", dev_only), "deploy.alerts")
+    assert (alerts.status, alerts.reason) == (
+        Status.SKIP,
+        "no Prometheus alerting rule file found",
+    )
+    write(tmp_path / "c", files)
+    partial = run_check(tmp_path / "c" / "Dockerfile")  # a pre-commit run: some files only
+    assert item(partial, "deploy.alerts").status is Status.SKIP
+
+
+DOCKERFILE_TEXT = "\n".join(DOCKERFILE) + "\n"

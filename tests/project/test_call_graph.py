@@ -20,7 +20,8 @@ def test_an_unretried_helper_is_reported_with_the_path_that_reaches_it() -> None
             ("shop/api/prices.py", 10, "get_price() calls price_for()"),
             ("shop/services/pricing.py", 6, "price_for() calls fetch_json()"),
             ("shop/clients/http.py", 5, "the call"),
-        )
+        ),
+        ("shop/services/stock_feed.py", 16): (),  # judged in its module: nothing calls it
     }
 
 
@@ -90,3 +91,66 @@ def test_recursion_under_a_retried_entry_point_is_covered(tmp_path: Path) -> Non
     assert ("shop/clients/http.py", 5) in lines
     traces = {f.trace for f in found(run_check(root), ["TTP102"])}
     assert any(step[0] == "shop/services/categories.py" for t in traces for step in t)
+
+
+def _rows(root: Path, rules: list[str]) -> set[tuple[str, int, str]]:
+    return {(f.path, f.line, f.rule) for f in found(run_check(root), rules)}
+
+
+def test_llm_calls_through_clients_of_other_modules_are_recognised() -> None:
+    rows = {(f.path, f.line, f.rule) for f in found(fixture_report("shop_service"), ["TTP3"])}
+    # a dict cache of clients (tenants) and a cached factory (completion) are reuse; a lambda
+    # factory called per call is a new client each time
+    assert ("shop/services/summaries.py", 5, "TTP311") in rows
+    assert not any(
+        r[0] in ("shop/services/tenants.py", "shop/services/completion.py") and r[2] == "TTP311"
+        for r in rows
+    )
+    llm_rows = {(f.path, f.line) for f in found(fixture_report("shop_service"), ["TTP314"])}
+    assert ("shop/services/tenants.py", 5) in llm_rows
+    assert ("shop/services/summaries.py", 6) in llm_rows
+
+
+def test_a_transport_injected_from_another_module_retries() -> None:
+    rows = {(f.path, f.line) for f in found(fixture_report("shop_service"), ["TTP102"])}
+    assert ("shop/services/stock_feed.py", 16) in rows  # the plain client
+    assert ("shop/services/stock_feed.py", 11) not in rows  # the retrying transport
+
+
+def test_a_router_level_limiter_two_modules_away_covers_the_llm_call(tmp_path: Path) -> None:
+    assert ("shop/services/completion.py", 5, "TTP413") not in _rows(
+        FIXTURES / "shop_service", ["TTP413"]
+    )
+    root = _copy(tmp_path)
+    main = root / "shop/main.py"
+    main.write_text(
+        main.read_text(encoding="utf-8").replace(
+            ", dependencies=[Depends(RateLimiter(times=20, seconds=60))]", ""
+        ),
+        encoding="utf-8",
+    )
+    assert ("shop/services/completion.py", 5, "TTP413") in _rows(root, ["TTP413"])
+
+
+def test_a_cache_and_a_fallback_around_the_route_cover_the_call_two_modules_down(
+    tmp_path: Path,
+) -> None:
+    root = _copy(tmp_path)
+    route = root / "shop/api/assistant.py"
+    text = route.read_text(encoding="utf-8")
+    route.write_text(
+        text.replace("@cached(ttl=300)\n", "").replace(
+            '    try:\n        return {"answer": await answer(question)}\n'
+            '    except openai.APIError:\n        return {"answer": CANNED}\n',
+            '    return {"answer": await answer(question)}\n',
+        ),
+        encoding="utf-8",
+    )
+    rows = _rows(root, ["TTP110", "TTP314"])
+    assert ("shop/services/completion.py", 5, "TTP110") in rows
+    assert ("shop/services/completion.py", 5, "TTP314") in rows
+
+
+def test_a_consumer_that_drops_the_messages_correlation_id() -> None:
+    rows = {(f.path, f.line) for f in found(fixture_report("shop_service"), ["TTP201"])}
+    assert rows == {("shop/consumers/orders.py", 14)}

@@ -252,14 +252,14 @@ def test_a_handler_outside_the_checked_files_is_not_verified(tmp_path: Path) -> 
 def test_no_web_service_is_skipped(tmp_path: Path) -> None:
     result = item(check(tmp_path / "a", {"jobs/run.py": "print('x')\n"}), ITEM)
     assert (result.status, result.score) == (Status.SKIP, None)
-    assert result.reason == "no web routes: not a long-running web service"
+    assert result.reason == "no web routes and no long-running worker: not a long-running service"
     lambda_src = """
     def handler(event, context):
         return {"statusCode": 200}
     """
     result = item(check(tmp_path / "b", {"app/handler.py": lambda_src}), ITEM)
     assert result.status is Status.SKIP
-    assert result.reason == "only AWS Lambda handlers: not a long-running web service"
+    assert result.reason == "only AWS Lambda handlers: not a long-running service"
 
 
 def test_decorators_and_defaults_are_not_dependency_checks(tmp_path: Path) -> None:
@@ -277,3 +277,211 @@ def test_decorators_and_defaults_are_not_dependency_checks(tmp_path: Path) -> No
     """
     report = check(tmp_path, {"app/main.py": src})
     assert rows(report, "TTP541") == [("app/main.py", 8, "TTP541")]
+
+
+# --- routes named like health endpoints that a probe cannot use ------------------------------
+
+AUTH_HEALTH = """
+import json
+
+from fastapi import APIRouter, Request, Response
+from starlette.authentication import requires
+
+api = APIRouter()
+
+
+@api.get("/api/health")
+@requires(["authenticated"], status_code=200)
+def health_check(request: Request) -> Response:
+    return Response(content=json.dumps({"email": request.user.object.email}))
+
+
+@api.get("/api/chats")
+def chats() -> list[str]:
+    return []
+"""
+
+
+def test_a_health_route_behind_authentication_is_not_a_probe(tmp_path: Path) -> None:
+    result = check(tmp_path / "a", {"app/api.py": AUTH_HEALTH})
+    assert rows(result, "TTP541") == []
+    health = item(result, ITEM)
+    assert health.status is Status.FAIL
+    assert health.reason == (
+        "2 web route(s), none a health endpoint (/health, /healthz, /livez, /readyz, /ready,"
+        " /status); GET /api/health requires a logged-in user (@requires): a probe cannot call it"
+    )
+    open_route = AUTH_HEALTH.replace('@requires(["authenticated"], status_code=200)\n', "")
+    open_route = open_route.replace('{"email": request.user.object.email}', '{"status": "ok"}')
+    result = check(tmp_path / "b", {"app/api.py": open_route})
+    assert rows(result, "TTP541") == [("app/api.py", 9, "TTP541")]
+
+
+def test_reading_the_logged_in_user_is_enough(tmp_path: Path) -> None:
+    source = AUTH_HEALTH.replace('@requires(["authenticated"], status_code=200)\n', "")
+    result = check(tmp_path, {"app/api.py": source})
+    assert rows(result, "TTP541") == []
+    assert "GET /api/health requires a logged-in user (request.user)" in item(result, ITEM).reason
+
+
+STATUS = """
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/status")
+async def status() -> dict[str, object]:
+    return {"status": "ready", "transports": ["webrtc", "daily"]}
+
+
+@app.post("/start")
+async def start() -> dict[str, str]:
+    return {"session": "x"}
+"""
+
+
+def test_a_status_route_that_returns_data_is_not_a_health_route(tmp_path: Path) -> None:
+    result = check(tmp_path / "a", {"runner.py": STATUS})
+    assert rows(result, "TTP541") == []
+    assert item(result, ITEM).status is Status.FAIL
+    assert "GET /status returns data (transports), not a health answer" in item(result, ITEM).reason
+    health_answer = STATUS.replace('"transports": ["webrtc", "daily"]', '"version": "1.2.0"')
+    result = check(tmp_path / "b", {"runner.py": health_answer})
+    assert rows(result, "TTP541") == [("runner.py", 6, "TTP541")]
+
+
+# --- long-running workers without web routes -------------------------------------------------
+
+CELERY = """
+from celery import Celery
+
+app = Celery("jobs", broker="redis://redis:6379/0")
+
+
+@app.task(acks_late=True)
+def reindex(doc_id: str) -> None:
+    print(doc_id)
+"""
+
+CONSUMER = """
+import asyncio
+
+from aiokafka import AIOKafkaConsumer
+
+
+async def consume() -> None:
+    consumer = AIOKafkaConsumer("orders", bootstrap_servers="kafka:9092")
+    await consumer.start()
+    async for message in consumer:
+        print(message)
+"""
+
+LOOP = """
+import asyncio
+from pathlib import Path
+
+
+class Poller:
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(5)
+            Path("/tmp/healthy").touch()
+
+
+def main() -> None:
+    poller = Poller()
+    asyncio.run(poller.run())
+"""
+
+BOT = """
+from telegram.ext import ApplicationBuilder
+
+
+def main() -> None:
+    application = ApplicationBuilder().token("x").build()
+    application.run_polling()
+"""
+
+
+def test_a_worker_without_a_health_mechanism_fails(tmp_path: Path) -> None:
+    result = item(check(tmp_path, {"jobs/tasks.py": CELERY, "jobs/consumer.py": CONSUMER}), ITEM)
+    assert result.status is Status.FAIL
+    assert result.reason == (
+        "long-running Celery worker (jobs/tasks.py:6), Kafka consumer (jobs/consumer.py:7) with no"
+        " health mechanism: no HTTP health route, no liveness file or heartbeat, no probe or"
+        " healthcheck in the production deployment files"
+    )
+    assert evidence(result) == [
+        (
+            "jobs/consumer.py",
+            7,
+            'Kafka consumer: AIOKafkaConsumer("orders", bootstrap_servers="kafka:9092")',
+        ),
+        ("jobs/tasks.py", 6, "Celery worker: @app.task(acks_late=True)"),
+    ]
+
+
+def test_a_bot_with_a_probe_in_its_manifest_passes(tmp_path: Path) -> None:
+    manifest = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: bot}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: bot
+                  image: example/bot:1.2
+                  livenessProbe:
+                    exec: {command: [test, -f, /tmp/alive]}
+    """
+    result = item(check(tmp_path, {"bot/main.py": BOT, "k8s/bot.yaml": manifest}), ITEM)
+    assert result.status is Status.PASS
+    assert result.reason == (
+        "long-running Telegram bot polling (bot/main.py:6): shows it is alive through"
+        " livenessProbe (exec) (k8s/bot.yaml:10)"
+    )
+
+
+def test_a_service_loop_with_a_liveness_file_passes(tmp_path: Path) -> None:
+    result = item(check(tmp_path, {"svc/poller.py": LOOP}), ITEM)
+    assert result.status is Status.PASS
+    assert evidence(result)[:2] == [
+        ("svc/poller.py", 9, "liveness file /tmp/healthy"),
+        ("svc/poller.py", 14, "service loop: asyncio.run(poller.run())"),
+    ]
+
+
+def test_what_is_not_a_long_running_worker(tmp_path: Path) -> None:
+    one_shot = LOOP.replace("while True:", "for _ in range(3):")
+    files = {
+        "svc/poller.py": one_shot,  # a loop that ends is not a service loop
+        "scripts/drain.py": CONSUMER,  # a consumer in a script
+        "tests/test_tasks.py": CELERY,
+    }
+    result = item(check(tmp_path, files), ITEM)
+    assert result.status is Status.SKIP
+    assert result.reason == "no web routes and no long-running worker: not a long-running service"
+
+
+def test_a_healthcheck_of_a_development_compose_file_does_not_count(tmp_path: Path) -> None:
+    compose = """
+        services:
+          worker:
+            build: .
+            command: watchmedo auto-restart -- celery -A jobs worker --reload
+            healthcheck: {test: [CMD, celery, -A, jobs, inspect, ping]}
+    """
+    result = item(check(tmp_path / "a", {"jobs/tasks.py": CELERY, "compose.yaml": compose}), ITEM)
+    assert result.status is Status.FAIL
+    production = compose.replace(" --reload", "")
+    result = item(
+        check(tmp_path / "b", {"jobs/tasks.py": CELERY, "compose.yaml": production}), ITEM
+    )
+    assert result.status is Status.PASS
+    assert evidence(result)[0] == (
+        "compose.yaml",
+        5,
+        "worker: CMD celery -A jobs inspect ping",
+    )

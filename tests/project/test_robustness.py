@@ -43,7 +43,9 @@ def test_absence_is_never_judged_on_a_partial_run(tmp_path: Path, item_id: str) 
     assert result.status is Status.SKIP and result.score is None and findings == ()
     expected = {
         "observability.structured-logging": "default",
-        "deploy.health-endpoint": "no web routes: not a long-running web service",
+        "deploy.health-endpoint": (
+            "no web routes and no long-running worker: not a long-running service"
+        ),
     }
     assert result.reason == expected.get(item_id, PARTIAL)
 

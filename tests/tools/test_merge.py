@@ -123,3 +123,30 @@ def test_a_site_ttaprod_judged_covered_overrules_the_tools() -> None:
     assert [f.suppressed_by for f in overruled] == [
         "ttaprod judged this errors.timeout site covered"
     ] * 2
+
+
+def test_one_problem_two_tools_two_items_is_one_finding_pair_by_pair() -> None:
+    """`import os, sys` both unused: ruff's F401 (quality.lint) and pyright's reportUnusedImport
+    (quality.type-check) at each name pair up; ruff's other finding on the line stays apart."""
+    lint, types = "quality.lint", "quality.type-check"
+    findings = [
+        _finding("pyright:reportUnusedImport", line=1, item=types, column=8),
+        _finding("pyright:reportUnusedImport", line=1, item=types, column=12),
+        _finding("ruff:E401", line=1, item=lint, column=1),
+        _finding("ruff:F401", line=1, item=lint, column=8),
+        _finding("ruff:F401", line=1, item=lint, column=12),
+        _finding("pyright:reportUndefinedVariable", line=2, item=types, column=5),
+    ]
+    merged = merge.merge(findings)
+    assert sorted((f.rule, f.column, f.checklist_item, f.also_reported_by) for f in merged) == [
+        ("pyright:reportUndefinedVariable", 5, types, ()),  # no ruff twin on its line
+        ("ruff:E401", 1, lint, ()),
+        ("ruff:F401", 8, lint, ("pyright:reportUnusedImport",)),
+        ("ruff:F401", 12, lint, ("pyright:reportUnusedImport",)),
+    ]
+
+
+def test_rules_declared_the_same_come_from_the_tool_maps() -> None:
+    assert merge.same_problem("ruff:F821", "pyright:reportUndefinedVariable")
+    assert merge.same_problem("pyright:reportUndefinedVariable", "ruff:F821")
+    assert not merge.same_problem("ruff:F821", "pyright:reportUnusedImport")

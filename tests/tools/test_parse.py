@@ -191,3 +191,48 @@ def test_a_longer_prefix_inherits_what_it_does_not_set() -> None:
     assert mapping.lookup("E1") == ("quality.lint", Severity.LOW)
     with pytest.raises(codemap.MapError):
         codemap.parse_map({"codes": {"X": {"item": "not.an-item"}}}, "ruff")
+
+
+def _ported(code: str) -> str | None:
+    """ruff's flake8-bandit rules are bandit's tests renumbered: S608 is B608."""
+    return "B" + code[1:] if code[:1] == "S" and code[1:].isdigit() else None
+
+
+def _roles(policy: codemap.RolePolicy | None) -> dict[str, str] | None:
+    return dict(policy.roles) if policy is not None else None
+
+
+def test_ruffs_ports_of_bandits_tests_are_judged_like_them() -> None:
+    """A ported rule maps to its twin's checklist item (or the two would not merge) and is
+    moot, or a password check, in the same roles."""
+    ruff, bandit = codemap.code_map("ruff"), codemap.code_map("bandit")
+    listed = {p for p, _ in ruff.codes} | {p for p, _ in ruff.roles} | set(ruff.secret_literals)
+    listed |= {"S" + p[1:] for p, _ in (*bandit.codes, *bandit.roles)}
+    for code in sorted(c for c in listed if _ported(c)):
+        twin = _ported(code) or ""
+        assert ruff.lookup(code)[0] == bandit.lookup(twin)[0], code
+        assert _roles(ruff.role_policy(code)) == _roles(bandit.role_policy(twin)), code
+        assert (code in ruff.secret_literals) == (twin in bandit.secret_literals), code
+
+
+def test_role_policies_and_same_rules_are_checked_when_read() -> None:
+    base = {"default": {"item": "quality.lint", "severity": "low"}}
+    mapping = codemap.parse_map(
+        {**base, "roles": {"T20": {"cli": "off", "script": "low", "why": "prints to its user"}}},
+        "ruff",
+    )
+    policy = mapping.role_policy("T201")
+    assert policy is not None and policy.why == "prints to its user"
+    assert policy.policy() == {
+        "service": "default", "test": "default", "script": "low", "cli": "off",
+        "migration": "default", "build": "default", "example": "default",
+    }  # fmt: skip
+    assert mapping.role_policy("E501") is None
+    for bad in (
+        {"roles": {"T20": {"cli": "off"}}},  # no why
+        {"roles": {"T20": {"daemon": "off", "why": "x"}}},  # no such role
+        {"roles": {"T20": {"cli": "never", "why": "x"}}},  # neither off nor a severity
+        {"same": {"reportUnusedImport": ["F401"]}},  # not a rule id
+    ):
+        with pytest.raises(codemap.MapError):
+            codemap.parse_map({**base, **bad}, "ruff")

@@ -152,3 +152,52 @@ def test_full_hook_runs_the_tools_on_the_whole_project(
             out,
         )
     print(f"\nfull hook: try-repo run (builds the environment with the tools) {seconds:.1f}s")
+
+
+LOG_FSTRING = (
+    "import logging\n\nlogger = logging.getLogger(__name__)\n\n\n"
+    'def greet(name: str) -> None:\n    logger.info(f"hello {name}")\n'
+)
+
+
+def test_fast_hook_with_fix_repairs_and_fails_like_ruffs(
+    hook_repo: Path, pre_commit_home: Path, tmp_path: Path
+) -> None:
+    """`args: [--fix]`: the hook repairs the staged files; pre-commit fails the commit because
+    files changed (the user reviews and stages them), and passes once nothing is left."""
+    project = tmp_path / "service"
+    project.mkdir()
+    git(project, "init", "-q", "-b", "main")
+    write(project, {"app/greet.py": LOG_FSTRING})
+    rev = git(hook_repo, "rev-parse", "HEAD").strip()
+    config = project / ".pre-commit-config.yaml"
+    config.write_text(
+        f"repos:\n  - repo: {hook_repo}\n    rev: {rev}\n    hooks:\n"
+        "      - id: ttaprod\n        args: [--fix]\n",
+        encoding="utf-8",
+    )
+    git(project, "add", "-A")
+    pre_commit = _pre_commit()
+    assert pre_commit is not None
+
+    def run() -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [pre_commit, "run", "--files", "app/greet.py"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            env={**ENV, "PRE_COMMIT_HOME": str(pre_commit_home), "PRE_COMMIT_COLOR": "never"},
+            timeout=600,
+        )
+        if done.returncode == 3 and any(s in done.stdout + done.stderr for s in NO_INDEX):
+            pytest.skip("pre-commit could not reach the package index to build the hook")
+        return done
+
+    done = run()
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "files were modified by this hook" in done.stdout
+    fixed = (project / "app" / "greet.py").read_text(encoding="utf-8")
+    assert 'logger.info("hello %s", name)' in fixed
+    git(project, "add", "-A")
+    done = run()
+    assert done.returncode == 0 and "Passed" in done.stdout, done.stdout + done.stderr

@@ -1,6 +1,11 @@
 """Calls that block the thread they run on, read from the table of call targets: what a call
 resolves to (a function by qualified name, a method by the type of its instance), the thread
-offloaders that make them harmless, and which function's body a node runs in."""
+offloaders that make them harmless, and which function's body a node runs in.
+
+A team declares its own synchronous code in `[tool.ttaprod]`: `sync-calls` (functions that
+block when called) and `sync-clients` (classes whose instances' public methods block); they
+reach the file's context and count like the table's rows.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,14 @@ from collections.abc import Sequence
 import libcst as cst
 
 from ..engine.context import FileContext
+from ..models import Severity
 from .targets import Blocking, blocking_table
+
+DECLARED = Blocking(
+    Severity.HIGH,
+    "declared synchronous in [tool.ttaprod]: run it with `await asyncio.to_thread(...)` or "
+    "use an async client",
+)
 
 
 def executing_function(stack: Sequence[cst.CSTNode]) -> cst.FunctionDef | cst.Lambda | None:
@@ -41,8 +53,8 @@ def blocking_call(ctx: FileContext, call: cst.Call) -> tuple[str, Blocking] | No
     table = blocking_table()
     func = call.func
     qual = ctx.qualname(func)
-    if qual is not None:
-        found = table.calls.get(qual)
+    if qual is not None and ctx.names.value_rooted(qual) is None:
+        found = table.calls.get(qual) or (DECLARED if qual in ctx.sync_calls else None)
         return (f"`{qual.removeprefix('builtins.')}()`", found) if found is not None else None
     if not isinstance(func, cst.Attribute):
         return None
@@ -54,6 +66,8 @@ def blocking_call(ctx: FileContext, call: cst.Call) -> tuple[str, Blocking] | No
         for rule in table.methods.get(base, ()):
             if rule.covers(path):
                 return f"`{ctx.code_for(func)}()` ({base} is synchronous)", rule.blocking
+        if base in ctx.sync_clients and not path.startswith("_"):
+            return f"`{ctx.code_for(func)}()` ({base} is synchronous)", DECLARED
     return None
 
 

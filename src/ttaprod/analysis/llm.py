@@ -71,6 +71,8 @@ def llm_call(ctx: FileContext, call: cst.Call, qual: str | None) -> LlmCall | No
     """The LLM call `call` makes, if it is one."""
     t = table()
     model = find_arg(call.args, "model", None).value
+    if qual is not None and ctx.names.value_rooted(qual) is not None:
+        qual = None  # a method of a client another module builds
     if qual is not None:
         found = t.functions.get(qual)
         if found is not None:

@@ -134,6 +134,16 @@ def is_credential_name(name: str) -> bool:
     return not (head == "token" and len(w) > 1 and w[-2] in k.token_not_after)
 
 
+@knowledge.derived
+@lru_cache(maxsize=4096)
+def mentions_credential(name: str) -> bool:
+    """Whether any word of `name` names a credential (`TOKEN_TYPE`, `password_field`,
+    `CATALOG_TOKEN_ENV`): the names the external tools' password checks flag, whatever
+    their last word says."""
+    heads = load().heads
+    return _IDENTIFIER.fullmatch(name) is not None and any(w in heads for w in words(name))
+
+
 @dataclass(frozen=True)
 class Verdict:
     kind: str  # "key": a live key format (TTP401); "secret" / "weak": TTP402
@@ -148,10 +158,17 @@ def judge(name: str, text: str, label_ok: bool = False) -> Verdict | None:
     in a constants module or an Enum, `{"password": "password"}`); for a keyword argument,
     a parameter default, an env var default or a settings field the same value is a weak
     password."""
+    verdict = judgement(name, text, label_ok)
+    return verdict if isinstance(verdict, Verdict) else None
+
+
+def judgement(name: str, text: str, label_ok: bool = False) -> Verdict | str:
+    """`judge`, with the reason when `text` is not a credential: what it is instead ("a
+    placeholder", "an environment variable name"…). The reason never quotes the value."""
     k = load()
     value = text.strip()
     if not value:
-        return None
+        return "an empty string"
     found = redact.find_key(value)
     if found is not None:
         return Verdict("key", found[1], found[0])
@@ -167,33 +184,45 @@ def judge(name: str, text: str, label_ok: bool = False) -> Verdict | None:
         if value.startswith(prefix):
             value = value[len(prefix) :].strip()
             break
-    if not value or redact.looks_like_placeholder(value):
-        return None
+    if not value:
+        return "an authentication scheme with no credential after it"
+    if redact.looks_like_placeholder(value):
+        return "a placeholder"
     lowered = value.lower()
     name_words = words(name)
     if lowered in k.scheme_words and name_words[-1] not in PASSWORD_WORDS:
-        return None
+        return "the name of an authentication scheme or a switch"
     value_words = words(value)
     if label_ok and value_words and name_words[-len(value_words) :] == value_words:
-        return None  # FIELD_PASSWORD = "password": the field's name, not its value
+        return "the field's own name, used as a label"  # FIELD_PASSWORD = "password"
     if name_words[-1] == "token" and len(value) < 24 and _PLAIN_WORD.fullmatch(value):
-        return None  # a lexical token, not an issued one
+        return "a lexical token (a plain word), not an issued one"
     if "://" in value:
-        return judge_url(value)
+        return _url_judgement(value)
     if lowered in k.weak:
         return Verdict("weak", value)
-    if not_secret_shape(value):
-        return None
+    shape = shape_reason(value)
+    if shape:
+        return shape
     return Verdict("secret", value)
 
 
 def judge_url(text: str) -> Verdict | None:
     """A URL with a password in it (`postgresql://app:pw@db.prod.net/app`); dev defaults
     on local hosts (`postgres:postgres@localhost`) and placeholders are not reported."""
+    verdict = _url_judgement(text)
+    return verdict if isinstance(verdict, Verdict) else None
+
+
+def _url_judgement(text: str) -> Verdict | str:
     url = parse_url(text)
-    if url is None or not url.password or not url.host_complete or is_local_host(url.host):
-        return None
-    return _judge_password(url.password, url.user)
+    if url is None or not url.password:
+        return "a URL with no password in it"
+    if not url.host_complete:
+        return "a URL whose host is built at run time"
+    if is_local_host(url.host):
+        return "a URL to a local host (a development default)"
+    return _password_judgement(url.password, url.user)
 
 
 def judge_connection_string(text: str) -> Verdict | None:
@@ -206,7 +235,8 @@ def judge_connection_string(text: str) -> Verdict | None:
     if host is None or is_local_host(_server_host(host.group("host"))):
         return None  # no host: libpq and ODBC default to the local machine
     user = _KV_USER.search(text)
-    return _judge_password(match.group("pw"), user.group("user") if user else None)
+    verdict = _password_judgement(match.group("pw"), user.group("user") if user else None)
+    return verdict if isinstance(verdict, Verdict) else None
 
 
 def _server_host(server: str) -> str:
@@ -219,9 +249,9 @@ def _server_host(server: str) -> str:
     return server.rsplit(":", 1)[0] if server.count(":") == 1 else server
 
 
-def _judge_password(password: str, user: str | None) -> Verdict | None:
+def _password_judgement(password: str, user: str | None) -> Verdict | str:
     if redact.looks_like_placeholder(password) or password.startswith(("$", "%", "{", "<")):
-        return None
+        return "a URL with a placeholder for its password"
     if password.lower() in load().weak or password == user:
         return Verdict("weak", password)
     return Verdict("secret", password)
@@ -230,16 +260,26 @@ def _judge_password(password: str, user: str | None) -> Verdict | None:
 def not_secret_shape(value: str) -> bool:
     """Env var names, file paths, regular expressions, prose and one- or two-character
     sentinels."""
-    if len(value) <= 2 or _ENV_NAME.fullmatch(value) or _REGEX.search(value):
-        return True
+    return bool(shape_reason(value))
+
+
+def shape_reason(value: str) -> str:
+    """What `value` is when its shape says it is no secret (`not_secret_shape`), else ""."""
+    if len(value) <= 2:
+        return "too short to be a secret (a sentinel)"
+    if _ENV_NAME.fullmatch(value):
+        return "an environment variable name"
+    if _REGEX.search(value):
+        return "a regular expression"
     if _HASH.match(value):
-        return True
+        return "a password hash"
     if value.startswith(_PATH_PREFIXES) and value.count("/") >= 2 and " " not in value:
-        return True
+        return "a file path"
     if " " in value:
         parts = value.split()
-        return value[-1] in ":?.!" or len(parts) >= 5
-    return False
+        if value[-1] in ":?.!" or len(parts) >= 5:
+            return "prose"
+    return ""
 
 
 # --- messages: the value never appears, only its length (and a known format's prefix) ----

@@ -45,6 +45,7 @@ class Route:
     handler: str
     node: cst.CSTNode
     prefix: str = ""
+    router: str = ""
 
     def fact(self) -> RouteFact:
         return RouteFact(
@@ -53,6 +54,7 @@ class Route:
             url=self.path,
             prefix=self.prefix,
             handler=self.handler,
+            router=self.router,
         )
 
 
@@ -142,6 +144,15 @@ def _methods(call: cst.Call, default: str) -> str:
     return default
 
 
+def app_qualname(ctx: FileContext, owner: cst.BaseExpression) -> str:
+    """Qualified name of an app or router object as other modules import it: a module-level
+    name of this module (`app`, `router`), or an imported one (`api.router`)."""
+    own = ctx.names.scopes[0].bindings.get(owner.value) if isinstance(owner, cst.Name) else None
+    if isinstance(owner, cst.Name) and own is not None and not isinstance(own, str):
+        return f"{ctx.names.module_name}.{owner.value}" if ctx.names.module_name else owner.value
+    return ctx.qualname(owner) or ""
+
+
 def function_qualname(ctx: FileContext) -> str:
     """Qualified name of the function whose scope the binder has just entered."""
     parts = [s.name for s in ctx.names.scopes[1:]]
@@ -180,7 +191,8 @@ def _decorator_route(ctx: FileContext, decorator: cst.Decorator, handler: str) -
     if verb not in framework.decorators:
         return None
     method = framework.decorators[verb] or _methods(expr, framework.default_method)
-    return Route(framework.name, method, path or "", handler, decorator, prefix)
+    router = app_qualname(ctx, expr.func.value)
+    return Route(framework.name, method, path or "", handler, decorator, prefix, router)
 
 
 def _lambda_route(ctx: FileContext, fn: cst.FunctionDef, handler: str) -> Route | None:
@@ -231,7 +243,8 @@ def route_of_call(ctx: FileContext, call: cst.Call) -> Route | None:
     endpoint = argument(call, *reg.endpoint)
     handler = (ctx.qualname(endpoint) or "") if endpoint is not None else ""
     method = _methods(call, reg.default_method)
-    return Route(framework_name, method, path or "", handler, call, prefix)
+    router = app_qualname(ctx, func.value) if isinstance(func, cst.Attribute) else ""
+    return Route(framework_name, method, path or "", handler, call, prefix, router)
 
 
 class HandlerIndex:

@@ -15,10 +15,12 @@ from .errors.multi_write_compensation import MultiWriteCompensation
 from .errors.outbound_call_protection import OutboundCallProtection
 from .errors.tta_primitive_arguments import TtaPrimitiveArguments
 from .facts.call_graph import CallGraphFacts
+from .facts.client_values import ClientValueFacts
 from .facts.evidence import EvidenceFacts, SecretStoreFacts
 from .facts.handler_bodies import HandlerBodyFacts
 from .facts.observability_setup import ObservabilityFacts
 from .facts.routes import RouteFacts
+from .facts.workers import WorkerFacts
 from .observability.correlation_ids import WorkflowContextCorrelation
 from .observability.observability_init import (
     ObservabilityInitInRequestHandler,
@@ -66,9 +68,11 @@ DETECTORS: tuple[type[Detector], ...] = (
     PublicFunctionAnnotations,
     # facts for project items
     CallGraphFacts,
+    ClientValueFacts,
     RouteFacts,
     HandlerBodyFacts,
     EvidenceFacts,
     SecretStoreFacts,
     ObservabilityFacts,
+    WorkerFacts,
 )

@@ -21,6 +21,7 @@ def rules(fmt: str) -> int:
                 "severity": s.severity.value,
                 "title": s.title,
                 "tier": "preview" if s.preview else "stable",
+                "fix": s.fix or None,
                 "roles": dict(roles.policy(s.roles)),
             }
             for s in specs

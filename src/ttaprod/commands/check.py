@@ -9,10 +9,11 @@ from functools import partial
 from pathlib import Path
 
 from .. import progress as progress_mod
-from ..api import CheckOptions, check
+from ..api import CheckOptions, check, fix
 from ..formatters import github, gitlab, json_report, junit, markdown, sarif, terminal
 from ..models import Report
 from .common import EXIT_FAILED, EXIT_PASSED, UsageError, console, open_text
+from .fix_view import print_changes, print_diffs
 
 FORMATS = ("rich", "json", "sarif", "junit", "github", "markdown", "gitlab")
 # Formats rendered to text by a pure `render(report) -> str`.
@@ -25,6 +26,20 @@ TEXT_FORMATS: dict[str, Callable[[Report], str]] = {
     "gitlab": gitlab.render,
 }
 Plan = tuple[str, Path | None]  # (format, file or None for stdout)
+# Formats whose readers are shown each finding's fix: the findings get their suggestions.
+SUGGESTING = frozenset({"sarif", "github", "markdown"})
+
+
+def fix_mode(fix: bool, fix_only: bool, fix_diff: bool, unsafe: bool, formats: bool) -> str:
+    """ "fix", "fix-only", "fix-diff" or "" from the options (a bad combination: UsageError)."""
+    if fix_only and fix_diff:
+        raise UsageError("--fix-only and --fix-diff do not go together: pick one")
+    mode = "fix-diff" if fix_diff else "fix-only" if fix_only else "fix" if fix else ""
+    if unsafe and not mode:
+        raise UsageError("--unsafe-fixes needs --fix, --fix-only or --fix-diff")
+    if mode in ("fix-only", "fix-diff") and formats:
+        raise UsageError(f"--{mode} prints what changes, not a report: drop --format/--output")
+    return mode
 
 
 def outputs(formats: list[str], output: Path | None) -> list[Plan]:
@@ -88,13 +103,27 @@ def run(
     no_color: bool = False,
     show_baselined: bool = False,
     show_suppressed: bool = False,
+    mode: str = "",
+    unsafe: bool = False,
 ) -> int:
+    if mode in ("fix-only", "fix-diff"):
+        outcome = fix(options, unsafe=unsafe, write=mode == "fix-only", mode=mode)
+        if mode == "fix-diff":
+            print_diffs(outcome, quiet)
+            return EXIT_FAILED if outcome.changes else EXIT_PASSED
+        print_changes(outcome, quiet, no_color)
+        return EXIT_PASSED
+    summary = fix(options, unsafe=unsafe, mode=mode).summary if mode == "fix" else None
+    names = {name for name, _ in plans}
+    options = replace(options, suggest=bool(names & SUGGESTING))
     stdout = [name for name, target in plans if target is None]
     if progress_mod.wanted(stdout, quiet):
         with progress_mod.for_terminal(no_color) as shown:
             report = check(replace(options, progress=shown))
     else:
         report = check(options)
+    if summary is not None:
+        report = replace(report, fixes=summary)
     for name, target in plans:
         emit(report, name, target, quiet, no_color, show_baselined, show_suppressed)
     if not report.stats.files and not report.findings:

@@ -19,14 +19,15 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s")
 
 
 def rules_table(specs: Sequence[RuleSpec], console: Console) -> None:
-    """Rules grouped by checklist section; each row fits 80 columns: code, name, severity
-    and the item within the section (`errors.timeout` under Error handling: `timeout`)."""
+    """Rules grouped by checklist section; each row fits 80 columns: code, name, severity,
+    fix (`safe`, `unsafe` or –: `ttaprod check --fix`) and the item within the section
+    (`errors.timeout` under Error handling: `timeout`)."""
     groups: dict[str, list[RuleSpec]] = {title: [] for title in SECTIONS.values()}
     groups[ENGINE] = []
     for spec in specs:
         section = spec.checklist_item.split(".", 1)[0] if spec.checklist_item else ""
         groups[SECTIONS.get(section, ENGINE)].append(spec)
-    name_width = max((len(s.name) for s in specs), default=4)
+    name_width = min(max((len(s.name) for s in specs), default=4), 40)
     for title, members in groups.items():
         if not members:
             continue
@@ -34,12 +35,13 @@ def rules_table(specs: Sequence[RuleSpec], console: Console) -> None:
         table.add_column("code", no_wrap=True, width=6)
         table.add_column("name", overflow="fold", width=name_width)
         table.add_column("severity", no_wrap=True, width=8)
+        table.add_column("fix", no_wrap=True, width=6)
         table.add_column("item", overflow="fold")
         table.show_header = False
         for spec in members:
             item = (spec.checklist_item or "–").split(".", 1)[-1]
             item += " (preview)" if spec.preview else ""
-            table.add_row(spec.code, spec.name, spec.severity.value, item)
+            table.add_row(spec.code, spec.name, spec.severity.value, spec.fix or "–", item)
         console.print(Text(title, style="bold underline"))
         console.print(table)
 
@@ -91,6 +93,9 @@ def render(spec: RuleSpec, console: Console) -> None:
         body: list[RenderableType] = [prose(spec.use_instead)] if spec.use_instead else []
         body.extend(_example(e, False) for e in spec.good)
         parts.append(_section("Use instead", Group(*body)))
+    if spec.fix:
+        how = "ttaprod check --fix" if spec.fix == "safe" else "ttaprod check --fix --unsafe-fixes"
+        parts.append(_section(f"Fix ({spec.fix}: {how})", prose(spec.fix_summary)))
     if spec.options:
         parts.append(_section("Options", prose(spec.options)))
     if spec.references:

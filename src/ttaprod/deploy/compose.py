@@ -4,6 +4,12 @@ A service's settings may come from a YAML merge key, from `extends:` in the same
 another compose file of the same directory (compose.yaml + compose.override.yaml are merged by
 Docker Compose): restart policies and health checks are looked up across all of them. A
 service built from a Dockerfile of the project inherits that image's HEALTHCHECK.
+
+Not judged: restart policy and health check of an interactive container (`tty` and
+`stdin_open`: someone attaches to it), and the health check of a leaf service (nothing depends
+on it, it publishes no port: no one waits for it to be ready). An inline credential shared by
+several services through a YAML anchor is reported once, where the value is written. In a
+development, CI or test compose file only a key in a live provider format is reported.
 """
 
 from __future__ import annotations
@@ -11,14 +17,17 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from ..models import Evidence
+from ..models import Evidence, Severity
+from ..roles import Role
 from ..tally import Issue, Tally
 from . import values
+from .composefile import build_of, services_of
 from .inventory import Inventory
-from .yamlfiles import Pos, YamlFile, YList, YMap, get
+from .yamlfiles import YamlFile, YList, YMap, get
+
+__all__ = ["RULES", "check", "services_of"]
 
 RULES = ("TTP511", "TTP512", "TTP513", "TTP514")
-_TOP = Pos(1, 1)
 
 
 def check(file: YamlFile, inventory: Inventory, tally: Tally) -> None:
@@ -37,29 +46,80 @@ def check(file: YamlFile, inventory: Inventory, tally: Tally) -> None:
     ]
     found: dict[str, list[Issue]] = {rule: [] for rule in RULES}
     proofs: dict[str, Evidence] = {}
+    depended = _depended_on(services, siblings)
+    production = tally.index.role_of(path) == Role.SERVICE.value
+    secrets: dict[tuple[int, str], list[tuple[str, Issue]]] = {}
+    judged: set[str] = set()
     for name in services:
         service = _resolved(services.get(name), services)
         key_line = services.line(name)
         others = [s for s in (services_of(f).get(name) for f in siblings) if isinstance(s, YMap)]
-        for rule, outcome in (
-            ("TTP511", _image(path, name, service)),
-            ("TTP513", _restart(path, name, service, key_line, others)),
-            ("TTP514", _health(path, name, service, key_line, others, inventory)),
+        interactive = service.get("tty") is True and service.get("stdin_open") is True
+        leaf = name not in depended and not any(k in service for k in ("ports", "expose"))
+        for rule, outcome, unjudged in (
+            ("TTP511", _image(path, name, service, inventory.own_names), False),
+            ("TTP513", _restart(path, name, service, key_line, others), interactive),
+            (
+                "TTP514",
+                _health(path, name, service, key_line, others, inventory),
+                interactive or leaf,
+            ),
         ):
+            if isinstance(outcome, Issue) and unjudged:
+                continue  # missing where it does not matter: neither reported nor counted
+            judged.add(rule)
             if isinstance(outcome, Issue):
                 found[rule].append(outcome)
             elif outcome is not None:
                 proofs.setdefault(rule, outcome)
-        found["TTP512"].extend(_environment(path, name, service))
+        for issue in _environment(path, name, service, production):
+            secrets.setdefault((issue.line, issue.anchor.rsplit(".", 1)[-1]), []).append(
+                (name, issue)
+            )
+    found["TTP512"] = [_once(shared) for shared in secrets.values()]
     for rule in RULES:
-        tally.practice(rule, path, found[rule], proofs.get(rule))
+        if rule == "TTP512" and not production and not found[rule]:
+            continue  # a development file counts only when it holds a live key
+        if rule in judged or rule in ("TTP511", "TTP512") or not services:
+            tally.practice(rule, path, found[rule], proofs.get(rule))
 
 
-def services_of(file: YamlFile) -> YMap:
-    doc = file.docs[0] if file.docs else None
-    services = get(doc, "services")
-    return (
-        services if isinstance(services, YMap) else YMap(doc.pos if isinstance(doc, YMap) else _TOP)
+def _depended_on(services: YMap, siblings: list[YamlFile]) -> set[str]:
+    """Services another service waits for or reaches through: `depends_on`, `links`,
+    `network_mode: service:<name>`, in this file or a sibling merged with it."""
+    out: set[str] = set()
+    for group in (services, *(services_of(f) for f in siblings)):
+        for service in group.values():
+            if not isinstance(service, YMap):
+                continue
+            for key in ("depends_on", "links"):
+                value = service.get(key)
+                names = list(value) if isinstance(value, (YMap, YList)) else []
+                out.update(str(n).split(":", 1)[0] for n in names)
+            mode = service.get("network_mode")
+            if isinstance(mode, str) and mode.startswith("service:"):
+                out.add(mode.removeprefix("service:"))
+    return out
+
+
+def _once(shared: list[tuple[str, Issue]]) -> Issue:
+    """One finding for a value several services share through a YAML anchor, at the line
+    where it is written."""
+    name, first = shared[0]
+    if len(shared) == 1:
+        return first
+    names = ", ".join(f"`{n}`" for n, _ in shared)
+    message = first.message.replace(f"service `{name}` sets", f"services {names} set", 1)
+    anchor = first.anchor.replace(f"services.{name}.", "services.*.", 1)
+    return Issue(
+        first.rule,
+        first.path,
+        first.line,
+        message,
+        anchor,
+        severity=first.severity,
+        secret=first.secret,
+        fix=first.fix,
     )
 
 
@@ -92,20 +152,28 @@ def _from_elsewhere(service: YMap, others: list[YMap], key: str) -> bool:
     )
 
 
-def _image(path: str, name: str, service: YMap) -> Issue | Evidence | None:
+def _image(
+    path: str, name: str, service: YMap, own_names: frozenset[str]
+) -> Issue | Evidence | None:
     image = service.get("image")
     if not isinstance(image, str) or "build" in service:
         return None  # no image, or `image:` names what `build:` produces
     line = service.value_line("image")
-    problem = values.image_problem(values.substitute(image, {}))
+    ref = values.substitute(image, {})
+    problem = values.image_problem(ref)
     if problem is None:
         return Evidence(path, line, f"{name}: image {image}")
+    severity = None
+    if values.is_own_image(ref, own_names):
+        problem = values.own_channel(ref, problem)
+        severity = Severity.LOW
     return Issue(
         "TTP511",
         path,
         line,
         f"service `{name}` image `{image}` {problem}",
         f"services.{name}.image",
+        severity=severity,
         fix="pin a version tag, ideally with its @sha256 digest",
     )
 
@@ -168,27 +236,21 @@ def _health(
 
 def _built_healthcheck(path: str, service: YMap, inventory: Inventory) -> Evidence | None:
     """The HEALTHCHECK of the project Dockerfile the service is built from (its target stage)."""
-    build = service.get("build")
+    build = build_of(path, service)
     if build is None:
         return None
-    settings = build if isinstance(build, YMap) else YMap(service.pos)
-    context = build if isinstance(build, str) else settings.get("context", ".")
-    dockerfile = settings.get("dockerfile", "Dockerfile")
-    if not isinstance(context, str) or not isinstance(dockerfile, str):
-        return None
-    rel = posixpath.normpath(posixpath.join(posixpath.dirname(path), context, dockerfile))
+    rel = build.dockerfile
     entry = inventory.dockerfile_at(rel)
     if entry is None or entry.parsed is None:
         return None
-    target = settings.get("target")
-    stage = entry.parsed.stage(target) if isinstance(target, str) else None
+    stage = entry.parsed.stage(build.target) if build.target else None
     found = entry.parsed.healthcheck(stage or entry.parsed.stages[-1])
     return (
         Evidence(rel, found.line, f"HEALTHCHECK of the image built from {rel}") if found else None
     )
 
 
-def _environment(path: str, name: str, service: YMap) -> list[Issue]:
+def _environment(path: str, name: str, service: YMap, production: bool) -> list[Issue]:
     env = service.get("environment")
     pairs: list[tuple[str, Any, int]] = []
     if isinstance(env, YMap):
@@ -201,7 +263,7 @@ def _environment(path: str, name: str, service: YMap) -> list[Issue]:
     out = []
     for key, value, line in pairs:
         secret = values.literal_secret(key, value)
-        if secret is None:
+        if secret is None or (not production and secret.severity is not Severity.CRITICAL):
             continue
         message = f"service `{name}` sets {key} inline to {secret.kind} ({values.masked(secret)})"
         out.append(

@@ -2,9 +2,13 @@
 
 `pip install fastapi uvicorn` resolves whatever is newest on each build, and so does
 `pip install -r requirements.txt` when that file (found next to the Dockerfile) names packages
-without `==` pins. Constraints files, `--require-hashes`, exact pins, wheel files, local paths,
+without `==` pins. Constraints files, `--require-hashes`, exact pins, compatible-release pins to
+the patch level (`~=1.4.2`), wheel files, local paths, `--no-index` (local wheels only),
 `poetry install`, `uv sync`, `pipenv sync` are locked. Installer tooling (`pip install
---upgrade pip`) may float. Facts: `[installs]` in rules/knowledge/deploy.toml.
+--upgrade pip`) may float, and so may a package installed first on its own (`pip install numpy`
+before the rest) when a later install of the same Dockerfile pins it from a requirements file:
+the pinned version is the one the image keeps. Facts: `[installs]` in
+rules/knowledge/deploy.toml.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ _LOCKED = re.compile(
 )
 _END = re.compile(r"&&|\|\||[;|\n]")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_PATCH_PIN = re.compile(r"~=\s*[0-9]+(?:\.[0-9]+){2,}\s*$")  # ~=1.4.2: any 1.4.x from 1.4.2
 FIX = (
     "install from a lock file: `pip install -r requirements.txt` with pinned (hashed) versions,"
     " `uv sync --frozen`, `poetry install`"
@@ -57,9 +62,14 @@ def _floating(requirement: str) -> str | None:
     if spec.startswith((".", "/", "~")) or spec.endswith((".whl", ".tar.gz", ".zip")):
         return None  # a local path or an artifact file
     match = _NAME.match(spec)
-    if match is None or re.search(r"===?[^=*,;]+$", spec):
+    if match is None or re.search(r"===?[^=*,;]+$", spec) or _PATCH_PIN.search(spec):
         return None
     return None if match.group(0).lower() in _facts()["tooling_packages"] else match.group(0)
+
+
+def normal(name: str) -> str:
+    """A package name as pip compares it (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 @dataclass
@@ -67,6 +77,7 @@ class _Pip:
     packages: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     pinned_elsewhere: bool = False  # a constraints file or hash checking
+    local_only: bool = False  # --no-index: local wheels and directories only
 
 
 def _parse_pip(words: list[str]) -> _Pip:
@@ -85,6 +96,8 @@ def _parse_pip(words: list[str]) -> _Pip:
             value, index = words[index], index + 1
         if name in ("-c", "--constraint", "--require-hashes"):
             pip.pinned_elsewhere = True
+        elif name == "--no-index":
+            pip.local_only = True
         elif name in ("-r", "--requirement"):
             pip.files.append(value)
     return pip
@@ -107,32 +120,65 @@ def requirements_floating(text: str) -> tuple[list[str], int] | None:
     return floating, total
 
 
+def pinned_names(text: str, read: Reader, depth: int = 0) -> set[str]:
+    """Packages a requirements or constraints file pins exactly, with the files it includes
+    (`-r base.txt`, `-c constraints.txt`)."""
+    out: set[str] = set()
+    for raw in text.splitlines():
+        line = raw.split(" #")[0].strip().rstrip("\\").strip()
+        words = line.split()
+        if len(words) >= 2 and words[0] in ("-r", "--requirement", "-c", "--constraint"):
+            included = read(words[1]) if depth < 5 else None
+            if included is not None:
+                out |= pinned_names(included, read, depth + 1)
+            continue
+        if not line or line.startswith(("#", "-")):
+            continue
+        spec = line.split()[0]
+        match = _NAME.match(spec)
+        if match and _floating(spec) is None and "@" not in spec:
+            out.add(normal(match.group(0)))
+    return out
+
+
 @dataclass(frozen=True)
 class _Verdict:
     message: str | None  # why the install floats; None when it is locked
     proof: str | None = None  # what shows it is locked
+    bare: tuple[str, ...] = ()  # packages named on the command line without a pin
+    pins: frozenset[str] = frozenset()  # packages this install pins
 
 
 def _judge_pip(command: str, words: list[str], read: Reader) -> _Verdict:
     pip = _parse_pip(words)
     if pip.pinned_elsewhere:
         return _Verdict(None, f"{command} with constraints/hashes")
+    if pip.local_only:
+        return _Verdict(None, f"{command} --no-index (local wheels only)")
+    pins = {normal(m.group(0)) for p in pip.packages if (m := _NAME.match(p)) and not _floating(p)}
+    for name in pip.files:
+        text = read(name)
+        if text is not None:
+            pins |= pinned_names(text, read)
     floating = [n for n in (_floating(p) for p in pip.packages) if n]
     if floating:
         named = ", ".join(floating[:4]) + (", …" if len(floating) > 4 else "")
-        return _Verdict(f"`{command}` installs unpinned packages ({named})")
+        message = f"`{command}` installs unpinned packages ({named})"
+        return _Verdict(message, bare=tuple(floating), pins=frozenset(pins))
     for name in pip.files:
         text = read(name)
         judged = requirements_floating(text) if text is not None else None
         if judged and judged[0]:
             names, total = judged
             shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
-            pins = "none" if len(names) == total else f"{total - len(names)}"
+            pinned = "none" if len(names) == total else f"{total - len(names)}"
             return _Verdict(
-                f"`{command} -r {name}` installs from a file that pins {pins} of its"
-                f" {total} packages ({shown} float)"
+                f"`{command} -r {name}` installs from a file that pins {pinned} of its"
+                f" {total} packages ({shown} float)",
+                pins=frozenset(pins),
             )
-    return _Verdict(None, f"{command} -r {pip.files[0]}" if pip.files else None)
+    proof = f"{command} -r {pip.files[0]}" if pip.files else None
+    return _Verdict(None, proof, pins=frozenset(pins))
 
 
 def _judge(text: Located, match: re.Match[str], read: Reader) -> _Verdict:
@@ -150,9 +196,21 @@ def issues(texts: list[Located], path: str, read: Reader) -> tuple[list[Issue], 
     """TTP505 issues in the shell texts of a Dockerfile, and the first locked install as proof."""
     found: list[Issue] = []
     proof: Evidence | None = None
+    judged = [
+        (text, match, _judge(text, match, read))
+        for text in texts
+        for match in _COMMAND.finditer(text.text)
+    ]
     for text in texts:
-        for match in _COMMAND.finditer(text.text):
-            verdict, line = _judge(text, match, read), text.line_at(match.start())
+        for index, (at, match, verdict) in enumerate(judged):
+            if at is not text:
+                continue
+            line = text.line_at(match.start())
+            later = frozenset().union(*(v.pins for _, _, v in judged[index + 1 :]))
+            bare = {normal(n) for n in verdict.bare}
+            if verdict.message is not None and bare and bare <= later:
+                # installed first on its own, then pinned by a later install of this Dockerfile
+                verdict = _Verdict(None, f"{', '.join(verdict.bare[:3])} pinned by a later install")
             if verdict.message is not None:
                 message = f"{verdict.message}: each build can get different versions"
                 anchor = " ".join(text.text[match.start() :].split())[:80]

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .. import knowledge
+from .. import knowledge, tomlcompat
 from ..engine.project import ProjectIndex
-from . import dockerfile, yamlfiles
+from . import dockerfile, purpose, yamlfiles
 from .yamlfiles import ParseError, YamlFile, YMap
 
 _COMPOSE = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$", re.IGNORECASE)
@@ -53,9 +53,20 @@ class Inventory:
     rules: list[YamlFile] = field(default_factory=list)
     templates: dict[str, list[str]] = field(default_factory=dict)  # kind → paths skipped
     unread: list[str] = field(default_factory=list)  # too large or not text
+    # The role of a file whose content shows what its path does not (`purpose.py`), and why.
+    roles: dict[str, str] = field(default_factory=dict)
+    purposes: dict[str, str] = field(default_factory=dict)
+    # The project's own names (distribution, packages, directory), normalised: an image
+    # named after one of them is the project's own image.
+    own_names: frozenset[str] = frozenset()
 
     def dockerfile_at(self, path: str) -> DockerfileEntry | None:
         return next((d for d in self.dockerfiles if d.path == path), None)
+
+    def judged(self, index: ProjectIndex) -> ProjectIndex:
+        """`index`, answering `role_of` for deployment files with the roles their content
+        decided: what the item checks count and report with."""
+        return purpose.with_roles(index, self.roles)
 
     def read(self, rel: str) -> str | None:
         """The text of another project file (a requirements file), None when absent or unread."""
@@ -91,7 +102,10 @@ def collect(index: ProjectIndex) -> Inventory:
     """The deployment files of `index` (read and parsed once for all three deploy items)."""
     global _last
     if _last is None or _last[0] is not index:
-        _last = (index, _collect(index))
+        inventory = _collect(index)
+        found = purpose.assign(index, inventory)
+        inventory.roles, inventory.purposes = found.roles, found.why
+        _last = (index, inventory)
     return _last[1]
 
 
@@ -130,7 +144,44 @@ def _collect(index: ProjectIndex) -> Inventory:
                 for c in charts
             )
             _yaml(index, rel, inventory, helm_actions, in_chart)
+    inventory.own_names = _own_names(index, inventory)
     return inventory
+
+
+# Names too common to say an image is the project's own.
+_GENERIC = frozenset(
+    {
+        *("app", "api", "src", "lib", "core", "common", "utils", "util", "tests", "test"),
+        *("docs", "scripts", "backend", "frontend", "server", "web", "service", "python"),
+        *("node", "main"),
+    }
+)
+
+
+def normal_name(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _own_names(index: ProjectIndex, inventory: Inventory) -> frozenset[str]:
+    """The distribution name of pyproject.toml, the top-level packages (`pkg/__init__.py`,
+    `src/pkg/__init__.py`) and the project directory's name."""
+    names = {index.root.name}
+    for rel in index.python_files:
+        parts = rel.split("/")
+        if parts[-1] == "__init__.py" and (
+            len(parts) == 2 or (len(parts) == 3 and parts[0] == "src")
+        ):
+            names.add(parts[-2])
+    text = inventory.read("pyproject.toml")
+    if text:
+        try:
+            data = tomlcompat.loads(text)
+        except ValueError:
+            data = {}
+        for table in (data.get("project"), data.get("tool", {}).get("poetry")):
+            if isinstance(table, dict) and isinstance(table.get("name"), str):
+                names.add(table["name"])
+    return frozenset(n for n in map(normal_name, names) if len(n) >= 3 and n not in _GENERIC)
 
 
 def _dockerfile(index: ProjectIndex, rel: str, inventory: Inventory) -> None:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import knowledge
-from ..models import Evidence
+from ..models import Evidence, Severity
+from ..roles import Role
 from ..tally import Issue, Tally
 from . import values
 from .inventory import Inventory, is_k8s_object
@@ -30,6 +31,7 @@ class _Workload:
     doc: YMap
     pod: YMap
     label: str  # "Deployment api"
+    production: bool = True  # a manifest of a development or test setup reports live keys only
     issues: dict[str, list[Issue]] = field(default_factory=dict)
     proofs: dict[str, Evidence] = field(default_factory=dict)
 
@@ -49,6 +51,8 @@ class _Workload:
 
     def count(self, tally: Tally, rules: tuple[str, ...]) -> None:
         for rule in rules:
+            if rule == "TTP526" and not self.production and not self.issues.get(rule):
+                continue  # a development manifest counts only when it holds a live key
             tally.practice(rule, self.path, self.issues.get(rule, []), self.proofs.get(rule))
 
 
@@ -67,7 +71,13 @@ def check(inventory: Inventory, tally: Tally, whole_project: bool = True) -> Non
             continue
         label = f"{doc['kind']} {get(doc, 'metadata', 'name') or '(unnamed)'}"
         pod = get(doc, "spec", "template", "spec")
-        workload = _Workload(file.path, doc, pod if isinstance(pod, YMap) else YMap(doc.pos), label)
+        workload = _Workload(
+            file.path,
+            doc,
+            pod if isinstance(pod, YMap) else YMap(doc.pos),
+            label,
+            tally.index.role_of(file.path) == Role.SERVICE.value,
+        )
         if not any(isinstance(c.get("image"), str) for c in workload.containers()):
             partial.append(f"{file.path}:{doc.line('kind')}")
             continue  # no container image: a kustomize patch or an overlay fragment
@@ -167,7 +177,7 @@ def _env(w: _Workload, c: YMap) -> None:
             w.good("TTP526", item.line("valueFrom"), f"{name}: {key} from secretKeyRef")
             continue
         secret = values.literal_secret(key, item.get("value"))
-        if secret is None:
+        if secret is None or (not w.production and secret.severity is not Severity.CRITICAL):
             continue
         message = (
             f"container `{name}` of {w.label} sets {key} to {secret.kind} ({values.masked(secret)})"

@@ -92,15 +92,58 @@ def runs_nonroot_by_default(ref: str) -> bool:
     return any(re.search(p, ref) for p in _table()["images"]["nonroot"]["patterns"])
 
 
+def steps_down_by_default(ref: str) -> bool:
+    """Official images whose entrypoint drops root for their own user (postgres, mysql…)."""
+    return any(re.search(p, ref) for p in _table()["images"]["steps_down"]["patterns"])
+
+
+def _path_parts(ref: str) -> list[str]:
+    """The repository path of an image without its registry host (`ghcr.io/org/app` → org, app)."""
+    parts = parse_image(ref).name.lower().split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]
+    return parts
+
+
+def is_own_image(ref: str, own_names: frozenset[str]) -> bool:
+    """Whether the image is the project's own: its namespace or name is the project's name
+    (`freqtradeorg/freqtrade` for freqtrade, `ghcr.io/khoj-ai/terrarium` for khoj)."""
+    if has_variable(ref):
+        return False
+    for part in _path_parts(ref):
+        word = re.sub(r"[^a-z0-9]", "", part)
+        if any(word == n or (len(n) >= 4 and word.startswith(n)) for n in own_names):
+            return True
+    return False
+
+
+def own_channel(ref: str, problem: str) -> str:
+    """The message for the project's own image on a moving tag: a release channel it
+    publishes, still not reproducible."""
+    tag = parse_image(ref).tag or "latest"
+    return f"is the project's own image on its moving `{tag}` channel ({problem.split(' (')[0]})"
+
+
 # --- credentials --------------------------------------------------------------------------
 # Which names are credentials and which literals are secrets is the same question as in Python
 # code (TTP402): `checks.security_secrets` answers it from rules/knowledge/secrets.toml.
 
 
 def is_credential_name(name: str) -> bool:
-    if name.upper() in _table()["credentials"]["not_secret_names"]:
+    """A setting that holds a credential: named like one (rules/knowledge/secrets.toml), and
+    neither a flag about one (`USE_ID_TOKEN`, `AUTH_ENABLED`) nor a variable a frontend build
+    compiles into its public bundle (`VITE_*`, `NEXT_PUBLIC_*`)."""
+    facts = _table()["credentials"]
+    upper = name.upper()
+    if upper in facts["not_secret_names"] or is_public_build_variable(name):
+        return False
+    if any(re.search(p, upper) for p in facts["flag_patterns"]):
         return False
     return security_secrets.is_credential_name(name)
+
+
+def is_public_build_variable(name: str) -> bool:
+    return name.upper().startswith(tuple(_table()["credentials"]["public_prefixes"]))
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,13 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from .. import catalogue, redact, roles
+from ..facts import ClientValue, Fact, Pending
 from ..findings import new_finding
 from ..models import FileResult, Finding, Severity, Site
 from ..suppression import Marks
 from . import source
 from .binder import Binder, prebind_module
-from .context import FileContext, PendingFinding, Problem
+from .context import FileContext, PendingFact, PendingFinding, Problem
 from .detector import Detector
 from .names import NameTable, module_name_for
 from .positions import Range, resolve_positions
@@ -32,6 +33,11 @@ class FileTask:
     max_bytes: int = source.DEFAULT_MAX_BYTES
     role_globs: tuple[tuple[str, str], ...] = ()  # [tool.ttaprod.roles]
     project: frozenset[str] = frozenset()  # top-level module names of the project's files
+    # clients and factories of other modules this file imports (`engine/values.py`)
+    # as (the name it is imported by, the value)
+    values: tuple[tuple[str, ClientValue], ...] = ()
+    sync_clients: tuple[str, ...] = ()  # [tool.ttaprod] sync-clients
+    sync_calls: tuple[str, ...] = ()  # [tool.ttaprod] sync-calls
 
 
 def count_lines(data: bytes) -> int:
@@ -63,13 +69,18 @@ def analyze_file(task: FileTask, detectors: Sequence[type[Detector]]) -> FileRes
     lines = count_lines(data)
     role = roles.classify(task.rel_path, data, task.role_globs)
     task = replace(task, enabled=enabled_in(task.enabled, role))
-    active = [d for d in detectors if d.applies_to(data, task.enabled)]
+    # a client imported from another module brings its library's name to the prefilter
+    probe = data + b"".join(f"\n{v.ctor}".encode() for _, v in task.values)
+    active = [d for d in detectors if d.applies_to(probe, task.enabled)]
     parsed = source.parse(data, task.max_bytes)
     if isinstance(parsed, source.Notice):
         return _notice_result(task, lines, parsed)
     extra = [notice_finding(task, parsed.notice)] if parsed.notice is not None else []
     if not active:
-        return FileResult(task.rel_path, lines, findings=tuple(extra), role=role.value)
+        scripts = _main_guards(parsed.tree, parsed.text, role)
+        return FileResult(
+            task.rel_path, lines, findings=tuple(extra), role=role.value, scripts=scripts
+        )
     try:
         return _run_detectors(task, parsed, lines, active, extra, role)
     except RecursionError:
@@ -99,7 +110,8 @@ def _run_detectors(
     extra: list[Finding],
     role: roles.Role,
 ) -> FileResult:
-    names = NameTable(module_name_for(task.rel_path), task.rel_path.endswith("__init__.py"))
+    values = dict(task.values)
+    names = NameTable(module_name_for(task.rel_path), task.rel_path.endswith("__init__.py"), values)
     ctx = FileContext(
         task.rel_path,
         parsed.module,
@@ -109,6 +121,8 @@ def _run_detectors(
         tree=parsed.tree,
         role=role,
         project=task.project,
+        sync_clients=frozenset(task.sync_clients),
+        sync_calls=frozenset(task.sync_calls),
     )
     walks = any(cls.walks for cls in active)
     if walks:
@@ -177,13 +191,13 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
         if pending.statement is not None:
             wanted.append(pending.statement)
     wanted.extend(site.node for site in ctx.sites if not site.line)
-    wanted.extend(fact.node for fact in ctx.facts if not fact.line)
+    wanted.extend(f.node for f in ctx.facts if not f.line or isinstance(f.fact, Pending))
     ranges = resolve_positions(ctx.module, wanted)
     text_lines = ctx.text.splitlines()
     marks = Marks.read(ctx.text)
     specs = catalogue.catalogue()
 
-    scripts = _main_guards(ctx) if ctx.role in (roles.Role.SERVICE, roles.Role.CLI) else ()
+    scripts = _main_guards(ctx.tree, ctx.text, ctx.role)
     kept: list[Finding] = list(extra)
     suppressed: list[Finding] = []
     suppressed_ids: set[int] = set()
@@ -228,10 +242,7 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
             covered = roles.capped(rules, role.value, severity) is Severity.INFO
         sites.append(Site(site.item, site.rule, task.rel_path, start[0], covered, site.label))
 
-    facts = [
-        replace(f.fact, path=task.rel_path, line=f.line or ranges.get(id(f.node), (0, 0, 0, 0))[0])
-        for f in ctx.facts
-    ]
+    facts = [_placed(f, task.rel_path, ranges) for f in ctx.facts]
     return FileResult(
         path=task.rel_path,
         lines=lines,
@@ -240,7 +251,20 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
         suppressed=tuple(sorted(suppressed, key=lambda f: f.sort_key)),
         sites=tuple(sites),
         facts=tuple(facts),
+        scripts=scripts,
     )
+
+
+def _placed(pending: PendingFact, path: str, ranges: dict[int, Range]) -> Fact:
+    """A recorded fact with its file and line (and a pending problem with its span)."""
+    start = ranges.get(id(pending.node), (0, 0, 0, 0))
+    fact = replace(pending.fact, path=path, line=pending.line or start[0])
+    if isinstance(fact, Pending) and id(pending.node) in ranges:
+        line, column, end_line, end_column = start
+        fact = replace(
+            fact, line=line, column=column + 1, end_line=end_line, end_column=end_column + 1
+        )
+    return fact
 
 
 def _finding(
@@ -279,10 +303,12 @@ def _finding(
     )
 
 
-def _main_guards(ctx: FileContext) -> tuple[tuple[int, int], ...]:
-    """Line spans of `if __name__ == "__main__":` blocks at module level: script code."""
-    tree = ctx.tree
-    if tree is None or "__main__" not in ctx.text:
+def _main_guards(
+    tree: ast.Module | None, text: str, role: roles.Role
+) -> tuple[tuple[int, int], ...]:
+    """Line spans of `if __name__ == "__main__":` blocks at module level of a service or cli
+    module: script code."""
+    if tree is None or role not in (roles.Role.SERVICE, roles.Role.CLI) or "__main__" not in text:
         return ()
     spans = []
     for node in tree.body:

@@ -14,6 +14,7 @@ import libcst as cst
 
 from .. import redact
 from ..facts import Fact, Pending
+from ..findings import fingerprint
 from ..models import Severity
 from ..roles import Role
 from .lines import statement_lines
@@ -74,6 +75,8 @@ class FileContext:
     tree: ast.Module | None = None  # the same file parsed by `ast` (line numbers, cheaply)
     role: Role = Role.SERVICE
     project: frozenset[str] = frozenset()  # top-level module names of the project's files
+    sync_clients: frozenset[str] = frozenset()  # the team's synchronous clients (config)
+    sync_calls: frozenset[str] = frozenset()  # the team's blocking functions (config)
     _lines: dict[int, int] | None = None
 
     def in_project(self, qual: str | None) -> bool:
@@ -173,6 +176,14 @@ class FileContext:
         when known already, `statement_line()`, and no position pass is needed for it)."""
         self.facts.append(PendingFact(node, fact, line))
 
+    def _anchor(self, node: cst.CSTNode, problem: Problem) -> str:
+        """The text a finding's fingerprint is made of, as the engine makes it for findings
+        reported in the file (masked when the problem masks its snippet)."""
+        if problem.fingerprint_text is not None:
+            return problem.fingerprint_text
+        text = self.code_for(node)
+        return redact.mask_string_literals(text) if problem.snippet_mask else text
+
     def statement_line(self, statement: cst.CSTNode | None = None) -> int:
         """The first line of `statement` (by default the innermost one being visited), read
         from the `ast` tree; 0 when unknown."""
@@ -206,6 +217,7 @@ class FileContext:
             severity=problem.severity.value if problem.severity is not None else "",
             fix=problem.fix or "",
             anchor=redact.mask_string_literals(self.code_for(node).strip()),
+            fingerprint=fingerprint(problem.rule, self.path, self._anchor(node, problem)),
             site=site,
             entries=entries,
             function=function,

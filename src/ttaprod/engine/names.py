@@ -10,9 +10,12 @@ no cross-module inference, but 10× faster, which keeps ttaprod usable as a pre-
 from __future__ import annotations
 
 import builtins
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
+
+from ..facts import ClientValue
 
 _BUILTINS = frozenset(dir(builtins))
 
@@ -23,7 +26,8 @@ class Instance:
 
     ctor: str
     call: cst.Call | None = None
-    via: str = ""  # "assign", "with", "annotation", "attribute", "inline"
+    via: str = ""  # "assign", "with", "annotation", "attribute", "inline", "project"
+    origin: str = ""  # the project value (`ClientValue.name`) it comes from, when imported
 
 
 Binding = str | Instance | None  # alias of a qualified name, an instance, or unknown
@@ -66,11 +70,18 @@ def module_name_for(rel_path: str) -> str:
 
 
 class NameTable:
-    def __init__(self, module_name: str, is_package: bool = False) -> None:
+    def __init__(
+        self,
+        module_name: str,
+        is_package: bool = False,
+        values: Mapping[str, ClientValue] | None = None,
+    ) -> None:
         self.module_name = module_name
         self.is_package = is_package
         self.scopes: list[Scope] = [Scope("module", module_name)]
         self.class_bases: dict[str, tuple[str, ...]] = {}
+        # clients and factories other modules of the project hand out (`engine/values.py`)
+        self.values: Mapping[str, ClientValue] = values or {}
 
     # --- scopes -----------------------------------------------------------------------
     @property
@@ -172,22 +183,56 @@ class NameTable:
         return None
 
     def instance(self, expr: cst.BaseExpression) -> Instance | None:
-        """The instance an expression holds: a tracked name, `self.attr`, or an inline call."""
+        """The instance an expression holds: a tracked name, `self.attr`, or an inline call;
+        through the project's values, a client another module builds or hands out."""
         if isinstance(expr, cst.Name):
             bound = self.lookup(expr.value)
-            return bound if isinstance(bound, Instance) else None
+            if isinstance(bound, str):
+                return self._imported(bound)
+            return self._through(bound) if isinstance(bound, Instance) else None
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
             if expr.value.value in ("self", "cls"):
                 cls = self.enclosing_class()
                 if cls is not None:
                     name = expr.attr.value
                     bound = cls.self_attrs.get(name, cls.bindings.get(name))
-                    return bound if isinstance(bound, Instance) else None
-            return None
+                    return self._through(bound) if isinstance(bound, Instance) else None
+            qual = self.qualname(expr)
+            return self._imported(qual) if qual is not None else None
         if isinstance(expr, cst.Call):
             ctor = self.qualname(expr.func)
+            if ctor is None and isinstance(expr.func, cst.Name) and self.values:
+                ctor = f"{self.module_name}.{expr.func.value}"  # a lambda of this module
+                return (
+                    self._through(Instance(ctor, expr, "inline")) if ctor in self.values else None
+                )
             if ctor is not None:
-                return Instance(ctor, expr, "inline")
+                return self._through(Instance(ctor, expr, "inline"))
+        return None
+
+    def _imported(self, qual: str) -> Instance | None:
+        """A module-level client of another module, imported by name."""
+        value = self.values.get(qual)
+        if value is None or value.factory:
+            return None
+        return Instance(value.ctor, None, "project", value.name)
+
+    def _through(self, held: Instance) -> Instance:
+        """What a call of another module's factory returns: its client, built there."""
+        value = self.values.get(held.ctor) if self.values else None
+        if value is None or not value.factory:
+            return held
+        return Instance(value.ctor, None, "project", value.name)
+
+    def value_rooted(self, qual: str) -> ClientValue | None:
+        """The project value `qual` (`app.clients.http.get`) is a member of, if any."""
+        if not self.values:
+            return None
+        parts = qual.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            found = self.values.get(".".join(parts[:i]))
+            if found is not None:
+                return found
         return None
 
     def bases_of(self, qualname: str) -> tuple[str, ...]:

@@ -56,8 +56,28 @@ def _position(finding: Finding) -> dict[str, str | int]:
     return position
 
 
+MAX_DIFF_LINES = 12
+
+
+def _suggested(finding: Finding) -> str:
+    """The finding's fix: what it does and the lines it changes."""
+    made = finding.suggestion
+    if made is None:
+        return ""
+    how = "safe: `ttaprod check --fix`" if made.safe else "unsafe: `--fix --unsafe-fixes`"
+    changed = [
+        line
+        for line in made.diff.splitlines()
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    text = f"\nSuggested fix ({how}): {made.description}"
+    if changed:
+        text += "\n" + "\n".join(changed[:MAX_DIFF_LINES])
+    return text
+
+
 def annotation(finding: Finding) -> str:
-    message = message_with_context(finding)
+    message = message_with_context(finding) + _suggested(finding)
     title = f"{finding.rule} ({finding.severity.value})"
     if finding.checklist_item:
         title += f" · {finding.checklist_item}"

@@ -60,7 +60,7 @@ def _entry(entry: BaselineEntry) -> dict[str, Any]:
 
 
 def _extras(report: Report) -> dict[str, Any]:
-    """Keys only runs with a baseline, explicit files or --diff have."""
+    """Keys only runs with a baseline, explicit files, --diff or --fix have."""
     out: dict[str, Any] = {}
     if report.baseline is not None:
         out["baseline"] = {
@@ -79,6 +79,25 @@ def _extras(report: Report) -> dict[str, Any]:
             "hidden": scope.hidden,
             "partial": scope.partial,
             "gate_project": scope.gate_project,
+        }
+    if report.fixes is not None:
+        fixes = report.fixes
+        out["fixes"] = {
+            "mode": fixes.mode,
+            "applied": [
+                {
+                    "rule": f.rule,
+                    "path": f.path,
+                    "line": f.line,
+                    "safe": f.safe,
+                    "description": f.description,
+                }
+                for f in fixes.applied
+            ],
+            "files": list(fixes.files),
+            "env": list(fixes.env),
+            "refused": list(fixes.refused),
+            "held_back": fixes.held_back,
         }
     return out
 

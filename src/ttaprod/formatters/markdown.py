@@ -18,6 +18,8 @@ from ..models import Finding, ItemResult, Report, Severity, Status, ToolStatus
 
 MAX_FINDINGS = 50
 MAX_CELL = 300
+MAX_SUGGESTIONS = 20  # diffs of suggested fixes shown, worst findings first
+MAX_DIFF_LINES = 40
 SUMMARY_LIMIT = 1024 * 1024  # GitHub's per-step summary limit, in bytes
 STATUS_MARK = {Status.PASS: "✓", Status.FAIL: "✗", Status.WARN: "!", Status.SKIP: "–"}
 SEVERITY_MARK = {
@@ -122,7 +124,10 @@ def _findings(report: Report) -> list[str]:
         message = escape(finding.message)
         if finding.also_reported_by:
             message += f" (also {escape(', '.join(finding.also_reported_by))})"
-        if finding.fix:
+        made = finding.suggestion
+        if made is not None:
+            message += f"<br>Fix ({_how(made.safe)}): {escape(made.description)}"
+        elif finding.fix:
             message += f"<br>Fix: {escape(finding.fix)}"
         row = [SEVERITY_MARK[finding.severity], code(finding.rule), _location(finding), message]
         lines.append("| " + " | ".join(row) + " |")
@@ -133,6 +138,50 @@ def _findings(report: Report) -> list[str]:
             f"… and {left_out} more finding(s) not shown here; see the JSON or SARIF report.",
         ]
     return [*lines, ""]
+
+
+def _how(safe: bool) -> str:
+    return "safe, `--fix`" if safe else "unsafe, `--fix --unsafe-fixes`"
+
+
+def _fence(text: str) -> str:
+    """A code fence longer than any run of backticks in `text`."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _suggestions(report: Report) -> list[str]:
+    """The diff of each suggested fix, worst findings first (the findings table's order)."""
+    worst = sorted(report.findings, key=lambda f: (-f.severity.rank, f.sort_key))
+    shown = [f for f in worst[:MAX_FINDINGS] if f.suggestion is not None and f.suggestion.diff]
+    if not shown:
+        return []
+    lines = [f"### Suggested fixes ({len(shown)})", ""]
+    for finding in shown[:MAX_SUGGESTIONS]:
+        made = finding.suggestion
+        assert made is not None
+        diff = "\n".join(made.diff.splitlines()[:MAX_DIFF_LINES])
+        fence = _fence(diff)
+        head = f"{code(finding.rule)} {_location(finding)}: {escape(made.description)}"
+        lines += [f"{head} ({_how(made.safe)})", "", f"{fence}diff", diff, fence, ""]
+    if len(shown) > MAX_SUGGESTIONS:
+        lines += [f"… and {len(shown) - MAX_SUGGESTIONS} more: `ttaprod check --fix-diff`.", ""]
+    return lines
+
+
+def _fixed(report: Report) -> list[str]:
+    fixes = report.fixes
+    if fixes is None:
+        return []
+    count = len(fixes.applied)
+    lines = [f"Fixed {count} finding(s) in {len(fixes.files)} file(s) before this report."]
+    if fixes.held_back:
+        lines.append(f"{fixes.held_back} unsafe fix(es) held back (`--unsafe-fixes`).")
+    if fixes.env:
+        names = ", ".join(code(name) for name in fixes.env)
+        lines.append(f"Set these environment variables where the service runs: {names}.")
+    lines.extend(f"Left alone: {escape(why)}." for why in fixes.refused)
+    return [" ".join(lines), ""]
 
 
 def _tools(report: Report) -> list[str]:
@@ -168,8 +217,10 @@ def _footer(report: Report) -> list[str]:
 def render(report: Report) -> str:
     lines = [
         *_verdict(report),
+        *_fixed(report),
         *_checklist(report),
         *_findings(report),
+        *_suggestions(report),
         *_tools(report),
         *_footer(report),
     ]

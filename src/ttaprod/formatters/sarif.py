@@ -250,6 +250,9 @@ def _result(finding: Finding, rules: _Rules) -> dict[str, Any]:
     result["properties"] = properties
     if finding.trace:
         result["codeFlows"] = [{"threadFlows": [{"locations": _flow(finding)}]}]
+    fixes = _fixes(finding)
+    if fixes:
+        result["fixes"] = fixes
     return result
 
 
@@ -266,6 +269,37 @@ def _flow(finding: Finding) -> list[dict[str, Any]]:
             }
         }
         for path, line, note in finding.trace
+    ]
+
+
+def _fixes(finding: Finding) -> list[dict[str, Any]]:
+    """The finding's automatic fix as SARIF `fixes`: replacements in its own file."""
+    made = finding.suggestion
+    if made is None or not made.replacements:
+        return []
+    kind = "safe fix: `ttaprod check --fix`" if made.safe else "unsafe fix: `--fix --unsafe-fixes`"
+    replacements = [
+        {
+            "deletedRegion": {
+                "startLine": r.line,
+                "startColumn": r.column,
+                "endLine": r.end_line,
+                "endColumn": r.end_column,
+            },
+            "insertedContent": {"text": r.text},
+        }
+        for r in made.replacements
+    ]
+    change = {
+        "artifactLocation": {"uri": quote(finding.path, safe="/"), "uriBaseId": SRCROOT},
+        "replacements": replacements,
+    }
+    return [
+        {
+            "description": {"text": f"{made.description} ({kind})"},
+            "artifactChanges": [change],
+            "properties": {"safe": made.safe},
+        }
     ]
 
 

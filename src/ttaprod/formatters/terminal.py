@@ -150,7 +150,12 @@ def _findings(findings: tuple[Finding, ...]) -> list[RenderableType]:
             if finding.trace:
                 via = " → ".join(f"{p}:{n}" for p, n, _ in finding.trace[:-1])
                 out.append(Padding(Text(f"via: {via}", style="dim"), (0, 0, 0, 8)))
-            if finding.fix:
+            made = finding.suggestion
+            if made is not None:
+                kind = "safe fix, --fix" if made.safe else "unsafe fix, --unsafe-fixes"
+                text = Text(f"fix ({kind}): {made.description}", style="green")
+                out.append(Padding(text, (0, 0, 0, 8)))
+            elif finding.fix:
                 out.append(Padding(Text(f"fix: {finding.fix}", style="green"), (0, 0, 0, 8)))
             if finding.suppressed_by:
                 why = Text(f"suppressed: {finding.suppressed_by}", style="dim")
@@ -201,6 +206,47 @@ def _tools(report: Report) -> RenderableType | None:
     return table
 
 
+def _fixed(report: Report) -> list[Text]:
+    """What `--fix` did before this report, and what is left to set by hand."""
+    fixes = report.fixes
+    if fixes is None:
+        return []
+    count = len(fixes.applied)
+    head = Text(f"Fixed {count} finding{'' if count == 1 else 's'}", style="bold green")
+    files = len(fixes.files)
+    head.append(f" in {files} file{'' if files == 1 else 's'}")
+    if fixes.held_back:
+        head.append(f" ({fixes.held_back} more with --unsafe-fixes)")
+    out = [head]
+    if fixes.env:
+        note = Text("The fixed code reads these environment variables; set them where it runs: ")
+        note.append(", ".join(fixes.env), style="bold")
+        out.append(note)
+    out.extend(Text(f"Left alone: {why}", style="yellow") for why in fixes.refused)
+    return out
+
+
+def _fixable(report: Report) -> Text | None:
+    """`N may be fixed with --fix`: the findings of rules that have a fix (a fix may still
+    decline one it cannot make safely; `--fix-diff` shows the exact changes)."""
+    if report.fixes is not None:
+        return None
+    kinds = {spec.code: spec.fix for spec in report.rules}
+    own = [f for f in report.findings if f.source == "ttaprod" and f.path]
+    safe = sum(1 for f in own if kinds.get(f.rule) == "safe")
+    unsafe = sum(1 for f in own if kinds.get(f.rule) == "unsafe")
+    if not safe and not unsafe:
+        return None
+    parts = []
+    if safe:
+        parts.append(f"up to {safe} with --fix")
+    if unsafe:
+        parts.append(f"up to {unsafe} {'more ' if safe else ''}with --fix --unsafe-fixes")
+    text = Text("Fixable: ", style="bold")
+    text.append(", ".join(parts) + " (--fix-diff shows the changes)")
+    return text
+
+
 def _footer(report: Report) -> Text:
     stats = report.stats
     counts = ", ".join(f"{n} {sev}" for sev, n in stats.by_severity.items())
@@ -230,6 +276,8 @@ def render(
     show_suppressed: bool = False,
 ) -> None:
     if quiet:
+        for line in _fixed(report)[:1]:
+            console.print(line, highlight=False)
         console.print(verdict_line(report))
         return
     console.print(_header(report))
@@ -256,5 +304,10 @@ def render(
     if tools is not None and (ran or not _files_only(report)):
         console.print(tools)
         console.print()
+    for line in _fixed(report):
+        console.print(line, highlight=False)
+    fixable = _fixable(report)
+    if fixable is not None:
+        console.print(fixable, highlight=False)
     console.print(_footer(report))
     console.print(verdict_line(report))

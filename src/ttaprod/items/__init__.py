@@ -14,6 +14,7 @@ from ..engine.registry import ItemCheck
 from . import (
     async_io,
     caching,
+    deploy_secrets,
     deployment,
     error_logging,
     evidence,
@@ -41,6 +42,7 @@ ITEM_CHECKS: tuple[ItemCheck, ...] = (
     ItemCheck("performance.async-io", async_io.async_io_item),
     ItemCheck("performance.routing", routing.routing_item, ("TTP315",)),
     ItemCheck("performance.load-testing", evidence.load_testing_item),
+    ItemCheck("security.secrets-in-env", deploy_secrets.secrets_item),
     ItemCheck("security.secret-storage", evidence.secret_storage_item),
     ItemCheck("security.rate-limiting", rate_limiting.rate_limiting_item, ("TTP413", "TTP414")),
     ItemCheck("deploy.health-endpoint", health.health_item, ("TTP541",)),

@@ -12,7 +12,7 @@ from ..engine.project import CheckResult, ProjectIndex
 from ..facts import GlobalLlmCache, LlmCall
 from ..models import ItemResult, Severity, Status
 from ..tally import Issue, Tally
-from .common import PARTIAL, external_match, guards_of
+from .common import PARTIAL, external_match, guard_on_paths, guards_of
 
 ITEM = "performance.cache"
 RULE = "TTP314"
@@ -58,13 +58,14 @@ def cache_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     if calls and index.partial:
         return tally.result(default, PARTIAL)
     guards = guards_of(index, "cache")
+    on_paths = guard_on_paths(index, guards)
     global_caches = {f.provider for f in index.facts_of(GlobalLlmCache)}
     for fact in calls:
         if not tally.applies(RULE, fact.path):
             continue
         label = fact.cache
         if not label:
-            found = external_match(fact.reach, guards)
+            found = external_match(fact.reach, guards) or on_paths.get(fact.function)
             if found is not None:
                 label = f"{found[0]} ({found[1].path}:{found[1].line})"
         if not label and fact.provider.lower().startswith(tuple(global_caches)):

@@ -6,6 +6,7 @@ guard of another module that covers a call. Counting, findings and verdicts are 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..engine.project import ProjectIndex
@@ -62,6 +63,14 @@ def guards_of(index: ProjectIndex, guard: str) -> dict[str, tuple[str, GuardedCa
             for callee in fact.callees:
                 out.setdefault(callee, (fact.label, fact))
     return out
+
+
+def guard_on_paths(
+    index: ProjectIndex, guarded: Mapping[str, tuple[str, Fact]]
+) -> dict[str, tuple[str, Fact]]:
+    """Functions every path into which passes a guard of `guards_of` (however many calls and
+    modules away, through the call graph), each with that guard."""
+    return {qual: guarded[seed] for qual, seed in index.graph.covered(guarded).items()}
 
 
 def external_match(

@@ -13,11 +13,12 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from .. import knowledge
-from ..deploy.compose import services_of
+from ..deploy.composefile import services_of
 from ..deploy.inventory import Inventory, collect, is_k8s_object
 from ..deploy.yamlfiles import YList, YMap, get
 from ..engine.project import ProjectIndex
 from ..models import Evidence
+from ..roles import Role
 
 _URL_PATH = re.compile(r"https?://[^/\s'\"]+(/[^\s'\"|;&)]*)")
 _PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
@@ -159,6 +160,42 @@ def probe_paths(index: ProjectIndex) -> list[tuple[str, int, str, str]]:
                     found = _URL_PATH.findall(_text(test))
                     out.extend((file.path, line, m, f"healthcheck of {name}") for m in found)
     return out
+
+
+def health_checks(index: ProjectIndex) -> list[Evidence]:
+    """Health checks the production deployment files run, whatever they call (an HTTP path,
+    `celery inspect ping`, a liveness file): Kubernetes liveness/readiness/startup probes,
+    Dockerfile HEALTHCHECKs, compose healthchecks. Files of a development, CI or test setup
+    do not count."""
+    inventory = collect(index)
+    judged = inventory.judged(index)
+
+    def production(path: str) -> bool:
+        return judged.role_of(path) == Role.SERVICE.value
+
+    out: list[Evidence] = []
+    for path, doc in _k8s_docs(inventory):
+        if production(path):
+            for mapping, key, value in _walk(doc):
+                if key in _PROBES and isinstance(value, YMap):
+                    how = next(
+                        (k for k in ("httpGet", "exec", "tcpSocket", "grpc") if k in value), ""
+                    )
+                    out.append(Evidence(path, mapping.line(key), f"{key} ({how or 'probe'})"))
+    for entry in inventory.dockerfiles:
+        if entry.parsed is not None and production(entry.path):
+            found = entry.parsed.healthcheck(entry.parsed.stages[-1])
+            if found is not None:
+                note = "HEALTHCHECK " + found.args.text.strip()[:50]
+                out.append(Evidence(entry.path, found.line, note))
+    for file in inventory.compose:
+        if file.error is None and production(file.path):
+            for name, service in services_of(file).items():
+                check = service.get("healthcheck") if isinstance(service, YMap) else None
+                if isinstance(check, YMap) and check.get("disable") is not True:
+                    test = _text(check.get("test"))[:50]
+                    out.append(Evidence(file.path, service.line("healthcheck"), f"{name}: {test}"))
+    return sorted(out, key=lambda e: (e.path, e.line))
 
 
 def secret_references(index: ProjectIndex) -> list[Evidence]:

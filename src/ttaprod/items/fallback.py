@@ -1,4 +1,6 @@
-"""errors.fallback, project half: LLM calls whose fallback is in another module (TTP110)."""
+"""errors.fallback, project half: LLM calls whose fallback is in another module (TTP110): around
+their function or one of its module leading to it, or, through the call graph, around a
+function every path into theirs passes."""
 
 from __future__ import annotations
 
@@ -37,9 +39,10 @@ def fallback_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     covers: dict[str, FallbackCovers] = {}
     for fact in index.facts_of(FallbackCovers):
         covers.setdefault(fact.target, fact)
+    on_paths = {qual: covers[seed] for qual, seed in index.graph.covered(covers).items()}
     tally = Tally(index, FALLBACK)
     for fact in facts:
-        proof = _covering(fact, covers)
+        proof = _covering(fact, covers) or on_paths.get(fact.function)
         if proof is not None:
             tally.covered_site(fact.path, fact.line, f"fallback in {proof.path}:{proof.line}")
         else:

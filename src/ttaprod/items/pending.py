@@ -36,8 +36,11 @@ def pending_issue(fact: Pending) -> Issue:
         fact.line,
         fact.message,
         fact.anchor,
-        column=0,
+        column=fact.column,
+        end_line=fact.end_line,
+        end_column=fact.end_column,
         severity=Severity(severity) if severity else None,
         fix=fact.fix or None,
         statement_line=fact.statement_line,
+        fingerprint=fact.fingerprint,
     )

@@ -1,24 +1,28 @@
 """security.rate-limiting, project half: LLM calls behind a limiter (TTP413) and routes with one
-(TTP414), the limiter possibly one module away."""
+(TTP414). The limiter may be anywhere on the way: around a caller one module away, on the
+route that leads to the call (its own limit, its router's `include_router(…, dependencies=…)`,
+the app's default limits), followed through the call graph."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from .. import knowledge
 from ..analysis.literals import words
 from ..engine.project import CheckResult, ProjectIndex
 from ..facts import (
+    Fact,
     InboundLimiter,
     LimitMiddleware,
     LlmCall,
     LlmClient,
     Route,
     RouteLimit,
+    RouterInclude,
 )
 from ..models import ItemResult, Status
 from ..tally import Issue, Tally
-from .common import PARTIAL, external_match, guards_of
+from .common import PARTIAL, external_match, guard_on_paths, guards_of
 from .deployfiles import probe_paths
 
 ITEM = "security.rate-limiting"
@@ -30,8 +34,10 @@ UNVERIFIED = (
 )
 
 
-def _outbound(index: ProjectIndex, tally: Tally) -> None:
+def _outbound(index: ProjectIndex, tally: Tally, inbound: _Inbound) -> None:
     guards = guards_of(index, "limit")
+    seeds: dict[str, tuple[str, Fact]] = {**_handler_limits(index, inbound), **guards}
+    on_paths = guard_on_paths(index, seeds)
     clients = {(f.path, f.key): f for f in index.facts_of(LlmClient)}
     groups: dict[tuple[str, str], list[tuple[LlmCall, str]]] = {}
     for fact in index.facts_of(LlmCall):
@@ -39,7 +45,7 @@ def _outbound(index: ProjectIndex, tally: Tally) -> None:
             continue
         label = fact.limit
         if not label:
-            found = external_match(fact.reach, guards)
+            found = external_match(fact.reach, guards) or on_paths.get(fact.function)
             label = f"{found[0]} ({found[1].path}:{found[1].line})" if found else ""
         key = (fact.path, fact.client or f"line {fact.line}")
         groups.setdefault(key, []).append((fact, label))
@@ -82,6 +88,72 @@ def _outbound_issue(client: LlmClient | None, calls: list[LlmCall]) -> Issue:
     return Issue(OUTBOUND, first.path, first.line, message + ".", anchor, column=0, fix=fix)
 
 
+@dataclass(frozen=True)
+class _Inbound:
+    """What limits the web routes: per handler, its limit as shown to people and where it is
+    (`exempt` for an opted-out route); `everywhere`, a limit on every route; `shown`, whether
+    the code shows any limiter at all."""
+
+    limits: dict[str, tuple[str, Fact]]
+    everywhere: tuple[str, Fact] | None
+    shown: bool
+
+
+def _web_routes(index: ProjectIndex) -> list[Route]:
+    return [
+        f for f in index.facts_of(Route) if f.framework in WEB_FRAMEWORKS and (f.url or f.handler)
+    ]
+
+
+def _limited_routers(index: ProjectIndex) -> dict[str, tuple[str, Fact]]:
+    """Routers whose every route an `include_router(..., dependencies=[…])` limits, directly
+    or through the routers they are included in."""
+    includes = index.facts_of(RouterInclude)
+    limited: dict[str, tuple[str, Fact]] = {f.router: (f.limit, f) for f in includes if f.limit}
+    changed = True
+    while changed:
+        changed = False
+        for f in includes:
+            if f.router not in limited and f.parent in limited:
+                limited[f.router] = limited[f.parent]
+                changed = True
+    return limited
+
+
+def _inbound_limits(index: ProjectIndex) -> _Inbound:
+    limiters = index.facts_of(InboundLimiter)
+    middleware = index.facts_of(LimitMiddleware)
+    everywhere: tuple[str, Fact] | None = next(
+        (
+            (f"{f.library} default limits", f)
+            for f in limiters
+            if f.defaults and (f.applies or middleware)
+        ),
+        None,
+    )
+    everywhere = everywhere or next(
+        ((f.how, f) for f in middleware if "RateLimiter" in f.how), None
+    )
+    limits: dict[str, tuple[str, Fact]] = {}
+    routers = _limited_routers(index)
+    for route in _web_routes(index):
+        if route.router in routers and route.handler:
+            limits[route.handler] = routers[route.router]
+    for own in index.facts_of(RouteLimit):
+        limits[own.handler] = (own.how, own)
+    return _Inbound(limits, everywhere, bool(limiters or middleware or limits))
+
+
+def _handler_limits(index: ProjectIndex, inbound: _Inbound) -> dict[str, tuple[str, Fact]]:
+    """Route handlers a request-level limit covers, for the LLM calls under them."""
+    out = {h: v for h, v in inbound.limits.items() if v[0] != "exempt"}
+    if inbound.everywhere is not None:
+        for route in _web_routes(index):
+            if route.handler and route.handler not in inbound.limits:
+                out[route.handler] = inbound.everywhere
+    return out
+
+
 def _segments(path: str) -> list[str]:
     return [p.lower() for p in path.split("?", 1)[0].split("/") if p]
 
@@ -112,43 +184,30 @@ def _unlimited(route: Route, probed: set[str]) -> bool:
     )
 
 
-def _inbound_sites(index: ProjectIndex, tally: Tally) -> int:
+def _inbound_sites(index: ProjectIndex, tally: Tally, inbound: _Inbound) -> int:
     """Judges the routes; returns how many routes could not be judged (no limiter in code)."""
-    routes = [
-        f for f in index.facts_of(Route) if f.framework in WEB_FRAMEWORKS and (f.url or f.handler)
-    ]
+    routes = _web_routes(index)
     if not routes:
         return 0
-    limiters = index.facts_of(InboundLimiter)
-    middleware = index.facts_of(LimitMiddleware)
-    own = {f.handler: f for f in index.facts_of(RouteLimit)}
-    global_limit = next(
-        (
-            f"{f.library} default limits ({f.path}:{f.line})"
-            for f in limiters
-            if f.defaults and (f.applies or middleware)
-        ),
-        "",
-    )
-    global_limit = global_limit or next(
-        (f"{f.how} ({f.path}:{f.line})" for f in middleware if "RateLimiter" in f.how),
-        "",
-    )
-    if not (limiters or own or middleware):
+    if not inbound.shown:
         return len(routes)
     probed = {"/".join(_segments(p[2])) for p in probe_paths(index)}
     for route in routes:
         if not tally.applies(INBOUND, route.path) or _unlimited(route, probed):
             continue
-        limit = own.get(route.handler)
-        if limit is not None and limit.how == "exempt":
+        found = inbound.limits.get(route.handler) or inbound.everywhere
+        if found is not None and found[0] == "exempt":
             continue
-        label = limit.how if limit is not None else global_limit
-        if label:
-            tally.covered_site(route.path, route.line, f"rate-limited by {label}")
+        if found is not None:
+            tally.covered_site(route.path, route.line, f"rate-limited by {_label(found)}")
         else:
             tally.uncovered_site(_inbound_issue(route))
     return 0
+
+
+def _label(found: tuple[str, Fact]) -> str:
+    how, fact = found
+    return f"{how} ({fact.path}:{fact.line})"
 
 
 def _inbound_issue(route: Route) -> Issue:
@@ -169,8 +228,9 @@ def rate_limiting_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     tally = Tally(index, ITEM)
     if index.partial:
         return tally.result(default, PARTIAL)
-    _outbound(index, tally)
-    unverified = _inbound_sites(index, tally) if tally.applies(INBOUND, "") else 0
+    inbound = _inbound_limits(index)
+    _outbound(index, tally, inbound)
+    unverified = _inbound_sites(index, tally, inbound) if tally.applies(INBOUND, "") else 0
     if unverified:
         tally.notes.append(UNVERIFIED.format(n=unverified))
     noun = "LLM calls and endpoints rate-limited"

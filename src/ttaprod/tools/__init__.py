@@ -14,11 +14,21 @@ from ..models import Finding, ToolRun
 from . import settings as settings_mod
 from .base import Context, Settings
 from .finalize import finalize
+from .judgement import judge, with_roles
 from .runner import Session, scratch_dir
 from .safety import database_path
 from .settings import TOOL_NAMES, parse_selection
 
-__all__ = ["TOOL_NAMES", "Collected", "Session", "collect", "parse_selection", "start"]
+__all__ = [
+    "TOOL_NAMES",
+    "Collected",
+    "Session",
+    "collect",
+    "judge",
+    "parse_selection",
+    "start",
+    "with_roles",
+]
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,21 @@ and, for tools that rate their own findings, a `[tool-severity]` table translati
 tool's levels; a severity of `"tool"` keeps the tool's own level. For a code, each of
 item and severity comes from the longest matching prefix that sets it (so `S602` with a
 severity only keeps the item of `S`), else from `[default]`.
+
+What ttaprod's own judgement makes of a tool's findings is data too (`tools/judgement.py`,
+`merge.py`): `[roles]` (by code prefix, the longest wins) says in which code roles a rule is
+moot and why, `secret_literals` lists the codes that flag a literal ttaprod's secret check
+judges, and `[same]` names the rules of other tools that report the same problem.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from .. import checklist
+from .. import checklist, roles
 from ..models import Severity
 from ..resources import rules_dir
 from ..tomlcompat import loads
@@ -39,12 +45,36 @@ class _Partial:
 
 
 @dataclass(frozen=True)
+class RolePolicy:
+    """Where a tool's rule is moot: role → "off" or the highest severity (a catalogue
+    entry's `roles` values); a role not named keeps the finding as mapped."""
+
+    roles: Mapping[str, str]
+    why: str  # shown with each finding it suppresses
+
+    def policy(self) -> dict[str, str]:
+        """The full policy in the catalogue's terms (`ttaprod.roles.applies`, `capped`)."""
+        return {role.value: self.roles.get(role.value, roles.DEFAULT) for role in roles.Role}
+
+
+@dataclass(frozen=True)
 class CodeMap:
     tool: str
     default: Entry
     codes: tuple[tuple[str, _Partial], ...]  # longest prefix first
     tool_severity: tuple[tuple[str, Severity], ...]
     raw: dict[str, Any]
+    roles: tuple[tuple[str, RolePolicy], ...] = ()  # longest prefix first
+    secret_literals: frozenset[str] = frozenset()
+    same: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def role_policy(self, code: str) -> RolePolicy | None:
+        """The `[roles]` entry of the longest prefix of `code`, if any."""
+        return next((p for prefix, p in self.roles if code.startswith(prefix)), None)
+
+    def same_as(self, code: str) -> tuple[str, ...]:
+        """Rule ids of other tools that report the same problem as `code` (`[same]`)."""
+        return tuple(self.same.get(code, ()))
 
     def entry(self, code: str) -> Entry:
         item: tuple[str | None] | None = None
@@ -81,6 +111,25 @@ def _partial(raw: Any, where: str) -> _Partial:
     return _Partial("item" in raw, str(item) if item else None, severity)
 
 
+def _role_policy(raw: Any, where: str) -> RolePolicy:
+    if not isinstance(raw, dict) or not isinstance(raw.get("why"), str) or not raw["why"]:
+        raise MapError(f"{where}: expected a table of role = policy with a `why`")
+    named = {k: v for k, v in raw.items() if k not in ("why", "source")}
+    known = {role.value for role in roles.Role}
+    for role, value in named.items():
+        if role not in known:
+            raise MapError(f"{where}: unknown role {role!r}")
+        if value != roles.OFF and value not in {s.value for s in Severity}:
+            raise MapError(f"{where}: {role} must be 'off' or a severity, not {value!r}")
+    return RolePolicy(named, raw["why"])
+
+
+def _rule_ids(raw: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(r, str) and ":" in r for r in raw):
+        raise MapError(f"{where}: expected a list of rule ids like 'ruff:F401'")
+    return tuple(raw)
+
+
 def parse_map(data: dict[str, Any], tool: str) -> CodeMap:
     base = _partial(data.get("default", {}), f"{tool}.toml [default]")
     default = Entry(base.item or None, base.severity or Severity.LOW.value)
@@ -92,7 +141,21 @@ def parse_map(data: dict[str, Any], tool: str) -> CodeMap:
     levels = tuple(
         (level, Severity(value)) for level, value in data.get("tool-severity", {}).items()
     )
-    return CodeMap(tool, default, tuple(codes), levels, data)
+    policies = [
+        (prefix, _role_policy(raw, f"{tool}.toml [roles] {prefix}"))
+        for prefix, raw in data.get("roles", {}).items()
+    ]
+    policies.sort(key=lambda pair: (-len(pair[0]), pair[0]))
+    secret = data.get("secret_literals", [])
+    if not isinstance(secret, list) or not all(isinstance(c, str) for c in secret):
+        raise MapError(f"{tool}.toml secret_literals: expected a list of codes")
+    same = {
+        code: _rule_ids(raw, f"{tool}.toml [same] {code}")
+        for code, raw in data.get("same", {}).items()
+    }
+    return CodeMap(
+        tool, default, tuple(codes), levels, data, tuple(policies), frozenset(secret), same
+    )
 
 
 @cache

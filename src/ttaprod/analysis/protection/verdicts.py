@@ -206,7 +206,12 @@ def _client_retries(ctx: FileContext, client: Client) -> Verdict | str:
     """A covering verdict from the constructor's arguments, or why retries are off ("")."""
     spec, call = client.spec, client.call
     if call is None:
-        return ""
+        value = ctx.names.values.get(client.instance.origin) if client.instance else None
+        return (
+            Verdict(f"{value.retries} ({value.path}:{value.line})")
+            if value and value.retries
+            else ""
+        )
     if spec.retries_keyword is not None:
         given = find_arg(call.args, spec.retries_keyword, None)
         if not given.known:
@@ -222,12 +227,21 @@ def _client_retries(ctx: FileContext, client: Client) -> Verdict | str:
     return ""
 
 
+def construction_retries(ctx: FileContext, client: Client) -> str:
+    """What the client's construction turns retries on with ("" nothing it shows)."""
+    found = _client_retries(ctx, client)
+    return found.label if isinstance(found, Verdict) else ""
+
+
 def transport_retries(ctx: FileContext, expr: cst.BaseExpression | None) -> bool:
     """`httpx.HTTPTransport(retries=3)`, inline or through a name bound to one."""
     if expr is None:
         return False
     if not isinstance(expr, cst.Call):
         held = ctx.instance(expr)
+        if held is not None and held.origin:
+            value = ctx.names.values.get(held.origin)
+            return value is not None and bool(value.retries)
         expr = held.call if held is not None else None
         if expr is None:
             return False

@@ -552,7 +552,8 @@ class LlmCallFallback(Detector):
             "provider's errors and answer from a cache, a default or another model",
         )
         entries = self.graph.entries(site.function) if site.function else []
-        ctx.pending(site.node, problem, site=True, entries=tuple(entries))
+        function = site.function or ""
+        ctx.pending(site.node, problem, site=True, entries=tuple(entries), function=function)
 
     def _record_covers(self, covered: dict[str, str]) -> None:
         seen: set[str] = set()

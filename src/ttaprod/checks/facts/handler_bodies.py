@@ -4,7 +4,10 @@ Emits one `HandlerBody` fact per request handler (see `analysis/web.py`) and per
 named like a health endpoint (registered from another module, say), at the function's name, with
 `handler` (qualified name, as in `route` facts) and `checks`: how the body reaches a
 dependency — the first `await`, `async with`/`async for`, or call that is not a constant
-builder (`rules/knowledge/health.toml`, `[constant]`) — or "" when it only returns constants.
+builder (`rules/knowledge/health.toml`, `[constant]`) — or "" when it only returns constants;
+`keys`: the string keys of the dict literals it returns (a `/status` that returns data is not
+a health answer); `auth`: what makes it serve a logged-in user only (an auth decorator,
+`request.user`, `current_user`; `[auth]`), since a probe cannot log in.
 Reports nothing; test files are skipped.
 """
 
@@ -39,15 +42,22 @@ class _Health:
     constant_calls: frozenset[str]
     log_methods: frozenset[str]
     function_names: frozenset[str]
+    auth_decorators: frozenset[str]
+    user_objects: frozenset[str]
+    request_types: frozenset[str]
 
 
 @knowledge.derived
 def _health() -> _Health:
     data = knowledge.table("health")
+    auth = data["auth"]
     return _Health(
         frozenset(data["constant"]["calls"]),
         frozenset(data["constant"]["log_methods"]),
         frozenset(data["function_names"]),
+        frozenset(auth["decorators"]),
+        frozenset(auth["user_objects"]),
+        frozenset(auth["request_types"]),
     )
 
 
@@ -66,12 +76,49 @@ class HandlerBodyFacts(Detector):
         self.handlers = HandlerIndex(ctx)
         self.functions: list[tuple[cst.FunctionDef, str]] = []
         self.probes: dict[int, str] = {}  # id(function) → first dependency access
+        self.keys: dict[int, list[str]] = {}  # id(function) → keys of the dicts it returns
+        self.auth: dict[int, str] = {}  # id(function) → what requires a logged-in user
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if self.off:
             return
         self.handlers.visit_function(node)
         self.functions.append((node, function_qualname(self.ctx)))
+        for decorator in node.decorators:
+            target = decorator.decorator
+            target = target.func if isinstance(target, cst.Call) else target
+            if self.ctx.qualname(target) in _health().auth_decorators:
+                self.auth.setdefault(id(node), "@" + self.ctx.code_for(target))
+
+    def visit_Return(self, node: cst.Return) -> None:
+        fn = self.ctx.function
+        if self.off or fn is None:
+            return
+        value = node.value
+        if isinstance(value, cst.Call) and value.args:  # JSONResponse({...}), jsonify({...})
+            value = value.args[0].value
+        if isinstance(value, cst.Dict):
+            keys = self.keys.setdefault(id(fn), [])
+            for element in value.elements:
+                if isinstance(element, cst.DictElement) and isinstance(
+                    element.key, cst.SimpleString
+                ):
+                    keys.append(element.key.evaluated_value)  # type: ignore[arg-type]
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        fn = self.ctx.function
+        if self.off or fn is None or node.attr.value != "user" or id(fn) in self.auth:
+            return
+        found = self.ctx.instance(node.value)
+        if found is not None and found.ctor in _health().request_types:
+            self.auth[id(fn)] = self.ctx.code_for(node)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        fn = self.ctx.function
+        if self.off or fn is None or id(fn) in self.auth:
+            return
+        if self.ctx.qualname(node) in _health().user_objects:
+            self.auth[id(fn)] = node.value
 
     def _probe(self, note: str) -> None:
         fn = self.ctx.function
@@ -136,4 +183,7 @@ class HandlerBodyFacts(Detector):
         for fn, qual in self.functions:
             if self.handlers.is_handler(fn) or fn.name.value in names:
                 checks = self.probes.get(id(fn), "")
-                self.ctx.fact(fn.name, HandlerBody(handler=qual, checks=checks))
+                keys = tuple(dict.fromkeys(str(k) for k in self.keys.get(id(fn), ())))
+                auth = self.auth.get(id(fn), "")
+                fact = HandlerBody(handler=qual, checks=checks, keys=keys, auth=auth)
+                self.ctx.fact(fn.name, fact)

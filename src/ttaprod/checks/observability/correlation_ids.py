@@ -9,6 +9,9 @@ enclosing function first:
 - in code that already received a context (a TTA.dev primitive's `execute`/`_execute_impl`,
   a parameter typed WorkflowContext, a function wrapped by `LambdaPrimitive`) it is TTP202
   unless its `correlation_id=` comes from that context;
+- for a consumed message (a parameter of a consumer callback or FastStream subscriber, the
+  target of a loop over a Kafka consumer, what a confluent-kafka `poll()` returns) it is TTP201
+  unless `correlation_id=` is computed from that message: the producer's id is dropped;
 - in a request handler (see `analysis/web.py`) it is TTP201 unless `correlation_id=` is computed
   from the request (any handler parameter, `request.headers`/`.state`, Lambda `event` /
   `context`, `flask.request`, a ContextVar filled by middleware) and cannot be None;
@@ -108,6 +111,7 @@ class _Frame:
     received: set[str] = field(default_factory=set)  # parameters holding a WorkflowContext
     derived: dict[str, frozenset[Ref]] = field(default_factory=dict)
     maybe_none: set[str] = field(default_factory=set)
+    subscriber: bool = False  # a message broker calls it with each message (FastStream)
 
 
 @dataclass
@@ -120,6 +124,7 @@ class _Construction:
     refs: frozenset[Ref]
     from_request_object: bool
     maybe_none: bool
+    messages: frozenset[Ref] = frozenset()  # consumed messages in scope (loop targets, polls)
 
 
 @contextmanager
@@ -143,6 +148,10 @@ class WorkflowContextCorrelation(Detector):
         self.built: list[_Construction] = []
         self.wrapped: set[str] = set()  # functions handed to LambdaPrimitive(func)
         self.dependencies: set[str] = set()  # functions handed to FastAPI's Depends(...)
+        self.consumers: set[str] = set()  # functions handed to a consume call as its callback
+        self.messages: list[Ref] = []  # consumed messages in scope, innermost last
+        self.loops: list[tuple[cst.For, int]] = []  # consumer loops open, with their messages
+        self.callbacks = [c for c in _sources()["consumer_callbacks"] if c["needs"] in ctx.text]
 
     # --- functions and the values derived from their parameters ---------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -161,7 +170,47 @@ class WorkflowContextCorrelation(Detector):
         if self._is_primitive_method(node):
             named = set(_wf()["context_param_names"]) & set(positional)
             frame.received |= named or set(positional[2:3])
+        frame.subscriber = any(self._subscribes(d.decorator) for d in node.decorators)
         self.frames.append(frame)
+
+    def _subscribes(self, expr: cst.BaseExpression) -> bool:
+        """`@broker.subscriber("orders")` on a FastStream broker."""
+        func = expr.func if isinstance(expr, cst.Call) else expr
+        if not isinstance(func, cst.Attribute):
+            return False
+        if func.attr.value not in _sources()["subscriber_methods"]:
+            return False
+        held = self.ctx.instance(func.value)
+        return held is not None and held.ctor in _sources()["broker_types"]
+
+    # --- consumed messages ----------------------------------------------------------------
+    def visit_For(self, node: cst.For) -> None:
+        held = self.ctx.instance(node.iter)
+        if not self.frames or held is None or held.ctor not in _sources()["consumer_types"]:
+            return
+        frame = self.frames[-1]
+        names = _target_names(node.target)
+        for name in names:
+            ref = (id(frame), name)
+            frame.derived[name] = frozenset({ref})
+            self.messages.append(ref)
+        self.loops.append((node, len(names)))
+
+    def leave_For(self, node: cst.For) -> None:
+        if self.loops and self.loops[-1][0] is node:
+            _, count = self.loops.pop()
+            del self.messages[len(self.messages) - count :]
+
+    def _polled(self, value: cst.BaseExpression) -> bool:
+        """`consumer.poll(1.0)` on a confluent-kafka Consumer: a message (or None)."""
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)):
+            return False
+        if value.func.attr.value not in _sources()["poll_methods"]:
+            return False
+        held = self.ctx.instance(value.func.value)
+        return held is not None and held.ctor in _sources()["poll_types"]
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         if self.frames and self.frames[-1].node is node:
@@ -194,11 +243,15 @@ class WorkflowContextCorrelation(Detector):
             return
         frame = self.frames[-1]
         refs, _ = self._refs(value)
+        polled = self._polled(value)
         for target in targets:
             if not isinstance(target, cst.Name):
                 continue
             name = target.value
             frame.derived.pop(name, None)
+            if polled:
+                refs = frozenset({(id(frame), name)})
+                self.messages.append((id(frame), name))
             if refs:
                 frame.derived[name] = refs
             if _maybe_none(value) or (isinstance(value, cst.Name) and self._none_name(value)):
@@ -259,6 +312,13 @@ class WorkflowContextCorrelation(Detector):
             self._note_target(node, "func", self.wrapped)
         elif qual in _sources()["dependency_markers"]:
             self._note_target(node, "dependency", self.dependencies)
+        elif isinstance(node.func, cst.Attribute):
+            for callback in self.callbacks:
+                if node.func.attr.value == callback["method"]:
+                    target = argument(node, callback["position"], callback["keyword"])
+                    found = self.ctx.qualname(target) if target is not None else None
+                    if found is not None:
+                        self.consumers.add(found)
         if not (context_construction(qual) or self._context_subclass(qual)):
             return
         keyword = argument(node, -1, _wf()["keyword"])
@@ -276,6 +336,7 @@ class WorkflowContextCorrelation(Detector):
                 refs,
                 request_object,
                 maybe_none,
+                frozenset(self.messages),
             )
         )
 
@@ -290,6 +351,34 @@ class WorkflowContextCorrelation(Detector):
         qual = self.ctx.qualname(target) if target is not None else None
         if qual is not None:
             into.add(qual)
+
+    def _consumer(self, frame: _Frame) -> bool:
+        return frame.subscriber or frame.qualname in self.consumers
+
+    def _judge_message(
+        self, c: _Construction, messages: frozenset[Ref] | set[Ref]
+    ) -> tuple[str, Problem | None, str]:
+        if c.refs & messages:
+            return "TTP201", None, "correlation_id from the consumed message"
+        if c.splat and c.keyword is None:
+            return "TTP201", None, "built from a mapping"
+        owners = {frame_id for frame_id, _ in messages}
+        frame = next((f for f in reversed(c.frames) if id(f) in owners), c.frames[-1])
+        what = "without correlation_id="
+        if c.keyword is not None:
+            what = "with a correlation_id= not taken from the message"
+        return (
+            "TTP201",
+            Problem(
+                "TTP201",
+                f"WorkflowContext built for a consumed message in `{frame.node.name.value}` "
+                f"{what}: the producer's correlation id (the message's headers or properties) "
+                "is dropped and every message starts a new chain",
+                fix="read it from the message: `correlation_id=message.correlation_id or "
+                "str(uuid.uuid4())` (AMQP), or the `correlation-id` Kafka header",
+            ),
+            "",
+        )
 
     def _request_scoped(self, frame: _Frame) -> bool:
         return self.handlers.is_handler(frame.node) or frame.qualname in self.dependencies
@@ -321,6 +410,11 @@ class WorkflowContextCorrelation(Detector):
                 ),
                 "",
             )
+        messages = c.messages | {
+            (id(f), p) for f in c.frames if self._consumer(f) for p in f.positional
+        }
+        if messages and not c.maybe_none:
+            return self._judge_message(c, messages)
         handler = next((f for f in reversed(c.frames) if self._request_scoped(f)), None)
         none_problem = Problem(
             "TTP201",
@@ -355,3 +449,11 @@ class WorkflowContextCorrelation(Detector):
             ),
             "",
         )
+
+
+def _target_names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for e in target.elements for n in _target_names(e.value)]
+    return []

@@ -15,8 +15,9 @@ builds outlives the call that builds it:
 - used for a batch of calls: bound to a name the function uses inside a loop (not in a
   request handler, which runs once per request whatever it loops over).
 
-Otherwise it is built and dropped on every call. Calls into other modules are not followed: a
-factory used per request elsewhere is covered where it builds. Test files are skipped.
+Otherwise it is built and dropped on every call. A factory of another module that builds a new
+client on every call (not memoized, not kept: `engine/values.py`), or a lambda doing so, is a
+construction where it is called, judged the same way. Test files are skipped.
 Knowledge: rules/knowledge/pooling.toml (constructors, once-only markers), caching.toml
 (memoizing decorators).
 """
@@ -39,6 +40,7 @@ from ...analysis.syntax import is_main_guard as _is_main_guard
 from ...analysis.web import HandlerIndex, function_qualname, literal_str
 from ...engine.context import FileContext, Problem
 from ...engine.detector import Derived, Detector
+from ...facts import ClientValue
 
 ITEM = "performance.connection-pooling"
 CLIENT, ENGINE, CONNECTION = "TTP311", "TTP312", "TTP313"
@@ -246,9 +248,12 @@ class PerCallClients(Detector):
         return None
 
     def _kind(self, node: cst.Call, qual: str | None) -> Kind | None:
+        table = _table()
+        value = self._fresh_factory(node, qual)
+        if value is not None:
+            return table.built.get(value.ctor) or Kind(CLIENT, value.ctor, table.client_fix)
         if qual is None:
             return None
-        table = _table()
         kind = table.built.get(qual)
         if kind is not None:
             return kind
@@ -346,6 +351,17 @@ class PerCallClients(Detector):
                     )
                     self.once[callee] = f"only called from {' and '.join(names[:2])}"
                     changed = True
+
+    def _fresh_factory(self, node: cst.Call, qual: str | None) -> ClientValue | None:
+        """A factory of another module (or a lambda of this one) that builds a new client on
+        every call: calling it is building one."""
+        values = self.ctx.names.values
+        if not values:
+            return None
+        if qual is None and isinstance(node.func, cst.Name):
+            qual = f"{self.prefix}{node.func.value}"
+        value = values.get(qual) if qual is not None else None
+        return value if value is not None and value.factory and value.fresh else None
 
     def _verdict(self, built: _Built) -> tuple[str, Problem | None]:
         fn, where = built.fn, built.fate

@@ -43,6 +43,7 @@ from ...analysis.literals import (
 )
 from ...engine.context import FileContext
 from ...engine.detector import Derived, Detector
+from ...facts import SecretLiteral
 
 ITEM = "security.secrets-in-env"
 _KV_HINT = re.compile(r"(?i)pass|pwd")  # the cheap test before parsing a connection string
@@ -71,6 +72,7 @@ class HardcodedSecrets(Detector):
         self.targets: dict[int, CallTarget] = {}  # call_target per call node, computed once
         self.scopes: list[bool] = []  # per class/function: is it a settings class body
         self.in_test = ctx.is_test_file
+        self.def_line = 0  # judging a parameter default: the line of its `def`
 
     # --- scopes ---------------------------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -121,7 +123,9 @@ class HardcodedSecrets(Detector):
 
     def visit_Param(self, node: cst.Param) -> None:
         if node.default is not None:
+            self.def_line = self.ctx.statement_line()
             self._binding(node.name.value, node.default)
+            self.def_line = 0
 
     def visit_Call(self, node: cst.Call) -> None:
         for keyword, arg in keyword_args(node):
@@ -200,8 +204,19 @@ class HardcodedSecrets(Detector):
     def _binding(self, name: str, value: cst.BaseExpression, label_ok: bool = False) -> bool:
         """Judge `value` bound to `name`; True when it made a site."""
         if not sk.is_credential_name(name):
+            if sk.mentions_credential(name):
+                self._judge_quietly(name, value, label_ok)
             return False
         return self._judge_expr(name, value, label_ok=label_ok)
+
+    def _judge_quietly(self, name: str, value: cst.BaseExpression, label_ok: bool) -> None:
+        """A literal bound to a name that mentions a credential but names something else
+        (`TOKEN_TYPE = "bearer"`): never reported, but judged all the same, so that the
+        external tools' password findings on it can defer to the verdict."""
+        found = string_value(value)
+        if found is not None:
+            text, nodes = found
+            self._record(name, nodes[0], _judgement(name, text, label_ok))
 
     def _judge_expr(
         self, name: str, value: cst.BaseExpression, label_ok: bool = False, label: str = ""
@@ -210,10 +225,9 @@ class HardcodedSecrets(Detector):
         if found is not None:
             text, nodes = found
             self.handled.update(id(n) for n in nodes)
-            if _sentinel(name, text):
-                return False  # `"password": "LDAP"` on a user whose login happens elsewhere
-            verdict = sk.judge(name, text, label_ok)
-            if verdict is None:
+            verdict = _judgement(name, text, label_ok)
+            self._record(label or name, nodes[0], verdict)
+            if not isinstance(verdict, sk.Verdict):
                 return False
             self._report(verdict, label or f"`{name}`", nodes[0])
             return True
@@ -276,6 +290,13 @@ class HardcodedSecrets(Detector):
         return None
 
     # --- output ---------------------------------------------------------------------------
+    def _record(self, name: str, node: cst.CSTNode, verdict: sk.Verdict | str) -> None:
+        """The verdict on a literal, as a fact (its reason when it is no credential; never
+        its value). A parameter default also records its `def` line."""
+        cleared = verdict if isinstance(verdict, str) else ""
+        fact = SecretLiteral(name=name, cleared=cleared, def_line=self.def_line)
+        self.ctx.fact(node, fact)
+
     def _covered(self, node: cst.CSTNode, label: str) -> bool:
         if not self.in_test:
             self.ctx.site(ITEM, "TTP402", node, None, label)
@@ -319,7 +340,13 @@ def _sentinels() -> frozenset[str]:
     return frozenset(v.lower() for v in knowledge.table("secrets")["sentinel_passwords"]["values"])
 
 
-def _sentinel(name: str, text: str) -> bool:
-    """A password field holding the name of the identity provider that logs the user in."""
+def _judgement(name: str, text: str, label_ok: bool) -> sk.Verdict | str:
+    """`sk.judgement`, and a password field holding the name of the identity provider that logs
+    the user in (`{"password": "LDAP", "auth_method": …}`) is a sentinel, not a credential."""
+    verdict = sk.judgement(name, text, label_ok)
+    if not isinstance(verdict, sk.Verdict) or verdict.kind == "key":
+        return verdict
     found = words(name)
-    return bool(found) and found[-1] in sk.PASSWORD_WORDS and text.strip().lower() in _sentinels()
+    if found and found[-1] in sk.PASSWORD_WORDS and text.strip().lower() in _sentinels():
+        return "the unusable password of a user who signs in through SSO or LDAP"
+    return verdict

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 import libcst as cst
 
 from ... import knowledge
-from ...analysis.web import function_qualname
+from ...analysis.web import app_qualname, function_qualname
 from ...engine.context import FileContext
 from ...engine.detector import Derived, Detector, roots
-from ...facts import InboundLimiter, LimitMiddleware, RouteLimit
+from ...facts import InboundLimiter, LimitMiddleware, RouteLimit, RouterInclude
 
 ITEM = "security.rate-limiting"
 OUTBOUND, INBOUND = "TTP413", "TTP414"
@@ -45,6 +45,7 @@ class _Inbound:
     exempt_methods: frozenset[str]
     dependencies: frozenset[str]
     dependency_markers: frozenset[str]
+    include_methods: frozenset[str]
 
 
 @knowledge.derived
@@ -55,13 +56,19 @@ def _inbound() -> _Inbound:
 
 class InboundLimitFacts(Detector):
     """Facts: `inbound_limiter` (library, defaults, applies), `limit_middleware`, and
-    `route_limit` (handler, how) for handlers with their own limit or an exemption."""
+    `route_limit` (handler, how) for handlers with their own limit or an exemption, and
+    `router_include` for every `include_router` (the limit it adds, if any)."""
 
     feeds = (INBOUND,)
     needs = Derived(
         lambda: (
             *roots(_inbound().limiters | _inbound().middleware | _inbound().dependencies),
-            *(m.encode() for m in _inbound().route_methods | _inbound().exempt_methods),
+            *(
+                m.encode()
+                for m in _inbound().route_methods
+                | _inbound().exempt_methods
+                | _inbound().include_methods
+            ),
         )
     )
 
@@ -174,5 +181,17 @@ class InboundLimitFacts(Detector):
             and self.ctx.qualname(node.args[0].value) in t.middleware
         ):
             self.ctx.fact(node, LimitMiddleware(how=self.ctx.code_for(node.args[0].value)))
+        elif (
+            isinstance(node.func, cst.Attribute)
+            and node.func.attr.value in t.include_methods
+            and node.args
+            and not node.args[0].keyword
+        ):
+            router = app_qualname(self.ctx, node.args[0].value)
+            if router:
+                limit = "Depends(RateLimiter(…)) on include_router"
+                limit = limit if self._dependencies(node) else ""
+                parent = app_qualname(self.ctx, node.func.value)
+                self.ctx.fact(node, RouterInclude(router=router, parent=parent, limit=limit))
         elif self._dependencies(node) and qual is not None and qual.rsplit(".", 1)[-1] == "FastAPI":
             self.ctx.fact(node, LimitMiddleware(how="Depends(RateLimiter(…)) on the app"))

@@ -1,0 +1,58 @@
+"""The project's clients, handed to the files that import them.
+
+The first look at every file records what it hands out (`client_value` facts: module-level
+clients, sessions and transports, and the functions and lambdas that return one) and what it
+imports from the project (`export` facts). `project_values` joins them, following re-exports;
+`wanted` picks, for one file, the values under the names it imports, plus its own lambdas
+(which its own walk cannot follow). Only those files are looked at a second time, with the
+values in hand (`FileTask.values`): usually a small share of the project.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..facts import ClientValue, Export
+from ..models import FileResult
+
+MAX_HOPS = 10  # re-exports followed from an imported name to its definition
+
+
+def project_values(results: list[FileResult]) -> dict[str, ClientValue]:
+    """Every value by the names it can be imported by (its own and its re-exports)."""
+    values: dict[str, ClientValue] = {}
+    exports: dict[str, str] = {}
+    for result in results:
+        for fact in result.facts:
+            if isinstance(fact, ClientValue):
+                values[fact.name] = fact
+            elif isinstance(fact, Export):
+                exports[fact.name] = fact.target
+    if not values:
+        return values
+    for name, target in exports.items():
+        for _ in range(MAX_HOPS):
+            if target in values or target not in exports:
+                break
+            target = exports[target]
+        if target in values:
+            values.setdefault(name, values[target])
+    return values
+
+
+def wanted(
+    result: FileResult, values: Mapping[str, ClientValue]
+) -> tuple[tuple[str, ClientValue], ...]:
+    """The values a file's second look needs: under the names it imports, and its own lambdas."""
+    if not values:
+        return ()
+    imported = {f.target for f in result.facts if isinstance(f, Export)}
+    found: dict[str, ClientValue] = {}
+    for name, value in values.items():
+        if value.path == result.path:
+            if value.inline and name == value.name:
+                found[name] = value
+            continue
+        if name in imported or any(name.startswith(i + ".") for i in imported):
+            found[name] = value
+    return tuple(sorted(found.items(), key=lambda item: item[0]))

@@ -1,0 +1,30 @@
+import requests
+
+shared = requests.Session()
+
+
+class VectorStore:
+    def __init__(self):
+        self.session = requests.Session()
+        # documents come from the docs API
+        self.base = "https://docs.example.com"
+
+    def document(self, doc_id):
+        return self.session.get(f"{self.base}/documents/{doc_id}", timeout=5).json()
+
+    def tags(self, doc_id):
+        return self.session.get(f"{self.base}/documents/{doc_id}/tags", timeout=5).json()
+
+
+def ping():
+    return shared.head("https://docs.example.com/health", timeout=2).ok
+
+
+def export(ids):
+    with requests.Session() as s:
+        s.headers["Accept"] = "application/json"
+        return [s.get(f"https://docs.example.com/export/{i}", timeout=5).json() for i in ids]
+
+
+def notify(event):
+    requests.post("https://hooks.example.com/events", json=event, timeout=5)

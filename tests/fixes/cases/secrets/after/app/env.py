@@ -1,0 +1,5 @@
+import os
+
+VECTOR_DB_API_KEY = os.environ["VECTOR_DB_API_KEY"]
+ADMIN_PASSWORD = os.environ["ADMIN_PASSWORD"]
+SERVICE_TOKEN = os.environ["SERVICE_TOKEN"]

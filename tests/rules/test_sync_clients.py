@@ -1,0 +1,190 @@
+"""TTP301 knows the widely used synchronous SDKs, API clients and drivers (issue 9), each one row
+of rules/knowledge/outbound.toml, and a team's own synchronous code declared in
+`[tool.ttaprod]` (`sync-clients`, `sync-calls`): reported inside `async def`, quiet when awaited
+or offloaded to a thread, and judged by no rule their category does not call for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ttaprod import config
+from ttaprod.analysis.targets import libraries
+from ttaprod.config import ConfigError
+
+from ..helpers import found, run_check
+
+SDKS = """
+import asyncio
+
+import paramiko
+import pika
+import stripe
+from cassandra.cluster import Session
+from google import genai
+from neo4j import GraphDatabase
+from pymongo import MongoClient
+from pymongo.collection import Collection
+from slack_sdk import WebClient
+from slack_sdk.web.async_client import AsyncWebClient
+from twilio.rest import Client
+
+slack = WebClient(token=TOKEN)
+async_slack = AsyncWebClient(token=TOKEN)
+sms = Client(SID, TOKEN)
+gemini = genai.Client()
+mongo = MongoClient(MONGO_URL)
+graph = GraphDatabase.driver(NEO4J_URL, auth=AUTH)
+
+
+async def checkout(customer_id: str, orders: Collection, cql: Session) -> None:
+    stripe.PaymentIntent.create(amount=1999, currency="eur", customer=customer_id)
+    slack.chat_postMessage(channel="#sales", text="new order")
+    sms.messages.create(to="+15550100", from_="+15550101", body="thanks")
+    orders.insert_one({"customer": customer_id})
+    mongo.shop.orders.find_one({"customer": customer_id})
+    cql.execute("SELECT * FROM carts WHERE id = %s", (customer_id,))
+    graph.execute_query("MATCH (c:Customer {id: $id}) RETURN c", id=customer_id)
+    gemini.models.generate_content(model="gemini-2.0-flash", contents="thank-you note")
+    pika.BlockingConnection(pika.ConnectionParameters("rabbit"))
+    paramiko.SSHClient().exec_command("sync-ledger")
+
+
+async def done_right(customer_id: str, orders: Collection) -> None:
+    await asyncio.to_thread(stripe.PaymentIntent.create, amount=1999, currency="eur")
+    await asyncio.to_thread(orders.insert_one, {"customer": customer_id})
+    await async_slack.chat_postMessage(channel="#sales", text="new order")
+    await gemini.aio.models.generate_content(model="gemini-2.0-flash", contents="note")
+    await asyncio.to_thread(lambda: sms.messages.create(to="+15550100", body="thanks"))
+"""
+
+
+def test_widely_used_sync_sdks_block_in_async_def_not_when_awaited_or_offloaded(project) -> None:
+    report = run_check(project({"shop/checkout.py": SDKS}))
+    assert [(f.line, f.rule, f.severity.value, f.message) for f in report.findings] == [
+        (
+            line,
+            "TTP301",
+            "high",
+            f"{what} blocks the event loop inside `async def checkout`",
+        )
+        for line, what in [
+            (24, "`stripe.PaymentIntent.create()`"),
+            (25, "`slack.chat_postMessage()` (slack_sdk.WebClient is synchronous)"),
+            (26, "`sms.messages.create()` (twilio.rest.Client is synchronous)"),
+            (27, "`orders.insert_one()` (pymongo.collection.Collection is synchronous)"),
+            (28, "`mongo.shop.orders.find_one()` (pymongo.MongoClient is synchronous)"),
+            (29, "`cql.execute()` (cassandra.cluster.Session is synchronous)"),
+            (30, "`graph.execute_query()` (neo4j.GraphDatabase.driver is synchronous)"),
+            (31, "`gemini.models.generate_content()` (google.genai.Client is synchronous)"),
+            (32, "`pika.BlockingConnection()`"),
+            (33, "`paramiko.SSHClient().exec_command()` (paramiko.SSHClient is synchronous)"),
+        ]
+    ]  # and nothing else: a driver or an SDK row gets no timeout or retry finding
+    assert report.findings[0].fix == (
+        "run the call with `await asyncio.to_thread(...)`, or use the SDK's async methods "
+        "where your version has them"
+    )
+
+
+def test_at_least_forty_synchronous_api_clients_each_with_its_sources() -> None:
+    blocking = [lib for lib in libraries() if "blocking" in lib]
+    clients = [lib for lib in blocking if lib["category"] not in ("sleep", "process", "file")]
+    assert len(clients) >= 40
+    for lib in blocking:
+        assert lib["async_source"].startswith("https://"), lib["id"]
+        for group in ("calls", "clients", "objects"):
+            for entry in lib.get(group, ()):
+                assert entry["source"].startswith("https://"), (lib["id"], entry["names"])
+
+
+def test_rows_of_outbound_categories_that_only_block_are_not_judged_for_timeouts() -> None:
+    """Stripe, Twilio, Slack, the cloud SDKs…: their defaults are not modelled, so the rows list
+    objects and blocking calls only (a client or a request would make TTP101/TTP102 judge them)."""
+    modelled = {
+        "requests", "httpx", "aiohttp", "urllib", "socket", "smtplib", "ftplib", "http.client",
+        "openai", "anthropic", "botocore", "urllib3",
+    }  # fmt: skip
+    for lib in libraries():
+        if lib["category"] in ("http", "llm", "cloud", "transport") and lib["id"] not in modelled:
+            kinds = {call["kind"] for call in lib.get("calls", ())}
+            assert not lib.get("clients") and kinds <= {"blocking"}, lib["id"]
+
+
+DECLARED = """
+import asyncio
+
+import legacy_sdk
+from ourcorp.billing import Client
+
+billing = Client()
+
+
+class AuditedClient(Client):
+    pass
+
+
+async def invoice(account: str, audited: AuditedClient) -> None:
+    billing.charge(account, 100)
+    legacy_sdk.fetch(account)
+    audited.refund(account)
+    audited._trace(account)
+    await asyncio.to_thread(billing.charge, account, 100)
+    await asyncio.to_thread(legacy_sdk.fetch, account)
+"""
+CONFIG = """
+[tool.ttaprod]
+sync-clients = ["ourcorp.billing.Client"]
+sync-calls = ["legacy_sdk.fetch"]
+"""
+
+
+def test_a_team_declares_its_own_sync_clients_and_functions(project) -> None:
+    root = project({"pyproject.toml": CONFIG, "billing/invoices.py": DECLARED})
+    report = run_check(root, select=("TTP301",))
+    assert [(f.line, f.message) for f in found(report, ["TTP301"])] == [
+        (14, "`billing.charge()` (ourcorp.billing.Client is synchronous) blocks the event loop "
+         "inside `async def invoice`"),
+        (15, "`legacy_sdk.fetch()` blocks the event loop inside `async def invoice`"),
+        (16, "`audited.refund()` (ourcorp.billing.Client is synchronous) blocks the event loop "
+         "inside `async def invoice`"),
+    ]  # fmt: skip
+    assert report.findings[0].fix == (
+        "declared synchronous in [tool.ttaprod]: run it with `await asyncio.to_thread(...)` or "
+        "use an async client"
+    )
+    (root / "pyproject.toml").write_text("[tool.ttaprod]\n", encoding="utf-8")
+    assert found(run_check(root, select=("TTP301",)), ["TTP301"]) == []
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (
+            {"sync-clients": "ourcorp.billing.Client"},
+            "'sync-clients' must be a list of strings, not str 'ourcorp.billing.Client'",
+        ),
+        (
+            {"sync-clients": ["Client"]},
+            "'sync-clients' must list qualified names like 'ourcorp.billing.Client', not 'Client'",
+        ),
+        (
+            {"sync-calls": ["legacy_sdk.fetch()"]},
+            "'sync-calls' must list qualified names like 'legacy_sdk.fetch', "
+            "not 'legacy_sdk.fetch()'",
+        ),
+    ],
+)
+def test_bad_sync_client_settings_are_one_clear_error(table: dict, message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        config.from_table(table, Path("pyproject.toml"))
+    assert str(raised.value) == f"pyproject.toml: [tool.ttaprod] {message}"
+
+
+def test_sync_client_settings_are_typed_and_deduplicated() -> None:
+    loaded = config.from_table(
+        {"sync-clients": ["a.B", "a.B", "c.d.E"], "sync-calls": ["f.g"]}, None
+    )
+    assert loaded.sync_clients == ("a.B", "c.d.E")
+    assert loaded.sync_calls == ("f.g",)
