@@ -22,8 +22,8 @@ VERDICTS = {
     "errors.retry": ("pass 6/6", "fail 6/17", "fail 28/39"),
     "errors.fallback": ("pass 2/2", "fail 0/3", "fail 2/3"),
     "errors.timeout": ("pass 6/6", "fail 6/17", "fail 32/43"),
-    "errors.compensation": ("skip", "fail 0/1", "fail 1/4"),
-    "errors.logging": ("pass 6/6", "fail 1/3", "fail 7/9"),
+    "errors.compensation": ("skip", "fail 0/1", "fail 1/2"),
+    "errors.logging": ("pass 6/6", "fail 1/3", "fail 8/9"),
     "observability.integration": ("pass", "fail", "fail"),
     "observability.tracing": ("pass", "fail", "fail"),
     "observability.metrics": ("pass", "fail", "fail"),
@@ -36,7 +36,7 @@ VERDICTS = {
     "performance.load-testing": ("pass", "warn", "warn"),
     "security.secrets-in-env": ("pass 11/11", "fail 0/18", "fail 2/3"),
     "security.secret-storage": ("pass", "warn", "warn"),
-    "security.rate-limiting": ("pass 4/4", "fail 1/8", "skip"),  # endpoints; TTP413 in preview
+    "security.rate-limiting": ("pass 2/2", "fail 1/7", "skip"),  # endpoints; TTP413 in preview
     "security.input-validation": ("pass 4/4", "fail 3/8", "skip"),
     "security.tls": ("pass 2/2", "fail 5/10", "fail 14/17"),
     "deploy.health-endpoint": ("pass", "warn", "fail"),

@@ -165,6 +165,15 @@ class CorrelationBinding(Fact):
     how: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class InboundWork(Fact):
+    """Code that handles messages or jobs (a bot's handlers, a queue consumer, a task worker):
+    work that a correlation id ties together, like a web route's requests."""
+
+    kind: ClassVar[str] = "inbound-work"
+    api: str
+
+
 # --- LLM calls and what guards them ------------------------------------------------------------
 @dataclass(frozen=True, kw_only=True)
 class LlmCall(Fact):
@@ -388,6 +397,7 @@ KINDS: dict[str, type[Fact]] = {
     cls.kind: cls
     for cls in (
         Route,
+        InboundWork,
         HandlerBody,
         RouteLimit,
         RouterInclude,

@@ -142,6 +142,7 @@ SHAPES: dict[str, Any] = {
         "reporters": [str],
         "reporter_methods": [str],
         "reporters_source": str,
+        "reporter_words": [str],
         "logger_names": [str],
         "error_methods": [str],
         "warning_methods": [str],
@@ -152,11 +153,19 @@ SHAPES: dict[str, Any] = {
         "levels_source": str,
         "structlog_source": str,
         "loguru_source": str,
+        "fallback": {
+            "predicate_calls": [str],
+            "pure_calls": [str],
+            "pure_words": [str],
+            "sources": [str],
+        },
         "correlation": {
             "names": [str],
             "binders": [str],
             "integrations": [str],
             "filter_bases": [str],
+            "inbound": [str],
+            "inbound_source": str,
             "needs": [str],
             "sources": [str],
         },
@@ -219,7 +228,10 @@ SHAPES: dict[str, Any] = {
             "primitive": str,
             "primary": str,
             "decorators": [{"names": [str], "keyword": str, "source": str, "position?": int}],
+            "answer_methods": [str],
+            "generic_methods": [str],
             "source": str,
+            "answer_source": str,
         },
     },
     "health": {
@@ -486,6 +498,14 @@ SHAPES: dict[str, Any] = {
             "include_methods": [str],
             "sources": [str],
         },
+        "unlimited": {
+            "probe_segments": [str],
+            "sso_segments": [str],
+            "handoff_segments": [str],
+            "auth_segments": [str],
+            "server_segments": [str],
+            "sources": [str],
+        },
     },
     "secrets": {
         "formats": [
@@ -523,6 +543,7 @@ SHAPES: dict[str, Any] = {
         ],
         "pair_keywords": {"names": [str], "source": str},
         "auth_schemes": {"prefixes": [str], "source": str},
+        "sentinel_passwords": {"values": [str], "source": str},
     },
     "fixes": {
         "timeouts": {
@@ -650,6 +671,17 @@ SHAPES: dict[str, Any] = {
             "decorator_methods": [str],
             "sources": [str],
         },
+        "verifiers": {
+            "functions": [str],
+            "classes": [str],
+            "signature_words": [str],
+            "sources": [str],
+        },
+        "fields": {
+            "forms": [str],
+            "lookups": [str],
+            "source": str,
+        },
     },
     "web": {
         "frameworks": [
@@ -757,6 +789,14 @@ SHAPES: dict[str, Any] = {
             "undo_verbs": [str],
             "source": str,
             "saga_source": str,
-        }
+        },
+        "reads": {
+            "path_words": [str],
+            "body_keys": [str],
+            "graphql_words": [str],
+            "graphql_mutation": str,
+            "resend_ignored": [str],
+            "sources": [str],
+        },
     },
 }

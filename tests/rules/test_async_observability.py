@@ -718,3 +718,86 @@ def test_forward_references_and_local_context_subclasses(project) -> None:
     assert check(project, {"app/fw.py": src}, "TTP201", "TTP202") == [
         ("app/fw.py", 12, "TTP202", "medium"),
     ]
+
+
+def test_prints_of_a_script_a_fatal_start_up_and_a_build_hook(project) -> None:
+    """The program a `__main__` block runs (its `main()` and what only main calls), a fatal
+    message right before the process exits, a build hook: not service logging. A function the
+    block calls that is not its entry point (a job other modules may run, like `reindex()`), and
+    a print that does not end the process, still are."""
+    script = """
+    import asyncio
+    import json
+
+
+    def _show(result) -> None:
+        print(json.dumps(result, indent=2))
+
+
+    async def main() -> None:
+        result = {"ok": True}
+        print("---Transaction Response---")
+        _show(result)
+
+
+    def broadcast(result) -> None:
+        print("broadcast", result)
+
+
+    if __name__ == "__main__":
+        asyncio.get_event_loop().run_until_complete(main())
+        broadcast({})
+    """
+    settings = """
+    import os
+    import sys
+
+    if os.environ.get("LEGACY_SAML_PATH") is not None:
+        print("DEPRECATION NOTICE: LEGACY_SAML_PATH is no longer supported.")
+        raise SystemExit(1)
+
+    if os.environ.get("LEGACY_TOKEN") is not None:
+        print("LEGACY_TOKEN is no longer read")
+        sys.exit(2)
+
+    if os.environ.get("DEBUG"):
+        print("debug mode")
+    """
+    build = """
+    from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+
+    class CustomBuildHook(BuildHookInterface):
+        def initialize(self, version, build_data) -> None:
+            print("building the frontend")
+    """
+    files = {"app/delegate.py": script, "app/settings.py": settings, "backend/build.py": build}
+    assert check(project, files, "TTP203") == [
+        ("app/delegate.py", 16, "TTP203", "low"),
+        ("app/settings.py", 13, "TTP203", "low"),
+    ]
+
+
+def test_commands_of_a_group_registered_by_a_plugin_hook(project) -> None:
+    """`@cli.group()` on a group handed to a plugin hook, and `@group.command()` under it: CLI
+    output. A plain function in the hook is not a command."""
+    src = """
+    import click
+    from llm import hookimpl
+
+
+    @hookimpl
+    def register_commands(cli):
+        @cli.group(name="openai")
+        def openai_():
+            "Commands for the OpenAI models"
+
+        @openai_.command()
+        @click.option("--json", "json_", is_flag=True)
+        def models(json_):
+            print("id  owned_by")
+
+        def helper():
+            print("not a command")
+    """
+    assert check(project, {"app/plugin.py": src}, "TTP203") == [("app/plugin.py", 17, "TTP203", "low")]

@@ -237,7 +237,7 @@ def test_error_and_warning_logs_without_exc_info(project) -> None:
             logger.critical("push failed", exc_info=True)
             logger.exception("push failed")
             bound.error("push_failed", exc_info=1)
-            raise
+            return None
     """
     assert check(project, {"app/sync.py": src}, "TTP113") == [
         ("app/sync.py", 15, "TTP113", "low"),
@@ -299,6 +299,11 @@ def handle(event, cid: str) -> None:
     except Exception:
         logger.critical("processing failed", exc_info=True)
         raise
+
+
+from celery import Celery  # noqa: E402  a worker: its jobs are what a correlation id ties together
+
+worker = Celery("events")
 """
 
 
@@ -441,9 +446,361 @@ def test_loggers_imported_from_the_project_are_recognised_by_name(project) -> No
                 job()
             except Exception:
                 self.other.error("job failed")
+            try:
+                job()
+            except Exception:
+                self.other.done("job failed")
     """
     files = {"app/log.py": logmod, "app/worker.py": src}
+    # `self.other.error(...)` is not read as a log line (no TTP113), but a call named `error`
+    # hands the failure on: not swallowed; `self.other.done(...)` does not
     assert check(project, files, "TTP112", "TTP113") == [
         ("app/worker.py", 18, "TTP113", "low"),
-        ("app/worker.py", 25, "TTP112", "medium"),
+        ("app/worker.py", 29, "TTP112", "medium"),
+    ]
+
+
+# --- TTP112: what happens is observable, or the failure is the answer --------------------------
+def test_predicates_parse_fallbacks_and_lookups_are_not_swallowed(project) -> None:
+    """A predicate (`is_valid_url`), a parse or conversion fallback, an optional lookup: the
+    failure is the answer. The same shapes after I/O or a call of the project still hide an
+    outage."""
+    src = """
+    import json
+    from urllib.parse import urlparse
+
+    import requests
+    from dateutil.parser import parse as parse_date
+
+    from app.storage import S3Helper
+
+
+    def is_valid_url(url: str) -> bool:
+        try:
+            result = urlparse(url.strip())
+            return all([result.scheme, result.netloc])
+        except Exception:
+            return False
+
+
+    def is_connected() -> bool:
+        try:
+            response = requests.head("https://www.example.com", timeout=3)
+            return response.status_code == 200
+        except Exception:
+            return False
+
+
+    class Plugin:
+        @property
+        def broken(self) -> bool:
+            try:
+                self.registry.get(self.slug)
+                return False
+            except Exception:
+                return True
+
+
+    def to_number(value):
+        try:
+            return int(value)
+        except BaseException:
+            return value
+
+
+    def meta_of(raw: str) -> dict:
+        try:
+            meta = json.loads(raw)
+        except Exception:
+            meta = {}
+        return meta
+
+
+    def as_date(value, fmt):
+        try:
+            parsed = parse_date(value)
+            ret = parsed.strftime(fmt)
+        except Exception:
+            return value
+        return ret
+
+
+    def summary_of(meta: dict, summary) -> None:
+        try:
+            meta["summary"] = [s.model_dump() if hasattr(s, "model_dump") else dict(s) for s in summary]
+        except Exception:
+            meta["summary"] = list(summary)
+
+
+    def cached(cache: dict, key):
+        try:
+            return cache[key]
+        except Exception:
+            return None
+
+
+    def previous_content(path: str):
+        try:
+            return S3Helper().read_from_s3(path)
+        except Exception:
+            return False
+
+
+    def fetch_or_default(url: str):
+        try:
+            return requests.get(url, timeout=5).json()
+        except Exception:
+            return {}
+
+
+    def drop(cache: dict, key) -> None:
+        try:
+            del cache[key]
+        except Exception:
+            pass
+
+
+    def push(queue, item) -> None:
+        try:
+            queue.push(item)
+        except Exception:
+            pass
+    """
+    assert check(project, {"app/svc.py": src}, "TTP112") == [
+        ("app/svc.py", 77, "TTP112", "medium"),
+        ("app/svc.py", 84, "TTP112", "medium"),
+        ("app/svc.py", 98, "TTP112", "medium"),
+    ]
+
+
+def test_project_loggers_reporters_and_messages_are_observable(project) -> None:
+    """A logger reached through an accessor, a custom log method with exc_info, a message to
+    the user, the project's own error reporter, an error value or a metric: not swallowed."""
+    src = """
+    from rich.console import Console
+
+    console = Console()
+
+
+    class Connector:
+        def cancel_all(self, tasks) -> list:
+            try:
+                self.gather(tasks)
+            except Exception:
+                self.logger().network("Unexpected error cancelling orders.", exc_info=True)
+            try:
+                self.gather(tasks)
+            except Exception:
+                self.logger().exception("Unexpected error while listening. Retrying...")
+            try:
+                self.gather(tasks)
+            except Exception:
+                console.print("Set it up later with: app setup")
+            try:
+                self.gather(tasks)
+            except Exception:
+                self.report_failure("cancel")
+            try:
+                self.gather(tasks)
+            except Exception:
+                return {"error": "cancel failed"}
+            try:
+                self.gather(tasks)
+            except Exception:
+                CANCEL_FAILURES.inc()
+            try:
+                self.gather(tasks)
+            except Exception:
+                self.backoff += 5
+            return []
+    """
+    assert check(project, {"app/connector.py": src}, "TTP112") == [
+        ("app/connector.py", 34, "TTP112", "medium"),
+    ]
+
+
+# --- TTP113: only where the traceback is needed and lost ---------------------------------------
+def test_exc_info_only_for_unexpected_failures_that_are_not_re_raised(project) -> None:
+    src = """
+    import logging
+
+    import tiktoken
+    from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+    from app.errors import TemporaryError
+
+    logger = logging.getLogger(__name__)
+
+    try:
+        import couchbase
+    except ImportError:
+        logger.warning("couchbase is not installed: the runner is disabled")
+
+
+    def encoding(model: str):
+        try:
+            return tiktoken.encoding_for_model(model)
+        except KeyError:
+            logger.warning("model not found, using cl100k_base")
+            return tiktoken.get_encoding("cl100k_base")
+
+
+    def create(db, row):
+        try:
+            db.add(row)
+            db.commit()
+        except IntegrityError:
+            logger.warning("duplicate row")
+            raise ValueError("duplicate")
+        except SQLAlchemyError as err:
+            logger.error(f"Error while creating row: {err}")
+            return None
+
+
+    def upload(client, key, body):
+        try:
+            client.put_object(Bucket="b", Key=key, Body=body)
+        except Exception as e:
+            logger.error(e)
+            raise e
+
+
+    def call(f, retries):
+        try:
+            return f()
+        except TemporaryError as ex:
+            logger.warning(f"retrying: {ex}")
+            return call(f, retries - 1)
+        except Exception as ex:
+            logger.warning(f"giving up: {ex}")
+            raise RuntimeError("gave up") from ex
+
+
+    def feedback(layer, item):
+        try:
+            layer.upsert(item)
+        except Exception as e:
+            logger.error(f"Error upserting feedback: {e}")
+        except BaseException as e:
+            logger.error(f"interrupted: {e}")
+            raise RuntimeError("interrupted")
+    """
+    assert check(project, {"app/svc.py": src}, "TTP113") == [
+        ("app/svc.py", 32, "TTP113", "low"),
+        ("app/svc.py", 59, "TTP113", "low"),
+        ("app/svc.py", 61, "TTP113", "low"),
+    ]
+
+
+def test_correlation_ids_only_where_requests_messages_or_jobs_are_handled(project) -> None:
+    """Import-time code (a settings check, an optional import), `main()`, CLI commands, start-up
+    hooks and what only they call run once: nothing to correlate. A helper that a route also
+    calls runs per request."""
+    src = """
+    import logging
+
+    import click
+    from fastapi import FastAPI
+
+    logger = logging.getLogger(__name__)
+    app = FastAPI()
+
+    try:
+        import orjson
+    except ImportError:
+        logger.error("orjson missing: falling back to json")
+
+
+    def load_config(path):
+        try:
+            return open(path).read()
+        except OSError:
+            logger.error("cannot read %s", path)
+
+
+    def migrate(db):
+        try:
+            db.migrate()
+        except Exception:
+            logger.exception("migration failed")
+
+
+    @app.on_event("startup")
+    def warm_up():
+        try:
+            app.state.cache = load_config("cache.json")
+        except Exception:
+            logger.exception("warm-up failed")
+
+
+    @click.command()
+    def reindex():
+        try:
+            migrate(None)
+        except Exception:
+            logger.exception("reindex failed")
+
+
+    def main():
+        load_config("app.toml")
+        try:
+            migrate(None)
+        except Exception:
+            logger.exception("start-up failed")
+
+
+    def shared(db):
+        try:
+            db.ping()
+        except Exception:
+            logger.exception("ping failed")
+
+
+    @app.get("/orders")
+    def orders(db=None):
+        shared(db)
+        try:
+            return db.orders()
+        except Exception:
+            logger.exception("orders failed")
+            return []
+
+
+    if __name__ == "__main__":
+        main()
+        shared(None)
+    """
+    assert check(project, {"app/api.py": src}, "TTP114") == [
+        ("app/api.py", 57, "TTP114", "low"),
+        ("app/api.py", 66, "TTP114", "low"),
+    ]
+
+
+def test_no_correlation_to_judge_without_requests_messages_or_jobs(project) -> None:
+    """A trading client or a CLI tool serves no request: its error logs have nothing to be
+    correlated with. A message handler (a bot) or a web route makes the same code judged."""
+    src = """
+    import logging
+
+    logger = logging.getLogger(__name__)
+
+
+    class MarketData:
+        def poll(self, connector) -> None:
+            try:
+                connector.fetch()
+            except Exception:
+                logger.error("polling failed", exc_info=True)
+    """
+    bot = """
+    from telegram.ext import ApplicationBuilder, CommandHandler
+
+    application = ApplicationBuilder().token("T").build()
+    application.add_handler(CommandHandler("start", lambda update, context: None))
+    """
+    report = _run(project, {"app/market.py": src}, CODES)
+    assert report.findings == ()
+    assert item(report) == (1, 1, "pass")
+    assert check(project, {"app/market.py": src, "app/bot.py": bot}, "TTP114") == [
+        ("app/market.py", 11, "TTP114", "low"),
     ]

@@ -382,3 +382,142 @@ def test_per_file_ignores_and_severity_overrides_apply_to_project_findings(proje
         ("app/llm.py", 7, "low")
     ]
     assert coverage(report) == (0, 1, "fail")
+
+
+def test_handlers_that_answer_in_every_shape(project) -> None:
+    """Tuple targets in a longer try, degraded state, a reply to the user, a retry loop that
+    gives up with an answer; and their near misses: logging then returning None, a None with
+    no give-up answer."""
+    src = """
+    import logging
+
+    from openai import AsyncOpenAI
+
+    log = logging.getLogger(__name__)
+    client = AsyncOpenAI(timeout=30.0)
+
+
+    async def act(messages):
+        try:
+            response = await client.chat.completions.create(model="m", messages=messages)
+            log.debug("got %s", response.id)
+            text, actions = response.choices[0].message.content, []
+        except Exception as e:
+            log.error("grounding failed: %s", e)
+            text, actions = f"**Error**: {e}", []
+        return text, actions
+
+
+    class History:
+        async def trim(self, chat_id):
+            try:
+                summary = await client.chat.completions.create(model="m", messages=self.h[chat_id])
+                self.h[chat_id] = [summary]
+            except Exception:
+                self.h[chat_id] = self.h[chat_id][-10:]
+
+
+    async def reply(update, prompt):
+        try:
+            answer = await client.chat.completions.create(model="m", messages=prompt)
+            await update.message.reply_text(answer)
+        except Exception:
+            log.exception("chat failed")
+            await update.message.reply_text("Something went wrong, please try again later.")
+
+
+    async def predict(messages):
+        prediction = None
+        tries = 3
+        while prediction is None:
+            if tries <= 0:
+                return "client error\\nFAIL", []
+            try:
+                response = await client.chat.completions.create(model="m", messages=messages)
+                prediction = response.choices[0].message.content
+            except Exception:
+                prediction = None
+                tries -= 1
+        return prediction, []
+
+
+    async def logs_only(messages):
+        try:
+            response = await client.chat.completions.create(model="m", messages=messages)
+        except Exception:
+            log.exception("failed")
+            return None
+        return response
+
+
+    async def retries_forever(messages):
+        prediction = None
+        while prediction is None:
+            try:
+                response = await client.chat.completions.create(model="m", messages=messages)
+                prediction = response.choices[0].message.content
+            except Exception:
+                prediction = None
+        return prediction
+    """
+    assert [r[1] for r in check(project, {"app/agent.py": src})] == [55, 66]
+
+
+def test_callers_that_answer_through_callbacks_plugins_and_source_roots(project) -> None:
+    """A callback defined in the caller's try, a plugin found at run time and called by a
+    specific method name, and a module imported from a deeper source root (`from llm_helper
+    import …` in bot/): the caller's answer covers the call. A generic method name does not."""
+    helper = """
+    from openai import AsyncOpenAI
+
+
+    class Helper:
+        def __init__(self) -> None:
+            self.client = AsyncOpenAI(timeout=30.0)
+
+        async def get_chat_response(self, prompt):
+            return await self.client.chat.completions.create(model="m", messages=prompt)
+
+        async def chat_parse(self, prompt):
+            return await self.client.chat.completions.create(model="m", messages=prompt)
+
+        async def run(self, prompt):
+            return await self.client.chat.completions.create(model="m", messages=prompt)
+    """
+    bot = """
+    import logging
+
+    from llm_helper import Helper
+
+
+    class Bot:
+        def __init__(self, helper: Helper) -> None:
+            self.helper = helper
+
+        async def prompt(self, update, wrap):
+            try:
+                async def _reply():
+                    answer = await self.helper.get_chat_response(update.text)
+                    await update.message.reply_text(answer)
+
+                await wrap(_reply)
+            except Exception:
+                logging.exception("chat failed")
+                await update.message.reply_text("Sorry, try again later.")
+
+        async def summary(self, plugins, update):
+            plugin = plugins.get_active("genai")
+            try:
+                return await plugin.instance.chat_parse(update.text)
+            except Exception:
+                return "summary not generated"
+
+        async def run(self, plugins, update):
+            plugin = plugins.get_active("genai")
+            try:
+                return await plugin.instance.run(update.text)
+            except Exception:
+                return "not run"
+    """
+    rows = check(project, {"bot/llm_helper.py": helper, "bot/bot.py": bot})
+    assert rows == [("bot/llm_helper.py", 15, "TTP110", "medium")]

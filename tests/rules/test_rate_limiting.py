@@ -286,3 +286,129 @@ def test_dynamic_registrations_are_not_endpoints(project) -> None:
     """
     item, found = judge(project, {"app/api.py": src})
     assert (item.status.value, found) == ("skip", [])
+
+
+def test_probes_metrics_and_sso_handoffs_are_not_limited(project) -> None:
+    """Health, readiness, liveness and metrics routes (and a path a compose healthcheck calls)
+    must answer every probe; SSO redirects and callbacks check no credential. A password or LDAP
+    login next to them, and a route merely named like a status, still need a limit."""
+    files = {
+        "app/api.py": """
+        from flask import Flask
+        from flask_limiter import Limiter
+
+        app = Flask(__name__)
+        limiter = Limiter(app=app, key_func=lambda: "k")
+
+
+        @app.route("/login", methods=["POST"])
+        @limiter.limit("10/minute")
+        def login():
+            return "ok"
+
+
+        @app.route("/healthcheck")
+        def healthcheck():
+            return "ok"
+
+
+        @app.route("/ping")
+        def ping():
+            return "PONG."
+
+
+        @app.route("/api/v1/readyz")
+        def readyz():
+            return "ok"
+
+
+        @app.route("/metrics")
+        def metrics():
+            return ""
+
+
+        @app.route("/internal/alive-check")
+        def alive_check():
+            return "ok"
+
+
+        @app.route("/saml/login")
+        def saml_login():
+            return "redirect"
+
+
+        @app.route("/<org_slug>/oauth/google")
+        def google_oauth(org_slug):
+            return "redirect"
+
+
+        @app.route("/auth/callback", methods=["POST"])
+        def auth_callback():
+            return "ok"
+
+
+        @app.route("/ldap/login", methods=["POST"])
+        def ldap_login():
+            return "ok"
+
+
+        @app.route("/jobs/<job_id>/status")
+        def job_status(job_id):
+            return "running"
+
+
+        @app.route("/webhooks/callback", methods=["POST"])
+        def webhook_callback():
+            return "ok"
+        """,
+        "docker-compose.yml": """
+        services:
+          api:
+            build: .
+            healthcheck:
+              test: ["CMD", "curl", "-f", "http://localhost:8000/internal/alive-check"]
+        """,
+    }
+    item, found = judge(project, files)
+    assert [line for _, line, _, _ in found] == [54, 59, 64]
+    assert (item.covered, item.total) == (1, 4)
+
+
+def test_sso_routes_with_computed_paths_and_oauth_server_endpoints(project) -> None:
+    """A route whose path is computed (`org_scoped_rule("/saml/login")`) is judged by its
+    module: an SSO module's hand-offs are not limited, an LDAP login is. An OAuth server's
+    token endpoint checks client credentials and is limited like a login."""
+    limits = """
+    from flask import Flask
+    from flask_limiter import Limiter
+
+    app = Flask(__name__)
+    limiter = Limiter(app=app, key_func=lambda: "k")
+
+
+    @app.route("/login", methods=["POST"])
+    @limiter.limit("10/minute")
+    def login():
+        return "ok"
+
+
+    @app.route("/oauth/token", methods=["POST"])
+    def token():
+        return "ok"
+    """
+    saml = """
+    from flask import Blueprint
+
+    from app.routing import org_scoped_rule
+
+    blueprint = Blueprint("saml_auth", __name__)
+
+
+    @blueprint.route(org_scoped_rule("/saml/callback"), methods=["POST"])
+    def idp_initiated(org_slug=None):
+        return "ok"
+    """
+    ldap = saml.replace("saml_auth", "ldap_auth").replace("/saml/callback", "/ldap/login")
+    files = {"app/api.py": limits, "app/saml_auth.py": saml, "app/ldap_auth.py": ldap}
+    item, found = judge(project, files)
+    assert found == [("app/api.py", 14, "TTP414", "low"), ("app/ldap_auth.py", 8, "TTP414", "low")]

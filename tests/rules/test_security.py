@@ -827,3 +827,39 @@ def test_verification_off_behind_a_setting_is_medium_not_critical(project) -> No
         "`ssl.CERT_NONE` turns off certificate verification: "
     )
     assert not report.passed  # the unconditional one still blocks the gate
+
+
+def test_sso_and_ldap_sentinel_passwords_are_not_credentials(project) -> None:
+    """A user created by an SSO or LDAP login stores the provider's name as an unusable
+    password. A real-looking value, or the same word bound to another credential name, is
+    still a credential."""
+    src = """
+    from app.models import AuthMethod
+
+
+    def create_ldap_user(db, attributes):
+        return db.users.create(
+            {
+                "username": attributes["uid"],
+                "password": "LDAP",
+                "auth_method": AuthMethod.LDAP,
+            }
+        )
+
+
+    def create_oidc_user(repos, claims):
+        return repos.users.create(username=claims["sub"], password="OIDC", email=claims["email"])
+
+
+    def create_admin(db):
+        return db.users.create({"username": "admin", "password": "LDAP-admin-2024"})
+
+
+    LDAP_BIND_PASSWORD = "s3cr3t-bind-pw"
+    WEBHOOK_SECRET = "saml"
+    """
+    assert check(project, {"app/users.py": src}, "TTP402") == [
+        ("app/users.py", 19, "TTP402", "high"),
+        ("app/users.py", 22, "TTP402", "high"),
+        ("app/users.py", 23, "TTP402", "high"),
+    ]

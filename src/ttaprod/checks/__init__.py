@@ -9,7 +9,7 @@ checks (`ttaprod.items`) need to know about each file.
 from __future__ import annotations
 
 from ..engine.detector import Detector
-from .errors.error_handlers import CorrelationBindings, ErrorHandlers
+from .errors.error_handlers import CorrelationBindings, ErrorHandlers, InboundWorkFacts
 from .errors.llm_call_fallback import LlmCallFallback
 from .errors.multi_write_compensation import MultiWriteCompensation
 from .errors.outbound_call_protection import OutboundCallProtection
@@ -46,6 +46,7 @@ DETECTORS: tuple[type[Detector], ...] = (
     MultiWriteCompensation,
     ErrorHandlers,
     CorrelationBindings,
+    InboundWorkFacts,
     # observability.*
     WorkflowContextCorrelation,
     PrintInServiceCode,

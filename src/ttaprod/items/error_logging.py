@@ -1,11 +1,11 @@
 """errors.logging, project half: TTP114 unless some module binds a correlation id to every
-log line."""
+log line, or the project serves no request, message or job (nothing to correlate)."""
 
 from __future__ import annotations
 
 from ..checks.errors.error_handlers import LOGGING
 from ..engine.project import CheckResult, ProjectIndex
-from ..facts import CorrelationBinding
+from ..facts import CorrelationBinding, InboundWork, Route
 from ..models import Evidence, ItemResult
 from ..tally import Tally
 from .pending import pending_facts, pending_issue
@@ -23,6 +23,10 @@ def correlation_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
         proof = bindings[0]
         tally.total = tally.covered = sites
         tally.prove(Evidence(proof.path, proof.line, f"correlation id bound ({proof.how})"))
+        return tally.added_to(default)
+    if not (index.facts_of(Route) or index.facts_of(InboundWork)):
+        # no web route, no message handler, no job worker: no request to tie an error to
+        tally.total = tally.covered = sites
         return tally.added_to(default)
     for fact in facts:
         found = tally.report(pending_issue(fact))

@@ -13,10 +13,20 @@ from .pending import pending_facts, pending_issue
 
 
 def _covering(fact: Pending, covers: dict[str, FallbackCovers]) -> FallbackCovers | None:
+    """A fallback around the fact's function, one leading to it or its class; or around a
+    call by name on something its module could not resolve (`?.chat_parse`: a plugin looked
+    up at run time)."""
     for entry in fact.entries:
-        for name in (entry, entry.rpartition(".")[0]):
+        for name in (entry, entry.rpartition(".")[0], f"?.{entry.rpartition('.')[2]}"):
             if name in covers:
                 return covers[name]
+            # a module imported from a deeper source root (`from openai_helper import …` in
+            # bot/telegram_bot.py names bot/openai_helper.py without its folder)
+            parts = name.split(".")
+            for i in range(1, len(parts) - 1):
+                found = covers.get(".".join(parts[i:]))
+                if found is not None:
+                    return found
     return None
 
 

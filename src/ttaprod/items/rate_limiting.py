@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from .. import knowledge
+from ..analysis.literals import words
 from ..engine.project import CheckResult, ProjectIndex
 from ..facts import (
     Fact,
@@ -21,6 +23,7 @@ from ..facts import (
 from ..models import ItemResult, Status
 from ..tally import Issue, Tally, in_preview
 from .common import PARTIAL, external_match, guard_on_paths, guards_of
+from .deployfiles import probe_paths
 
 ITEM = "security.rate-limiting"
 OUTBOUND, INBOUND = "TTP413", "TTP414"
@@ -149,6 +152,36 @@ def _handler_limits(index: ProjectIndex, inbound: _Inbound) -> dict[str, tuple[s
     return out
 
 
+def _segments(path: str) -> list[str]:
+    return [p.lower() for p in path.split("?", 1)[0].split("/") if p]
+
+
+def _unlimited(route: Route, probed: set[str]) -> bool:
+    """A route a limit must not apply to: a probe (health, readiness, liveness, metrics, or a
+    path the deployment files probe) or a single-sign-on hand-off (`/saml/login`,
+    `/oauth/google`, `/auth/callback`; not an OAuth server's `/oauth/token`). A route whose path
+    is not a literal (`org_scoped_rule("/saml/login")`) is judged by its module's name
+    (`saml_auth.py`)."""
+    data = knowledge.table("ratelimit")["unlimited"]
+    path = (route.prefix or "") + route.url
+    segments = _segments(path)
+    if not route.url and route.handler:
+        module = route.path.rsplit("/", 1)[-1].removesuffix(".py")
+        found = set(words(module))
+        return bool(found & set(data["sso_segments"]))
+    if not segments:
+        return False
+    if segments[-1] in data["probe_segments"] or "/".join(segments) in probed:
+        return True
+    if segments[-1] in data["server_segments"]:
+        return False
+    if set(segments) & set(data["sso_segments"]):
+        return True
+    return segments[-1] in data["handoff_segments"] and bool(
+        set(segments) & set(data["auth_segments"])
+    )
+
+
 def _inbound_sites(index: ProjectIndex, tally: Tally, inbound: _Inbound) -> int:
     """Judges the routes; returns how many routes could not be judged (no limiter in code)."""
     routes = _web_routes(index)
@@ -156,8 +189,9 @@ def _inbound_sites(index: ProjectIndex, tally: Tally, inbound: _Inbound) -> int:
         return 0
     if not inbound.shown:
         return len(routes)
+    probed = {"/".join(_segments(p[2])) for p in probe_paths(index)}
     for route in routes:
-        if not tally.applies(INBOUND, route.path):
+        if not tally.applies(INBOUND, route.path) or _unlimited(route, probed):
             continue
         found = inbound.limits.get(route.handler) or inbound.everywhere
         if found is not None and found[0] == "exempt":

@@ -71,6 +71,8 @@ class _Fallbacks:
     fallback_primitive: str
     primary: str
     decorators: dict[str, tuple[str, int | None]]  # qualname → (keyword, position)
+    answer_methods: frozenset[str]  # a handler that calls one replies to the user
+    generic_methods: frozenset[str]  # too common to cover by name alone
 
 
 @knowledge.derived
@@ -93,6 +95,8 @@ def _llm() -> _Fallbacks:
         fallback_primitive=fb["primitive"],
         primary=fb["primary"],
         decorators=decorators,
+        answer_methods=frozenset(fb["answer_methods"]),
+        generic_methods=frozenset(fb["generic_methods"]),
     )
 
 
@@ -123,33 +127,61 @@ def _keyword(call: cst.Call, names: Iterable[str]) -> str:
 
 
 # --- a try whose handler degrades ---------------------------------------------------------------
+def _targets(target: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The targets an assignment binds, tuples and lists unpacked."""
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [t for e in target.elements for t in _targets(e.value)]
+    return [target]
+
+
 def _assigned(nodes: Iterable[cst.CSTNode]) -> set[str]:
     names: set[str] = set()
     for node in walk_body(nodes):
         targets: list[cst.BaseExpression] = []
         if isinstance(node, cst.Assign):
-            targets = [t.target for t in node.targets]
+            targets = [t for target in node.targets for t in _targets(target.target)]
         elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
-            targets = [node.target]
+            targets = _targets(node.target)
         names.update(t.value for t in targets if isinstance(t, cst.Name))
     return names
 
 
 def returned_names(function: cst.FunctionDef | None) -> set[str]:
-    """Names a function returns as they are (`return text`)."""
+    """Names a function returns as they are (`return text`, `return text, actions`)."""
     if function is None:
         return set()
-    return {
-        node.value.value
-        for node in walk_body(block(function.body))
-        if isinstance(node, cst.Return) and isinstance(node.value, cst.Name)
-    }
+    names: set[str] = set()
+    for node in walk_body(block(function.body)):
+        if isinstance(node, cst.Return) and node.value is not None:
+            names.update(t.value for t in _targets(node.value) if isinstance(t, cst.Name))
+    return names
 
 
-def degrading_handler(node: cst.Try, function: cst.FunctionDef | None) -> bool:
+def _gives_up_with_an_answer(loop: cst.For | cst.While, attempt: cst.Try) -> bool:
+    """A bounded retry loop: its body returns an answer outside the `try` (`if tries <= 0:
+    return "failed", []`)."""
+    inside = {id(n) for n in walk_body([attempt])}
+    return any(
+        isinstance(node, cst.Return)
+        and node.value is not None
+        and not is_none(node.value)
+        and id(node) not in inside
+        for node in walk_body(block(loop.body))
+    )
+
+
+def degrading_handler(
+    node: cst.Try,
+    function: cst.FunctionDef | None,
+    loop: cst.For | cst.While | None = None,
+    answers: frozenset[str] = frozenset(),
+) -> bool:
     """A handler that answers instead of failing: it does not end by raising, and returns a
-    value, or assigns a name that the try body assigns or the function returns
-    (`answer = CACHED[key]`)."""
+    value; assigns a value to what the try body assigns or the function returns (`answer =
+    CACHED[key]`, `text, actions = "error", []`), or degraded state (`self.history[cid] =
+    self.history[cid][-10:]`); replies to the user (`update.message.reply_text("try again")`);
+    or, in a bounded retry loop that gives up with an answer, clears the try's result
+    (`prediction = None`)."""
     wanted: set[str] | None = None
     for handler in node.handlers:
         statements = block(handler.body)
@@ -167,12 +199,32 @@ def degrading_handler(node: cst.Try, function: cst.FunctionDef | None) -> bool:
                 and not is_none(inner.value)
             ):
                 return True
-            if isinstance(inner, (cst.Assign, cst.AnnAssign)) and not is_none(inner.value):
-                if wanted is None:
-                    wanted = _assigned(block(node.body)) | returned_names(function)
-                if _assigned([inner]) & wanted:
-                    return True
+            if isinstance(inner, cst.Call) and _answers(inner, answers):
+                return True
+            if not isinstance(inner, (cst.Assign, cst.AnnAssign)) or inner.value is None:
+                continue
+            targets = (
+                [t for target in inner.targets for t in _targets(target.target)]
+                if isinstance(inner, cst.Assign)
+                else _targets(inner.target)
+            )
+            state = any(isinstance(t, (cst.Subscript, cst.Attribute)) for t in targets)
+            if state and not is_none(inner.value):
+                return True
+            if wanted is None:
+                wanted = _assigned(block(node.body)) | returned_names(function)
+            names = {t.value for t in targets if isinstance(t, cst.Name)}
+            if names & wanted and (
+                not is_none(inner.value)
+                or (loop is not None and _gives_up_with_an_answer(loop, node))
+            ):
+                return True
     return False
+
+
+def _answers(call: cst.Call, methods: frozenset[str]) -> bool:
+    func = call.func
+    return isinstance(func, cst.Attribute) and func.attr.value in methods
 
 
 # --- the detector ---------------------------------------------------------------------------------
@@ -384,9 +436,18 @@ class LlmCallFallback(Detector):
         return f"`{out.operation}` ({display})" if out.operation.endswith(generation) else ""
 
     def _edge(self, node: cst.Call, qual: str | None) -> None:
-        """An in-module call (for propagation) or a call into another module (for covers)."""
+        """An in-module call (for propagation) or a call into another module (for covers). A
+        method called on something not resolvable here (`plugin.instance.chat_parse(...)`) is
+        recorded by name (`?.chat_parse`) when a try around it answers instead."""
         callee = self._callee(node.func, qual)
         if callee is None:
+            func = node.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else ""
+            if not name or name in _llm().generic_methods or name in _generation_names():
+                return
+            guard = self._guard()
+            if guard:
+                self.graph.external.append((self.function, f"?.{name}", guard, node))
             return
         guard = self._guard()
         if callee.startswith(self.prefix):
@@ -400,6 +461,9 @@ class LlmCallFallback(Detector):
         return called_name(self.ctx, func, qual)
 
     def _guard(self) -> str:
+        """A `try` around the call whose handler answers instead. A function defined inside
+        another one is looked through: a callback built in a `try` runs in it (`async def
+        _reply(): …` handed to a helper in the try's body)."""
         if not self.tries:
             return ""
         stack = self.ctx.stack
@@ -407,15 +471,30 @@ class LlmCallFallback(Detector):
         for i in range(len(stack) - 2, -1, -1):
             node = stack[i]
             if isinstance(node, _SCOPES):
-                break
+                nested = any(isinstance(n, (cst.FunctionDef, cst.Lambda)) for n in stack[:i])
+                if isinstance(node, cst.ClassDef) or not nested:
+                    break
             if isinstance(node, cst.Try) and child is node.body:
                 key = id(node)
                 if key not in self._degrades:
-                    self._degrades[key] = degrading_handler(node, self.ctx.function)
+                    self._degrades[key] = self._degrading(node, stack[:i])
                 if self._degrades[key]:
                     return "an except that answers instead"
             child = node
         return ""
+
+    @staticmethod
+    def _degrading(node: cst.Try, above: list[cst.CSTNode]) -> bool:
+        """`degrading_handler` with the function the `try` is in and the loop around it."""
+        owner: cst.FunctionDef | None = None
+        loop: cst.For | cst.While | None = None
+        for parent in reversed(above):
+            if isinstance(parent, (cst.For, cst.While)) and loop is None:
+                loop = parent
+            if isinstance(parent, cst.FunctionDef):
+                owner = parent
+                break
+        return degrading_handler(node, owner, loop, _llm().answer_methods)
 
     def _seen(self, node: cst.Call, display: str, label: str) -> _Site:
         return _Site(node, self.ctx.statement(), self.function, display, label or self._guard())

@@ -15,6 +15,8 @@ import libcst as cst
 
 from ...analysis.logcalls import LogCalls
 from ...analysis.logcalls import logging_data as _logging_data
+from ...analysis.once import script_code
+from ...analysis.outbound import scope_qualname
 from ...analysis.syntax import is_main_guard as _main_guard
 from ...analysis.web import argument, function_qualname
 from ...engine.context import FileContext, Problem
@@ -23,6 +25,7 @@ from ...engine.walker import children
 
 LOGGING = "observability.structured-logging"
 _STD_STREAMS = frozenset({"sys.stdout", "sys.stderr", "sys.__stdout__", "sys.__stderr__"})
+_EXITS = frozenset({"sys.exit", "os._exit", "builtins.exit", "builtins.quit"})
 
 
 def _literal_only(expr: cst.BaseExpression) -> bool:
@@ -102,8 +105,38 @@ class PrintInServiceCode(Detector):
         self.off = ctx.is_test_file or cli_module(ctx.path) or _parses_command_line(ctx)
         self.commands: set[int] = set()  # ids of functions decorated as CLI commands
         self.groups: set[str] = set()  # click groups defined here (`@cli.command()`)
+        # groups by the name they are bound to, nested ones too (in a plugin hook,
+        # `@cli.group()` on a group handed in: its `@name.command()` functions are commands)
+        self.group_names: set[str] = set()
         # functions run as commands (`typer.run(main)`), found before the walk
         self.run_targets = _run_targets(ctx) if not self.off else frozenset()
+        self.script: frozenset[str] | None = None
+
+    def _before_exit(self) -> bool:
+        """A fatal message to whoever starts the process: the print's block then exits
+        (`raise SystemExit(1)`, `sys.exit(…)`), before logging may even be set up."""
+        stack = self.ctx.stack
+        for i in range(len(stack) - 1, 0, -1):
+            statement, block = stack[i], stack[i - 1]
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            body = block.body if isinstance(block, (cst.IndentedBlock, cst.Module)) else ()
+            after = list(body)[list(body).index(statement) + 1 :] if statement in body else []
+            return any(self._exits(s) for s in after)
+        return False
+
+    def _exits(self, statement: cst.CSTNode) -> bool:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return False
+        for small in statement.body:
+            if isinstance(small, cst.Raise) and small.exc is not None:
+                exc = small.exc.func if isinstance(small.exc, cst.Call) else small.exc
+                if self.ctx.qualname(exc) == "builtins.SystemExit":
+                    return True
+            call = small.value if isinstance(small, cst.Expr) else None
+            if isinstance(call, cst.Call) and self.ctx.qualname(call.func) in _EXITS:
+                return True
+        return False
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if self.off:
@@ -113,10 +146,13 @@ class PrintInServiceCode(Detector):
             self.commands.add(id(node))
         for decorator in node.decorators:
             kind = self._command_decorator(decorator.decorator)
-            if kind:
+            if kind == "unresolved-group":
+                self.group_names.add(node.name.value)
+            elif kind:
                 self.commands.add(id(node))
                 if kind.endswith("group"):
                     self.groups.add(qual)
+                    self.group_names.add(node.name.value)
 
     def _command_decorator(self, expr: cst.BaseExpression) -> str:
         cli = _logging_data()["cli"]
@@ -130,6 +166,18 @@ class PrintInServiceCode(Detector):
                 return target.attr.value
             if self.ctx.qualname(target.value) in self.groups:
                 return target.attr.value
+            receiver = target.value
+            if isinstance(receiver, cst.Name) and receiver.value in self.group_names:
+                return target.attr.value
+            if (
+                target.attr.value == "group"
+                and isinstance(expr, cst.Call)
+                and self.ctx.qualname(receiver) is None
+                and held is None
+            ):
+                # `@cli.group(name="x")` on a group handed to a plugin hook: what `@x.command()`
+                # decorates is a command
+                return "unresolved-group"
         return ""
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -141,6 +189,13 @@ class PrintInServiceCode(Detector):
         if _in_main_block(self.ctx.stack):
             return
         if any(id(f) in self.commands for f in self.ctx.functions):
+            return
+        if self.ctx.functions:
+            if self.script is None:
+                self.script = script_code(self.ctx)
+            if scope_qualname(self.ctx.names) in self.script:
+                return  # the program the `__main__` block runs: its output is the product
+        if self._before_exit():
             return
         what = "print(..., file=sys.stderr)" if stream is not None else "print()"
         problem = Problem(

@@ -27,7 +27,7 @@ import re
 
 import libcst as cst
 
-from ... import redact
+from ... import knowledge, redact
 from ...analysis import secrets as sk
 from ...analysis.literals import (
     CallTarget,
@@ -39,6 +39,7 @@ from ...analysis.literals import (
     simple_text,
     string_value,
     target_name,
+    words,
 )
 from ...engine.context import FileContext
 from ...engine.detector import Derived, Detector
@@ -215,7 +216,7 @@ class HardcodedSecrets(Detector):
         found = string_value(value)
         if found is not None:
             text, nodes = found
-            self._record(name, nodes[0], sk.judgement(name, text, label_ok))
+            self._record(name, nodes[0], _judgement(name, text, label_ok))
 
     def _judge_expr(
         self, name: str, value: cst.BaseExpression, label_ok: bool = False, label: str = ""
@@ -224,7 +225,7 @@ class HardcodedSecrets(Detector):
         if found is not None:
             text, nodes = found
             self.handled.update(id(n) for n in nodes)
-            verdict = sk.judgement(name, text, label_ok)
+            verdict = _judgement(name, text, label_ok)
             self._record(label or name, nodes[0], verdict)
             if not isinstance(verdict, sk.Verdict):
                 return False
@@ -332,3 +333,20 @@ class HardcodedSecrets(Detector):
             if at >= 0 and self.hint.search(line, at):
                 return True
         return False
+
+
+@knowledge.derived
+def _sentinels() -> frozenset[str]:
+    return frozenset(v.lower() for v in knowledge.table("secrets")["sentinel_passwords"]["values"])
+
+
+def _judgement(name: str, text: str, label_ok: bool) -> sk.Verdict | str:
+    """`sk.judgement`, and a password field holding the name of the identity provider that logs
+    the user in (`{"password": "LDAP", "auth_method": …}`) is a sentinel, not a credential."""
+    verdict = sk.judgement(name, text, label_ok)
+    if not isinstance(verdict, sk.Verdict) or verdict.kind == "key":
+        return verdict
+    found = words(name)
+    if found and found[-1] in sk.PASSWORD_WORDS and text.strip().lower() in _sentinels():
+        return "the unusable password of a user who signs in through SSO or LDAP"
+    return verdict

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from ... import knowledge
+from ...analysis.literals import words
 from ...analysis.web import ROUTE_NEEDS, HandlerIndex, function_qualname
 from ...engine.context import FileContext, Problem
 from ...engine.detector import Detector
@@ -60,6 +61,11 @@ class _Table:
     class_modules: frozenset[str]
     decorators: frozenset[str]
     decorator_methods: frozenset[str]
+    verifier_functions: frozenset[str]
+    verifier_classes: frozenset[str]
+    signature_words: frozenset[str]
+    forms: frozenset[str]
+    lookups: frozenset[str]
 
 
 @knowledge.derived
@@ -100,6 +106,11 @@ def _table() -> _Table:
         class_modules=frozenset(validators["class_modules"]),
         decorators=frozenset(validators["decorators"]),
         decorator_methods=frozenset(validators["decorator_methods"]),
+        verifier_functions=frozenset(data["verifiers"]["functions"]),
+        verifier_classes=frozenset(data["verifiers"]["classes"]),
+        signature_words=frozenset(data["verifiers"]["signature_words"]),
+        forms=frozenset(data["fields"]["forms"]),
+        lookups=frozenset(data["fields"]["lookups"]),
     )
 
 
@@ -108,6 +119,8 @@ class _Raw:
     node: cst.CSTNode
     param: str = ""  # an untyped parameter it is read from (a Starlette endpoint's request)
     validated: bool = False
+    form: bool = False  # form data: flat strings
+    whole: bool = False  # used other than field by field (handed on, iterated, returned)
 
 
 @dataclass(eq=False)
@@ -180,6 +193,7 @@ class EndpointInputValidation(Detector):
         raw = self._raw_call(node, fn)
         if raw is not None:
             fn.raw[id(node)] = raw
+            self._placed(raw, node)
 
     def leave_Call(self, node: cst.Call) -> None:
         """Validators are judged on the way out, once the reads inside them are known."""
@@ -236,7 +250,28 @@ class EndpointInputValidation(Detector):
             return
         fn = self._frame()
         if fn is not None and self.ctx.qualname(node) in _table().raw_attributes:
-            fn.raw[id(node)] = _Raw(node)
+            raw = _Raw(node, form=node.attr.value in _table().forms)
+            fn.raw[id(node)] = raw
+            self._placed(raw, node)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        """A name holding form data, used other than to read one field: the form is used
+        whole."""
+        fn = self._frame() if self.active else None
+        if fn is None or node.value not in fn.tainted:
+            return
+        parent = self.ctx.parent()
+        if isinstance(parent, (cst.AssignTarget, cst.Param)) or (
+            isinstance(parent, cst.Attribute) and parent.attr is node
+        ):
+            return
+        if _use(self.ctx.stack, _table().lookups) == "whole":
+            for index in fn.tainted[node.value]:
+                fn.raw[index].whole = True
+
+    def _placed(self, raw: _Raw, node: cst.CSTNode) -> None:
+        if raw.form and _use(self.ctx.stack, _table().lookups) == "whole":
+            raw.whole = True
 
     def leave_Assign(self, node: cst.Assign) -> None:
         fn = self._frame() if self.active else None
@@ -256,20 +291,21 @@ class EndpointInputValidation(Detector):
         func = node.func
         if not isinstance(func, cst.Attribute):
             return None
+        form = func.attr.value in table.forms
         if func.attr.value in table.raw_method_names:
             held = self.ctx.instance(func.value)
             if held is not None:
                 for base in self.ctx.names.bases_of(held.ctor):
                     if func.attr.value in table.raw_methods_by_type.get(base, ()):
-                        return _Raw(node)
+                        return _Raw(node, form=form)
             elif (
                 isinstance(func.value, cst.Name)
                 and func.value.value in fn.untyped
                 and isinstance(self.ctx.parent(), cst.Await)
             ):
-                return _Raw(node, param=func.value.value)
+                return _Raw(node, param=func.value.value, form=form)
         if self.ctx.qualname(func) in table.raw_calls:
-            return _Raw(node)
+            return _Raw(node, form=form)
         return None
 
     def _validator_data(self, call: cst.Call) -> list[cst.BaseExpression] | None:
@@ -279,6 +315,8 @@ class EndpointInputValidation(Detector):
         qual = self.ctx.qualname(func)
         if qual in table.functions:
             return self._data_args(call)
+        if self._verifies(call, qual):
+            return [a.value for a in call.args]
         if isinstance(func, cst.Attribute) and func.attr.value in table.methods:
             receiver = self.ctx.qualname(func.value)
             if receiver is not None and receiver.split(".", 1)[0] in table.not_validators:
@@ -287,6 +325,27 @@ class EndpointInputValidation(Detector):
         if qual is not None and self._validating_class(qual):
             return [a.value for a in call.args]
         return None
+
+    def _verifies(self, call: cst.Call, qual: str | None) -> bool:
+        """A signature check that takes the raw payload (`stripe.Webhook.construct_event(payload,
+        sig_header, secret)`, `SignatureVerifier(...).is_valid(body, ts, sig)`), or a call that
+        takes it with a signature (`handle(body, sha256_signature=sig, raw_body=raw)`)."""
+        table = _table()
+        if qual in table.verifier_functions:
+            return True
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            held = self.ctx.instance(func.value)
+            if held is not None and held.ctor in table.verifier_classes:
+                return True
+        for arg in call.args:
+            name = arg.keyword.value if arg.keyword is not None else ""
+            value = arg.value
+            name = name or (value.value if isinstance(value, cst.Name) else "")
+            name = name or (value.attr.value if isinstance(value, cst.Attribute) else "")
+            if set(words(name)) & table.signature_words:
+                return True
+        return False
 
     def _validating_class(self, qual: str) -> bool:
         """A class of this module, of the project's package, or of a validation library."""
@@ -318,6 +377,11 @@ class EndpointInputValidation(Detector):
             if id(node) in fn.raw:
                 found.add(id(node))
                 continue
+            base = _field_base(node, _table().lookups)
+            if base is not None:
+                inner = self._sources(fn, base, extra)
+                if inner and all(fn.raw[i].form for i in inner):
+                    continue  # one field of a form: a string, not the form
             if isinstance(node, cst.Name):
                 found |= fn.tainted.get(node.value, set())
                 if extra:
@@ -424,7 +488,7 @@ class EndpointInputValidation(Detector):
             return []
         out: list[tuple[cst.CSTNode, Problem]] = []
         for raw in fn.raw.values():
-            if raw.validated:
+            if raw.validated or (raw.form and not raw.whole):
                 continue
             if raw.param and not ("starlette" in frameworks and raw.param == fn.first):
                 continue
@@ -444,6 +508,52 @@ class EndpointInputValidation(Detector):
             "or declare a Pydantic model parameter"
         )
         return Problem(rule, message + ".", fix=fix)
+
+
+def _field_base(node: cst.CSTNode, lookups: frozenset[str]) -> cst.BaseExpression | None:
+    """What one field is read from: `x["email"]`, `x.get("email", "")`, `x._dict.get("cmd")`
+    → `x`; None when `node` is not such a read."""
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+        index = node.slice[0].slice
+        if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
+            return node.value
+        return None
+    if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
+        return None
+    if node.func.attr.value not in lookups or not node.args:
+        return None
+    if not isinstance(node.args[0].value, cst.SimpleString) or node.args[0].keyword is not None:
+        return None
+    base = node.func.value
+    if isinstance(base, cst.Attribute) and base.attr.value.startswith("_"):
+        base = base.value  # a private mapping of the form (`form._dict`)
+    return base
+
+
+def _use(stack: list[cst.CSTNode], lookups: frozenset[str]) -> str:
+    """How the node at the top of the walk's stack is used: "field" (one field read from it),
+    "bound" (assigned to a name, whose uses decide), or "whole"."""
+    child = stack[-1]
+    for i in range(len(stack) - 2, -1, -1):
+        parent = stack[i]
+        if isinstance(parent, cst.Await):
+            child = parent
+            continue
+        if isinstance(parent, cst.Assign) and parent.value is child:
+            targets = parent.targets
+            return "bound" if all(isinstance(t.target, cst.Name) for t in targets) else "whole"
+        if isinstance(parent, cst.Subscript) and parent.value is child:
+            return "field" if _field_base(parent, lookups) is child else "whole"
+        if isinstance(parent, cst.Attribute) and parent.value is child:
+            grand = stack[i - 1] if i > 0 else None
+            if isinstance(grand, cst.Attribute) and grand.value is parent:
+                call = stack[i - 2] if i > 1 else None
+            else:
+                call = grand
+            if isinstance(call, cst.Call) and _field_base(call, lookups) is child:
+                return "field"
+        return "whole"
+    return "whole"
 
 
 def _data_params(fn: cst.FunctionDef) -> list[cst.Param]:

@@ -14,10 +14,12 @@ def sync(batch):
         log.warning("push_timed_out", batch=batch.id, exc_info=True)
     except ConnectionError:
         lg.opt(exception=True).warning("push failed")
+    except OSError as exc:
+        logger.exception("spool failed for %s: %s", batch.id, exc)
     except ValueError as exc:
-        logger.exception("bad batch %s: %s", batch.id, exc)
+        logger.error("bad batch %s: %s", batch.id, exc)
         raise
     except Exception:
         log.error("push_failed", exc_info=True)
         logging.log(logging.ERROR, "push failed", exc_info=True)
-        raise
+        batch.failed = True

@@ -14,10 +14,12 @@ def sync(batch):
         log.warning("push_timed_out", batch=batch.id)
     except ConnectionError:
         lg.warning("push failed")
+    except OSError as exc:
+        logger.error("spool failed for %s: %s", batch.id, exc)
     except ValueError as exc:
         logger.error("bad batch %s: %s", batch.id, exc)
         raise
     except Exception:
         log.error("push_failed", exc_info=False)
         logging.log(logging.ERROR, "push failed")
-        raise
+        batch.failed = True
