@@ -71,6 +71,7 @@ def load_config(options: CheckOptions) -> tuple[Config, Path]:
     first = options.paths[0] if options.paths else Path(".")
     start = first if first.exists() else Path(".")
     try:
+        config_mod.check_overrides(fail_under=options.fail_under, jobs=options.jobs)
         config = config_mod.load(start.resolve(), options.config_file)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
@@ -83,6 +84,10 @@ def load_config(options: CheckOptions) -> tuple[Config, Path]:
         config = config.with_overrides(ignore=(*config.ignore, *options.ignore))
     config_dir = config.source.parent.resolve() if config.source else None
     root = discovery.choose_root(list(options.paths), config_dir)
+    try:
+        config_mod.check_attestations(config, root)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
     return config, root
 
 
