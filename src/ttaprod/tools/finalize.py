@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from .. import redact
+from .. import redact, sourcelines
 from ..findings import fingerprint
 from ..models import Finding
 from ..suppression import Marks
@@ -24,7 +24,7 @@ def _read_lines(root: Path, rel: str) -> tuple[list[str], str]:
         text = (root / rel).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return [], ""
-    return text.splitlines(), text
+    return sourcelines.split(text), text
 
 
 def flagged_text(lines: list[str], finding: Finding) -> str:
@@ -54,7 +54,9 @@ def finalize(
             cache[finding.path] = (lines, Marks.read(text))
         lines, marks = cache[finding.path]
         secret = finding.checklist_item in SECRET_ITEMS
-        snippet = lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""
+        snippet = (
+            sourcelines.snippet(lines[finding.line - 1]) if 0 < finding.line <= len(lines) else ""
+        )
         source = flagged_text(lines, finding)
         if secret:
             snippet = redact.mask_string_literals(snippet)
