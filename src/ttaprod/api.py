@@ -23,13 +23,14 @@ from . import (
     report,
     ruleset,
     runner,
+    safeio,
     scope,
     selection,
     tools,
 )
 from . import baseline as baseline_mod
 from . import config as config_mod
-from .cache import ResultCache, file_key
+from .cache import ResultCache, config_digest
 from .config import Config, ConfigError
 from .engine.analyze import FileTask
 from .engine.project import ProjectIndex
@@ -59,6 +60,7 @@ class CheckOptions:
     tools: tuple[str, ...] | None = None  # run only these (`--tools ruff,bandit`)
     safety_db: Path | None = None
     no_cache: bool = False
+    cache_dir: Path | None = None  # --cache-dir DIR (else the user's cache directory)
     jobs: int | None = None
     baseline: Path | None = None  # --baseline FILE (else config `baseline`)
     no_baseline: bool = False  # ignore any baseline
@@ -121,13 +123,22 @@ def _analyse(
     tick: Callable[[int], None] | None,
 ) -> list[FileResult]:
     """Per-file results in task order: from the cache when the key matches, else analysed."""
-    store = ResultCache(root, enabled=not options.no_cache)
+    store = ResultCache(
+        root,
+        enabled=not options.no_cache,
+        directory=options.cache_dir,
+        files=len(tasks),
+        config=config_digest(config),
+    )
     results: dict[int, FileResult] = {}
     keys: dict[int, str] = {}
     todo: list[int] = []
     for i, task in enumerate(tasks):
+        if not store.enabled:
+            todo.append(i)
+            continue
         try:
-            keys[i] = file_key(task, Path(task.abs_path).read_bytes())
+            keys[i] = store.key(task, safeio.read_bytes(task.abs_path, task.max_bytes, False))
         except OSError:
             todo.append(i)
             continue

@@ -7,6 +7,10 @@ Shell completion: `ttaprod --install-completion` (bash, zsh, fish, PowerShell).
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import signal
 import sys
 import traceback
 from dataclasses import replace
@@ -15,7 +19,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from . import __version__
+from . import __version__, redact
 from .api import CheckOptions
 from .commands import baseline as baseline_cmd
 from .commands import catalog
@@ -75,6 +79,14 @@ SafetyDb = Annotated[
     Path | None, typer.Option("--safety-db", help="safety's advisory database (dir or file).")
 ]
 NoCache = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the cache.")]
+CacheDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache-dir",
+        metavar="DIR",
+        help="Keep the result cache in DIR (default: the user cache directory).",
+    ),
+]
 Jobs = Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes.")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Tracebacks on internal errors.")]
 
@@ -89,6 +101,7 @@ def _options(
     safety_db: Path | None,
     no_cache: bool,
     jobs: int | None,
+    cache_dir: Path | None = None,
 ) -> CheckOptions:
     return CheckOptions(
         paths=tuple(paths or [Path(".")]),
@@ -99,6 +112,7 @@ def _options(
         tools=tool_names(tools),
         safety_db=safety_db,
         no_cache=no_cache,
+        cache_dir=cache_dir,
         jobs=jobs,
     )
 
@@ -151,6 +165,7 @@ def check(
     tools: Tools = None,
     safety_db: SafetyDb = None,
     no_cache: NoCache = False,
+    cache_dir: CacheDir = None,
     jobs: Jobs = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")
@@ -162,7 +177,9 @@ def check(
 ) -> None:
     """Check a project against the production checklist."""
     plans = check_cmd.outputs(list(fmt or []), output)
-    options = _options(paths, select, ignore, config, no_tools, tools, safety_db, no_cache, jobs)
+    options = _options(
+        paths, select, ignore, config, no_tools, tools, safety_db, no_cache, jobs, cache_dir
+    )
     options = replace(
         options,
         fail_under=fail_under,
@@ -198,11 +215,14 @@ def baseline_command(
     tools: Tools = None,
     safety_db: SafetyDb = None,
     no_cache: NoCache = False,
+    cache_dir: CacheDir = None,
     jobs: Jobs = None,
     verbose: Verbose = False,
 ) -> None:
     """Record the current findings so that only new ones fail the gate."""
-    options = _options(paths, select, ignore, config, no_tools, tools, safety_db, no_cache, jobs)
+    options = _options(
+        paths, select, ignore, config, no_tools, tools, safety_db, no_cache, jobs, cache_dir
+    )
     raise typer.Exit(baseline_cmd.run(options, output, prune))
 
 
@@ -238,10 +258,52 @@ def explain(
     raise typer.Exit(catalog.explain(code))
 
 
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP (a CI job's timeout, a closed terminal): unwind like Ctrl-C, so the
+    tools' process groups are killed and their scratch directory removed on the way out."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+def _on_signals() -> None:
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) is signal.SIG_DFL:
+            signal.signal(number, _terminate)
+
+
+class _Warnings(logging.Handler):
+    """`ttaprod: warning: …` on stderr, one line each (the cache, say, was not used)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = redact.printable(redact.scrub(record.getMessage()))
+        print(f"ttaprod: warning: {message}", file=sys.stderr)
+
+
+def _setup_output() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:  # a terminal that is not UTF-8 gets escapes, not a crash
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
+    logger = logging.getLogger("ttaprod")
+    if not any(isinstance(h, _Warnings) for h in logger.handlers):
+        logger.addHandler(_Warnings(logging.WARNING))
+    logger.propagate = False
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Console entry point: never lets a traceback reach the user unless asked."""
     args = sys.argv[1:] if argv is None else argv
     verbose = "--verbose" in args or "-v" in args
+    _setup_output()
+    _on_signals()
     try:
         code = app(args=args, prog_name="ttaprod", standalone_mode=False)
     except UsageError as exc:
@@ -251,18 +313,40 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except typer.Abort:
         _die("aborted", 130)
     except typer.Exit as exc:
+        _flush_stdout()
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         _die("interrupted", 130)
+    except Terminated as exc:
+        _die(f"terminated by {signal.Signals(exc.signum).name}", 128 + exc.signum)
     except BrokenPipeError:
         sys.exit(EXIT_ERROR)
     except Exception as exc:
         if verbose:
-            traceback.print_exc()
+            _print_traceback()
         _die(f"internal error: {type(exc).__name__}: {exc} (run with --verbose for the traceback)")
+    _flush_stdout()
     sys.exit(code if isinstance(code, int) else EXIT_PASSED)
 
 
+def _flush_stdout() -> None:
+    """A report on a full disk (`> /dev/full`) is a clear error, not a shutdown traceback."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        sys.exit(EXIT_ERROR)
+    except OSError as exc:
+        with contextlib.suppress(OSError):  # nothing more can reach that stdout
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the interpreter's own flush
+        _die(f"cannot write the report to standard output: {exc.strerror or exc}")
+
+
+def _print_traceback() -> None:
+    """--verbose: the traceback, masked like every other output."""
+    text = traceback.format_exc()
+    print(redact.printable(redact.scrub(text), newlines=True), file=sys.stderr, end="")
+
+
 def _die(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    print(f"ttaprod: error: {message}", file=sys.stderr)
+    print(f"ttaprod: error: {redact.printable(redact.scrub(message))}", file=sys.stderr)
     sys.exit(code)

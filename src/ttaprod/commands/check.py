@@ -12,7 +12,7 @@ from .. import progress as progress_mod
 from ..api import CheckOptions, check
 from ..formatters import github, gitlab, json_report, junit, markdown, sarif, terminal
 from ..models import Report
-from .common import EXIT_FAILED, EXIT_PASSED, UsageError, console, open_text
+from .common import EXIT_FAILED, EXIT_PASSED, UsageError, console, writing
 
 FORMATS = ("rich", "json", "sarif", "junit", "github", "markdown", "gitlab")
 # Formats rendered to text by a pure `render(report) -> str`.
@@ -64,7 +64,7 @@ def emit(
         if target is None:
             sys.stdout.write(text)
         else:
-            with open_text(target) as handle:
+            with writing(target) as handle:
                 handle.write(text)
         return
     draw = partial(
@@ -77,7 +77,7 @@ def emit(
     if target is None:
         draw(console(no_color=no_color))
         return
-    with open_text(target) as handle:
+    with writing(target) as handle:
         draw(console(file=handle, no_color=True))
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -21,6 +23,7 @@ __all__ = [
     "open_text",
     "split_codes",
     "tool_names",
+    "writing",
 ]
 
 
@@ -53,6 +56,18 @@ def tool_names(value: str | None) -> tuple[str, ...] | None:
 
 def open_text(target: Path) -> IO[str]:
     try:
-        return target.open("w", encoding="utf-8")
+        return target.open("w", encoding="utf-8", errors="backslashreplace")
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+@contextlib.contextmanager
+def writing(target: Path) -> Iterator[IO[str]]:
+    """A report file open for writing; a write that fails (a full disk) is a one-line error
+    naming the file, not a traceback."""
+    handle = open_text(target)
+    try:
+        with handle:
+            yield handle
     except OSError as exc:
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None

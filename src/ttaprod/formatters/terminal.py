@@ -15,6 +15,7 @@ from rich.text import Text
 
 from .. import checklist
 from ..models import BaselineSummary, Finding, ItemResult, Report, Severity, Status, ToolStatus
+from . import prepared
 
 STATUS_MARK = {
     Status.PASS: ("✓", "green"),
@@ -223,6 +224,7 @@ def render(
     show_baselined: bool = False,
     show_suppressed: bool = False,
 ) -> None:
+    report = prepared(report, human=True)
     if quiet:
         console.print(verdict_line(report))
         return
