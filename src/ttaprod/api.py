@@ -103,6 +103,10 @@ def _discovery_findings(found: discovery.Discovered) -> list[Finding]:
         ("TTP902", rel, f"cannot read directory ({why}); its files were not checked")
         for rel, why in found.unreadable
     ]
+    notices += [
+        ("TTP902", rel, f"is {what}, not a regular file; not read (by ttaprod or the tools)")
+        for rel, what in found.special
+    ]
     return [new_finding(code, path, 1, message, anchor="") for code, path, message in notices]
 
 
@@ -247,7 +251,7 @@ def _run(
     session = tools.start(
         root,
         plan.given or options.paths,
-        tuple(f for f in found.python if focus_files is None or f in focus_files),
+        _for_tools(root, found.python, focus_files, max_bytes),
         tuple(f for f in found.other if focus_files is None or f in focus_files),
         config,
         options.tools,
@@ -269,7 +273,32 @@ def _run(
     except BaseException:
         session.close()
         raise
-    return results, tools.collect(session, frozenset(found.python) | frozenset(found.other))
+    # Files ttaprod could not analyse (too deep, crashing its parser, too large) are no
+    # tool's either: a tool that failed on them runs again without them, and what the tools
+    # said about them is dropped. A syntax error (TTP901) stays the tools' to report too.
+    unanalysed = frozenset(
+        r.path for r in results if r.parse_error and not any(f.rule == "TTP901" for f in r.findings)
+    )
+    known = (frozenset(found.python) | frozenset(found.other)) - unanalysed
+    return results, tools.collect(session, known, unanalysed)
+
+
+def _for_tools(
+    root: Path, python: tuple[str, ...], focus: frozenset[str] | None, max_bytes: int
+) -> tuple[str, ...]:
+    """The Python files the tools are given: the ones ttaprod checks, less those over the
+    size limit (a 50 MB generated file would stall every tool as it does the analysis)."""
+    out = []
+    for rel in python:
+        if focus is not None and rel not in focus:
+            continue
+        try:
+            if os.lstat(root / rel).st_size > max_bytes:
+                continue
+        except OSError:
+            continue
+        out.append(rel)
+    return tuple(out)
 
 
 def check(options: CheckOptions) -> Report:

@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import traceback
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -259,8 +260,9 @@ def explain(
 
 
 class Terminated(BaseException):
-    """SIGTERM or SIGHUP (a CI job's timeout, a closed terminal): unwind like Ctrl-C, so the
-    tools' process groups are killed and their scratch directory removed on the way out."""
+    """SIGTERM, SIGHUP or SIGINT (a CI job's timeout, a closed terminal, Ctrl-C): unwind, so
+    the tools' process groups are killed and their scratch directory removed on the way out.
+    Not a KeyboardInterrupt: typer would turn that into a silent exit code."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
@@ -271,11 +273,21 @@ def _terminate(signum: int, frame: object) -> None:
     raise Terminated(signum)
 
 
-def _on_signals() -> None:
-    for name in ("SIGTERM", "SIGHUP"):
+@contextlib.contextmanager
+def _on_signals() -> Iterator[None]:
+    """Turn the signals that end a run into `Terminated` while `main` runs (only where they
+    still have their default action: an embedding program's handlers are left alone)."""
+    saved = {}
+    defaults = (signal.SIG_DFL, signal.default_int_handler)
+    for name in ("SIGTERM", "SIGHUP", "SIGINT"):
         number = getattr(signal, name, None)
-        if number is not None and signal.getsignal(number) is signal.SIG_DFL:
-            signal.signal(number, _terminate)
+        if number is not None and signal.getsignal(number) in defaults:
+            saved[number] = signal.signal(number, _terminate)
+    try:
+        yield
+    finally:
+        for number, handler in saved.items():
+            signal.signal(number, handler)
 
 
 class _Warnings(logging.Handler):
@@ -303,9 +315,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
     args = sys.argv[1:] if argv is None else argv
     verbose = "--verbose" in args or "-v" in args
     _setup_output()
-    _on_signals()
     try:
-        code = app(args=args, prog_name="ttaprod", standalone_mode=False)
+        with _on_signals():
+            code = app(args=args, prog_name="ttaprod", standalone_mode=False)
     except UsageError as exc:
         _die(str(exc))
     except _ClickUsageError as exc:
@@ -318,6 +330,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except KeyboardInterrupt:
         _die("interrupted", 130)
     except Terminated as exc:
+        if exc.signum == signal.SIGINT:
+            _die("interrupted", 130)
         _die(f"terminated by {signal.Signals(exc.signum).name}", 128 + exc.signum)
     except BrokenPipeError:
         sys.exit(EXIT_ERROR)

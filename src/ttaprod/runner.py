@@ -49,6 +49,8 @@ def _start_worker() -> None:
     _quiet_stderr()
     # A worker dies with its signal (SIGTERM from a CI timeout, Ctrl-C): the parent cleans up.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _limit_memory()
     detectors()  # inherited through fork; loaded here where the platform spawns instead

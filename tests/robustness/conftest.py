@@ -53,3 +53,28 @@ def run_process(
         result.stdout.decode("utf-8", "replace"),
         result.stderr.decode("utf-8", "replace"),
     )
+
+
+@pytest.fixture
+def fake_tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Write `name` as an executable shell script in a directory put first on PATH (fault
+    injection: a tool that crashes, hangs, forks or prints garbage)."""
+    bin_dir = tmp_path / "fakebin"
+    bin_dir.mkdir()
+    monkeypatch.setenv("PATH", str(bin_dir) + os.pathsep + os.environ.get("PATH", ""))
+
+    def make(name: str, body: str) -> Path:
+        path = bin_dir / name
+        version = f'if [ "$1" = "--version" ]; then echo "{name} 9.9.9"; exit 0; fi\n'
+        path.write_text("#!/bin/sh\n" + version + body + "\n", encoding="utf-8")
+        path.chmod(0o755)
+        return path
+
+    return make
+
+
+@pytest.fixture
+def real_tools(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pinned tools of this environment first on PATH (CI does not activate the venv)."""
+    bin_dir = str(Path(sys.executable).parent)
+    monkeypatch.setenv("PATH", bin_dir + os.pathsep + os.environ.get("PATH", ""))
