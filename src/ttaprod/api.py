@@ -280,7 +280,8 @@ def _run(
         r.path for r in results if r.parse_error and not any(f.rule == "TTP901" for f in r.findings)
     )
     known = (frozenset(found.python) | frozenset(found.other)) - unanalysed
-    return results, tools.collect(session, known, unanalysed)
+    unparsed = frozenset(r.path for r in results if r.parse_error)
+    return results, tools.collect(session, known, unanalysed, unparsed)
 
 
 def _for_tools(

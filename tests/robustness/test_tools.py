@@ -77,7 +77,11 @@ def _bandit(items: object) -> str:
     return json.dumps({"errors": [], "results": items})
 
 
-WRAP = {"ruff": (_ruff, RUFF_ITEM, 0), "pyright": (_pyright, PYRIGHT_ITEM, 1), "bandit": (_bandit, BANDIT_ITEM, 1)}
+WRAP = {
+    "ruff": (_ruff, RUFF_ITEM, 0),
+    "pyright": (_pyright, PYRIGHT_ITEM, 1),
+    "bandit": (_bandit, BANDIT_ITEM, 1),
+}
 CASES = {
     "ruff": [
         (_with(RUFF_ITEM, location=[1, 1]), "unexpected JSON output ('location' is list)"),
@@ -307,7 +311,9 @@ def test_the_tools_see_only_what_ttaprod_checks(tmp_path: Path, real_tools) -> N
     # size limit, was never given to a tool)
     assert runs["ruff"] == ("ok", "run again without 1 file(s) ttaprod could not analyse (deep.py)")
     assert runs["pyright"][0] == "ok" and runs["bandit"][0] == "ok"
-    notices = sorted((f.path, f.rule, f.message) for f in report.findings if f.rule.startswith("TTP9"))
+    notices = sorted(
+        (f.path, f.rule, f.message) for f in report.findings if f.rule.startswith("TTP9")
+    )
     assert notices == [
         ("big.py", "TTP903", "file is 97 KiB, over the 64 KiB limit (max-file-size-kb); not analysed"),
         ("deep.py", "TTP904", "expression nesting is too deep to analyse safely"),

@@ -40,9 +40,14 @@ def flagged_text(lines: list[str], finding: Finding) -> str:
 
 
 def finalize(
-    findings: Iterable[Finding], root: Path, known_files: frozenset[str]
+    findings: Iterable[Finding],
+    root: Path,
+    known_files: frozenset[str],
+    unparsed: frozenset[str] = frozenset(),
 ) -> tuple[list[Finding], list[Finding]]:
-    """(kept, suppressed): findings on files ttaprod checked, enriched."""
+    """(kept, suppressed): findings on files ttaprod checked, enriched. On a file ttaprod
+    could not parse it cannot tell a secret from any other string, so every string on the
+    flagged line is masked (ruff's syntax error on `password = "hunter2` quotes that line)."""
     cache: dict[str, tuple[list[str], Marks]] = {}
     kept: list[Finding] = []
     suppressed: list[Finding] = []
@@ -53,7 +58,7 @@ def finalize(
             lines, text = _read_lines(root, finding.path)
             cache[finding.path] = (lines, Marks.read(text))
         lines, marks = cache[finding.path]
-        secret = finding.checklist_item in SECRET_ITEMS
+        secret = finding.checklist_item in SECRET_ITEMS or finding.path in unparsed
         snippet = (
             sourcelines.snippet(lines[finding.line - 1]) if 0 < finding.line <= len(lines) else ""
         )
