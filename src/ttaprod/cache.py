@@ -255,6 +255,7 @@ class ResultCache:
         self.file = self.directory / f"v{FORMAT}" / FILE_NAME
         self.limit = BASE_LIMIT + PER_FILE_LIMIT * files
         self.config = config
+        self.unusable = False  # its directory cannot be used (a symlink, a file): not written
         self.entries: dict[str, Any] = self._load() if self.enabled else {}
         self.fresh: dict[str, dict[str, Any]] = {}
         self.hits = 0
@@ -290,7 +291,11 @@ class ResultCache:
 
     def _read(self) -> bytes | None:
         """The file's bytes, opened under directories that are no symlinks."""
-        directory = _open_directory(self.directory)
+        try:
+            directory = _open_directory(self.directory)
+        except OSError:
+            self.unusable = True
+            raise
         if directory is None:
             return None
         try:
@@ -300,6 +305,7 @@ class ResultCache:
             return None
         except OSError as exc:
             os.close(directory)
+            self.unusable = True
             raise _refused(exc) from None
         os.close(directory)
         try:
@@ -341,7 +347,7 @@ class ResultCache:
         if self.dropped:
             self._warn(f"{self.dropped} invalid entr{'y' if self.dropped == 1 else 'ies'} "
                        "dropped; those files were analysed again")  # fmt: skip
-        if not self.enabled or self.fresh == self.entries:
+        if not self.enabled or self.unusable or self.fresh == self.entries:
             return
         payload = json.dumps(
             {"format": FORMAT, "ttaprod": __version__, "entries": self.fresh},

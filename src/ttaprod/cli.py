@@ -26,7 +26,14 @@ from .commands import baseline as baseline_cmd
 from .commands import catalog
 from .commands import check as check_cmd
 from .commands import init as init_cmd
-from .commands.common import EXIT_ERROR, EXIT_PASSED, UsageError, split_codes, tool_names
+from .commands.common import (
+    EXIT_ERROR,
+    EXIT_PASSED,
+    OutputError,
+    UsageError,
+    split_codes,
+    tool_names,
+)
 
 # Typer ≥ 0.22 vendors click; older releases use click itself. Either way this is its UsageError.
 _ClickUsageError: type[Exception] = next(
@@ -318,6 +325,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
     try:
         with _on_signals():
             code = app(args=args, prog_name="ttaprod", standalone_mode=False)
+    except OutputError as exc:
+        _silence_stdout()
+        _die(str(exc))
     except UsageError as exc:
         _die(str(exc))
     except _ClickUsageError as exc:
@@ -350,9 +360,18 @@ def _flush_stdout() -> None:
     except BrokenPipeError:
         sys.exit(EXIT_ERROR)
     except OSError as exc:
-        with contextlib.suppress(OSError):  # nothing more can reach that stdout
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the interpreter's own flush
+        _silence_stdout()
         _die(f"cannot write the report to standard output: {exc.strerror or exc}")
+
+
+def _silence_stdout() -> None:
+    """Nothing more can reach a full stdout: what is still buffered goes to /dev/null, or
+    the interpreter's own flush at exit would print a traceback after our one line."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        if sys.stdout.fileno() == 1:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.close(devnull)
 
 
 def _print_traceback() -> None:

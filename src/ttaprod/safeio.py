@@ -77,13 +77,27 @@ def read_text(path: Path | str, limit: int, follow_symlinks: bool = True) -> str
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a private temporary file renamed over it."""
+    """Write `text` to `path` through a private temporary file renamed over it; the file
+    keeps the mode of the one it replaces (a new one gets the umask's)."""
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
             out.write(text)
+            os.chmod(temp, _mode_for(path))
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        info = os.lstat(path)
+        if stat.S_ISREG(info.st_mode):
+            return stat.S_IMODE(info.st_mode)
+    except OSError:
+        pass
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

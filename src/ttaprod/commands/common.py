@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -18,10 +19,12 @@ __all__ = [
     "EXIT_ERROR",
     "EXIT_FAILED",
     "EXIT_PASSED",
+    "OutputError",
     "UsageError",
     "console",
     "open_text",
     "split_codes",
+    "to_stdout",
     "tool_names",
     "writing",
 ]
@@ -52,6 +55,24 @@ def tool_names(value: str | None) -> tuple[str, ...] | None:
         return parse_selection(value)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+
+
+class OutputError(UsageError):
+    """The report could not be written to standard output (a full disk, a closed pipe)."""
+
+
+@contextlib.contextmanager
+def to_stdout() -> Iterator[None]:
+    """Writing the report to standard output: a failed write is a one-line error."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write the report to standard output: {exc.strerror or exc}"
+        ) from None
 
 
 def open_text(target: Path) -> IO[str]:

@@ -13,7 +13,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from .. import checklist
+from .. import checklist, redact
 from ..models import BaselineSummary, Finding, ItemResult, Report, Severity, Status, ToolStatus
 from . import prepared
 
@@ -174,8 +174,8 @@ def _stale(summary: BaselineSummary | None) -> list[RenderableType]:
         line.append(f" {entry.rule}", style="bold")
         if entry.count > 1:
             line.append(f" ×{entry.count}")
-        if entry.message:
-            line.append(f" {entry.message}", style="dim")
+        if entry.message:  # one line: a baseline is the repository's, it must not forge lines
+            line.append(f" {redact.printable(entry.message)}", style="dim")
         out.append(line)
     if len(summary.stale) > MAX_STALE_SHOWN:
         out.append(Text(f"  … and {len(summary.stale) - MAX_STALE_SHOWN} more", style="dim"))
