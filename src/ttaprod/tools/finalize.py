@@ -11,19 +11,21 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from .. import redact, sourcelines
+from .. import redact, safeio, sourcelines
 from ..findings import fingerprint
 from ..models import Finding
 from ..suppression import Marks
 
 SECRET_ITEMS = frozenset({"security.secrets-in-env"})
+READ_LIMIT = 16 * safeio.MB  # the largest file a tool is given is 10 MB (max-file-size-kb)
 
 
 def _read_lines(root: Path, rel: str) -> tuple[list[str], str]:
     try:
-        text = (root / rel).read_text(encoding="utf-8", errors="replace")
+        data = safeio.read_bytes(root / rel, READ_LIMIT, follow_symlinks=False)
     except OSError:
         return [], ""
+    text = data.decode("utf-8", errors="replace")
     return sourcelines.split(text), text
 
 
