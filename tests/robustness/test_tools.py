@@ -323,3 +323,39 @@ def test_the_tools_see_only_what_ttaprod_checks(tmp_path: Path, real_tools) -> N
     tool_paths = {f.path for f in report.findings if f.source != "ttaprod"}
     assert tool_paths <= {"used.py", "app.py"}
     assert "used.py" in tool_paths  # ruff F401 on the one file with a finding
+
+
+def _ctx(root: Path, scratch: Path, files: tuple[str, ...], name: str):
+    from ttaprod.config import Config, ToolSettings
+    from ttaprod.tools.base import Context
+
+    scratch.mkdir(parents=True, exist_ok=True)
+    return Context(
+        root=root,
+        targets=(".",),
+        python_files=files,
+        other_files=(),
+        config=Config(),
+        settings=ToolSettings(name, command=name),
+        scratch=scratch,
+    )
+
+
+def test_each_tool_is_given_the_files_not_a_directory(tmp_path: Path, monkeypatch) -> None:
+    from ttaprod.tools import bandit, base, pyright, ruff
+
+    root = _project(tmp_path / "svc")
+    files = ("app.py", "pkg/mod.py")
+    argv = ruff.build(_ctx(root, tmp_path / "s1", files, "ruff")).argv
+    assert argv[-3:] == ("--", "app.py", "pkg/mod.py") and "--force-exclude" in argv
+    argv = bandit.build(_ctx(root, tmp_path / "s2", files, "bandit")).argv
+    assert argv[-3:] == ("--", "app.py", "pkg/mod.py")
+    pyright.build(_ctx(root, tmp_path / "s3", files, "pyright"))
+    config = json.loads((tmp_path / "s3" / "pyrightconfig.json").read_text(encoding="utf-8"))
+    assert config["include"] == [os.path.relpath(root / f, tmp_path / "s3") for f in files]
+    (root / "pyrightconfig.json").write_text('{"exclude": ["pkg/**"]}', encoding="utf-8")
+    argv = pyright.build(_ctx(root, tmp_path / "s4", files, "pyright")).argv
+    assert argv[-2:] == ("--", "app.py")  # the project's own exclusions still apply
+    # past what a command line holds, the tools walk the given paths instead
+    monkeypatch.setattr(base, "ARGV_BUDGET", 10)
+    assert ruff.build(_ctx(root, tmp_path / "s5", files, "ruff")).argv[-2:] == ("--", ".")

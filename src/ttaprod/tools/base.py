@@ -76,14 +76,25 @@ class Parsed:
     note: str = ""  # said in the status reason (e.g. hidden environment noise)
 
 
-ARGV_BUDGET = 256 * 1024  # bytes of file names one command line may carry (Linux: 2 MB)
+def _argv_budget() -> int:
+    """Bytes of file names one command line may carry: the system's limit (Linux: 2 MB with
+    an 8 MB stack) less the environment and a margin, at most 1.5 MB."""
+    try:
+        limit = os.sysconf("SC_ARG_MAX")
+    except (AttributeError, OSError, ValueError):  # pragma: no cover - Windows
+        limit = 32 * 1024
+    environ = sum(len(k) + len(v) + 2 for k, v in os.environ.items())
+    return max(16 * 1024, min(limit - environ - 64 * 1024, 1536 * 1024))
+
+
+ARGV_BUDGET = _argv_budget()
 MAX_LINE = 10_000_000  # a line or column a tool reports past this is not a position
 MAX_MESSAGE = 1_000  # characters of a tool's message kept
 _CODE = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,63}")
 
 
 def fits_command_line(files: list[str] | tuple[str, ...]) -> bool:
-    return sum(len(os.fsencode(f)) + 1 for f in files) <= ARGV_BUDGET
+    return sum(len(os.fsencode(f)) + 9 for f in files) <= ARGV_BUDGET  # NUL and a pointer
 
 
 def load_json(stdout: str, default: str | None = None) -> Any:

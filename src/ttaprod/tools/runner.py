@@ -360,7 +360,9 @@ class Session:
         """Kill what still runs and remove the scratch directory; safe to call twice."""
         for job in self.jobs:
             for proc in (job.main, job.probe):
-                if proc is not None and proc.popen.poll() is None:
+                # not reaped yet (running, or exited since the last poll): its process group
+                # id is still its own, so what it started is killed with it
+                if proc is not None and proc.popen.returncode is None:
                     _kill(proc.popen)
                 if proc is not None:
                     for handle in (proc.stdout, proc.stderr):
