@@ -265,7 +265,7 @@ class _Child:
             for task in self.tasks:
                 payload = pickle.dumps(_guarded(task), protocol=pickle.HIGHEST_PROTOCOL)
                 _write_all(write_end, _FRAME.pack(len(payload)) + payload)
-        except BaseException:
+        except BaseException:  # ttaprod: ignore[TTP112] the parent reports the file it was on
             code = 1
         finally:
             os._exit(code)

@@ -96,7 +96,7 @@ def _mode_for(path: Path) -> int:
         info = os.lstat(path)
         if stat.S_ISREG(info.st_mode):
             return stat.S_IMODE(info.st_mode)
-    except OSError:
+    except OSError:  # ttaprod: ignore[TTP112] no file to keep the mode of: the umask's
         pass
     umask = os.umask(0)
     os.umask(umask)
