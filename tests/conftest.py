@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from textwrap import dedent
@@ -44,6 +45,20 @@ def expected_findings(root: Path, rule_prefix: str = "TTP") -> set[tuple[str, in
 
 def found_findings(report: Report, rule_prefix: str = "TTP") -> set[tuple[str, int, str]]:
     return {(f.path, f.line, f.rule) for f in report.findings if f.rule.startswith(rule_prefix)}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_home(tmp_path_factory: pytest.TempPathFactory):
+    """The result cache lives in the user's cache directory: the tests (and the commands
+    they start) use a private one instead of the developer's."""
+    home = tmp_path_factory.mktemp("xdg-cache")
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(home)
+    yield home
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
 
 
 @pytest.fixture

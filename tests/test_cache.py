@@ -1,9 +1,13 @@
-"""The per-file result cache: hits are identical, edits miss, a broken cache is ignored."""
+"""The per-file result cache: hits are identical, edits miss, a broken cache is ignored, and it
+lives in the user's cache directory (never in the checked tree unless `--cache-dir` says so).
+Hostile caches (forged, symlinked, a FIFO, huge) are in tests/robustness/test_cache.py."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import pytest
 
 from ttaprod import cache as cache_mod
 from ttaprod.formatters import json_report
@@ -20,12 +24,27 @@ def _report_json(root: Path, **options: object) -> dict:
     return data
 
 
+def _file(root: Path) -> Path:
+    return cache_mod.default_directory(root) / f"v{cache_mod.FORMAT}" / cache_mod.FILE_NAME
+
+
 def _entries(root: Path) -> dict:
-    return json.loads(
-        (root / ".ttaprod_cache" / f"v{cache_mod.FORMAT}" / "results.json").read_text(
-            encoding="utf-8"
-        )
-    )
+    return json.loads(_file(root).read_text(encoding="utf-8"))["entries"]
+
+
+def test_the_cache_lives_in_the_user_cache_directory_keyed_by_root(
+    project, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    home = tmp_path_factory.mktemp("cache-home")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    root = project({"app/a.py": SOURCE})
+    run_check(root, no_cache=False)
+    assert not (root / ".ttaprod_cache").exists()
+    (directory,) = (home / "ttaprod").iterdir()
+    assert directory == cache_mod.default_directory(root)
+    assert set(_entries(root)) == {"app/a.py"}
+    assert (directory / ".gitignore").read_text(encoding="utf-8").endswith("*\n")
+    assert (directory / "CACHEDIR.TAG").exists()
 
 
 def test_second_run_is_served_from_the_cache_and_identical(project, monkeypatch) -> None:
@@ -48,35 +67,44 @@ def test_second_run_is_served_from_the_cache_and_identical(project, monkeypatch)
     assert [f["path"] for f in changed["findings"]] == ["app/a.py", "app/b.py"]
 
 
-def test_selection_change_misses_the_cache(project) -> None:
+def test_selection_and_config_changes_miss_the_cache(project) -> None:
     root = project({"app/a.py": SOURCE})
     assert [f["rule"] for f in _report_json(root)["findings"]] == ["TTP901"]
     assert _report_json(root, ignore=("TTP901",))["findings"] == []
+    key = _entries(root)["app/a.py"]["key"]
+    (root / "pyproject.toml").write_text("[tool.ttaprod]\nfail-under = 10\n", encoding="utf-8")
+    _report_json(root)
+    assert _entries(root)["app/a.py"]["key"] != key
 
 
 def test_corrupt_or_hostile_cache_is_ignored(project) -> None:
     root = project({"app/a.py": SOURCE})
     expected = _report_json(root)
-    target = root / ".ttaprod_cache" / f"v{cache_mod.FORMAT}" / "results.json"
-    for junk in ("not json", "[1, 2]", '{"app/a.py": {"key": 5}}', '{"app/a.py": "x"}'):
+    target = _file(root)
+    for junk in ("not json", "[1, 2]", '{"format": 3, "entries": {"app/a.py": {"key": 5}}}'):
         target.write_text(junk, encoding="utf-8")
         assert _report_json(root) == expected
-    entries = _entries(root)
-    key = entries["app/a.py"]["key"]
+    key = _entries(root)["app/a.py"]["key"]
     target.write_text(
-        json.dumps({"app/a.py": {"key": key, "result": {"path": 1}}}), encoding="utf-8"
+        json.dumps({"format": 3, "entries": {"app/a.py": {"key": key, "result": {"path": 1}}}}),
+        encoding="utf-8",
     )
     assert _report_json(root) == expected
 
 
-def test_no_cache_writes_nothing(project) -> None:
+def test_no_cache_writes_nothing(project, tmp_path_factory, monkeypatch) -> None:
+    home = tmp_path_factory.mktemp("cache-home")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
     root = project({"app/a.py": SOURCE})
     run_check(root, no_cache=True)
     assert not (root / ".ttaprod_cache").exists()
+    assert list(home.iterdir()) == []
 
 
-def test_cache_directory_is_marked(project) -> None:
+def test_cache_dir_puts_it_where_asked(project, tmp_path_factory) -> None:
     root = project({"app/a.py": SOURCE})
-    run_check(root, no_cache=False)
-    assert (root / ".ttaprod_cache" / ".gitignore").read_text(encoding="utf-8").endswith("*\n")
-    assert (root / ".ttaprod_cache" / "CACHEDIR.TAG").exists()
+    where = tmp_path_factory.mktemp("ci") / "ttaprod-cache"
+    run_check(root, no_cache=False, cache_dir=where)
+    data = json.loads((where / f"v{cache_mod.FORMAT}" / "results.json").read_text("utf-8"))
+    assert set(data["entries"]) == {"app/a.py"}
+    assert (where / "CACHEDIR.TAG").exists()

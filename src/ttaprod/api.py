@@ -24,13 +24,14 @@ from . import (
     report,
     ruleset,
     runner,
+    safeio,
     scope,
     selection,
     tools,
 )
 from . import baseline as baseline_mod
 from . import config as config_mod
-from .cache import ResultCache, file_key
+from .cache import ResultCache, config_digest
 from .config import Config, ConfigError
 from .engine.analyze import FileTask
 from .engine.names import module_name_for
@@ -64,6 +65,7 @@ class CheckOptions:
     tools: tuple[str, ...] | None = None  # run only these (`--tools ruff,bandit`)
     safety_db: Path | None = None
     no_cache: bool = False
+    cache_dir: Path | None = None  # --cache-dir DIR (else the user's cache directory)
     jobs: int | None = None
     preview: bool | None = None  # --preview: the rules in preview run too
     baseline: Path | None = None  # --baseline FILE (else config `baseline`)
@@ -78,6 +80,7 @@ def load_config(options: CheckOptions) -> tuple[Config, Path]:
     first = options.paths[0] if options.paths else Path(".")
     start = first if first.exists() else Path(".")
     try:
+        config_mod.check_overrides(fail_under=options.fail_under, jobs=options.jobs)
         config = config_mod.load(start.resolve(), options.config_file)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
@@ -91,6 +94,10 @@ def load_config(options: CheckOptions) -> tuple[Config, Path]:
         config = config.with_overrides(ignore=(*config.ignore, *options.ignore))
     config_dir = config.source.parent.resolve() if config.source else None
     root = discovery.choose_root(list(options.paths), config_dir)
+    try:
+        config_mod.check_attestations(config, root)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
     return config, root
 
 
@@ -103,6 +110,10 @@ def _discovery_findings(found: discovery.Discovered) -> list[Finding]:
     notices += [
         ("TTP902", rel, f"cannot read directory ({why}); its files were not checked")
         for rel, why in found.unreadable
+    ]
+    notices += [
+        ("TTP902", rel, f"is {what}, not a regular file; not read (by ttaprod or the tools)")
+        for rel, what in found.special
     ]
     return [new_finding(code, path, 1, message, anchor="") for code, path, message in notices]
 
@@ -124,13 +135,22 @@ def _analyse(
     tick: Callable[[int], None] | None,
 ) -> list[FileResult]:
     """Per-file results in task order: from the cache when the key matches, else analysed."""
-    store = ResultCache(root, enabled=not options.no_cache)
+    store = ResultCache(
+        root,
+        enabled=not options.no_cache,
+        directory=options.cache_dir,
+        files=len(tasks),
+        config=config_digest(config),
+    )
     results: dict[int, FileResult] = {}
     keys: dict[int, str] = {}
     todo: list[int] = []
     for i, task in enumerate(tasks):
+        if not store.enabled:
+            todo.append(i)
+            continue
         try:
-            keys[i] = file_key(task, Path(task.abs_path).read_bytes())
+            keys[i] = store.key(task, safeio.read_bytes(task.abs_path, task.max_bytes, False))
         except OSError:
             todo.append(i)
             continue
@@ -165,8 +185,11 @@ def _second_look(
     todo: list[int] = []
     keys: dict[int, str] = {}
     for i, task in again.items():
+        if not store.enabled:
+            todo.append(i)
+            continue
         try:
-            keys[i] = file_key(task, Path(task.abs_path).read_bytes())
+            keys[i] = store.key(task, safeio.read_bytes(task.abs_path, task.max_bytes, False))
         except OSError:
             todo.append(i)  # gone since the first look: the analysis reports it, uncached
             continue
@@ -287,7 +310,7 @@ def _run(
     session = tools.start(
         root,
         plan.given or options.paths,
-        tuple(f for f in found.python if focus_files is None or f in focus_files),
+        _for_tools(root, found.python, focus_files, max_bytes),
         tuple(f for f in found.other if focus_files is None or f in focus_files),
         config,
         options.tools,
@@ -309,7 +332,33 @@ def _run(
     except BaseException:
         session.close()
         raise
-    return results, tools.collect(session, frozenset(found.python) | frozenset(found.other))
+    # Files ttaprod could not analyse (too deep, crashing its parser, too large) are no
+    # tool's either: a tool that failed on them runs again without them, and what the tools
+    # said about them is dropped. A syntax error (TTP901) stays the tools' to report too.
+    unanalysed = frozenset(
+        r.path for r in results if r.parse_error and not any(f.rule == "TTP901" for f in r.findings)
+    )
+    known = (frozenset(found.python) | frozenset(found.other)) - unanalysed
+    unparsed = frozenset(r.path for r in results if r.parse_error)
+    return results, tools.collect(session, known, unanalysed, unparsed)
+
+
+def _for_tools(
+    root: Path, python: tuple[str, ...], focus: frozenset[str] | None, max_bytes: int
+) -> tuple[str, ...]:
+    """The Python files the tools are given: the ones ttaprod checks, less those over the
+    size limit (a 50 MB generated file would stall every tool as it does the analysis)."""
+    out = []
+    for rel in python:
+        if focus is not None and rel not in focus:
+            continue
+        try:
+            if os.lstat(root / rel).st_size > max_bytes:
+                continue
+        except OSError:  # ttaprod: ignore[TTP112] gone since discovery: the analysis says so
+            continue
+        out.append(rel)
+    return tuple(out)
 
 
 @dataclass(frozen=True)

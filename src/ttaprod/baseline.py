@@ -24,10 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import redact
+from . import redact, safeio
 from .models import BaselineEntry, Finding, Report
 
 FILE_NAME = ".ttaprod-baseline.json"
+MAX_BYTES = 64 * safeio.MB  # ~250 bytes an entry: room for 250,000 known findings
+MAX_MESSAGE = 2_000
 VERSION = 1
 ABOUT = (
     "Findings ttaprod knows about and does not hold against the gate. "
@@ -68,7 +70,7 @@ def _fingerprint(finding: Finding) -> str:
     if finding.fingerprint:
         return finding.fingerprint
     text = f"{finding.rule}\0{finding.path}\0{redact.redact_text(finding.message)}"
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:20]
 
 
 def to_file_path(path: str, root: Path, directory: Path) -> str:
@@ -121,14 +123,14 @@ def _entries(data: Any, where: str) -> tuple[Counter[Key], dict[Key, str]]:
         counts[key] += count
         message = entry.get("message", "")
         if isinstance(message, str) and key not in messages:
-            messages[key] = message
+            messages[key] = redact.scrub(message[:MAX_MESSAGE])
     return counts, messages
 
 
 def load(path: Path) -> Baseline:
     where = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = safeio.read_text(path, MAX_BYTES)
     except FileNotFoundError:
         raise BaselineError(
             f"baseline file {path} does not exist (write it with `ttaprod baseline`)"
@@ -141,6 +143,8 @@ def load(path: Path) -> Baseline:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BaselineError(f"{where}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    except RecursionError:
+        raise BaselineError(f"{where}: not valid JSON (nested too deeply)") from None
     if not isinstance(data, dict):
         raise BaselineError(f"{where}: a baseline is a JSON object")
     if data.get("version") != VERSION:
@@ -177,7 +181,7 @@ def render(
             "path": path,
             "fingerprint": fingerprint,
             "count": counts[(rule, path, fingerprint)],
-            "message": redact.redact_text(messages.get((rule, path, fingerprint), "")),
+            "message": redact.scrub(messages.get((rule, path, fingerprint), "")),
         }
         for rule, path, fingerprint in sorted(counts, key=lambda k: (k[1], k[0], k[2]))
         if counts[(rule, path, fingerprint)] > 0
@@ -189,7 +193,19 @@ def render(
         "tools": None if tools is None else sorted(tools),
         "findings": findings,
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if encodable(text):
+        return text
+    # a file name that is not UTF-8 (kept as lone surrogates): JSON escapes it losslessly
+    return json.dumps(data, indent=2) + "\n"
+
+
+def encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def match(
@@ -273,7 +289,7 @@ def pruned(old: Baseline, report: Report) -> tuple[Counter[Key], dict[Key, str]]
 
 
 def write(path: Path, text: str) -> None:
+    """Through a private temporary file renamed over `path`: a symlink planted at `path` (or
+    at a fixed temporary name) is replaced, never written through."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    safeio.write_atomic(path, text)

@@ -7,21 +7,33 @@ Shell completion: `ttaprod --install-completion` (bash, zsh, fish, PowerShell).
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import signal
 import sys
 import traceback
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
-from . import __version__
+from . import __version__, redact
 from .api import CheckOptions
 from .commands import baseline as baseline_cmd
 from .commands import catalog
 from .commands import check as check_cmd
 from .commands import init as init_cmd
-from .commands.common import EXIT_ERROR, EXIT_PASSED, UsageError, split_codes, tool_names
+from .commands.common import (
+    EXIT_ERROR,
+    EXIT_PASSED,
+    OutputError,
+    UsageError,
+    split_codes,
+    tool_names,
+)
 
 # Typer ≥ 0.22 vendors click; older releases use click itself. Either way this is its UsageError.
 _ClickUsageError: type[Exception] = next(
@@ -75,6 +87,14 @@ SafetyDb = Annotated[
     Path | None, typer.Option("--safety-db", help="safety's advisory database (dir or file).")
 ]
 NoCache = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the cache.")]
+CacheDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache-dir",
+        metavar="DIR",
+        help="Keep the result cache in DIR (default: the user cache directory).",
+    ),
+]
 Jobs = Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes.")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Tracebacks on internal errors.")]
 Preview = Annotated[
@@ -93,6 +113,7 @@ def _options(
     no_cache: bool,
     jobs: int | None,
     preview: bool,
+    cache_dir: Path | None = None,
 ) -> CheckOptions:
     return CheckOptions(
         paths=tuple(paths or [Path(".")]),
@@ -103,6 +124,7 @@ def _options(
         tools=tool_names(tools),
         safety_db=safety_db,
         no_cache=no_cache,
+        cache_dir=cache_dir,
         jobs=jobs,
         preview=preview or None,
     )
@@ -173,6 +195,7 @@ def check(
     tools: Tools = None,
     safety_db: SafetyDb = None,
     no_cache: NoCache = False,
+    cache_dir: CacheDir = None,
     jobs: Jobs = None,
     preview: Preview = False,
     quiet: Annotated[
@@ -187,8 +210,9 @@ def check(
     mode = check_cmd.fix_mode(fix, fix_only, fix_diff, unsafe_fixes, bool(fmt or output))
     plans = check_cmd.outputs(list(fmt or []), output)
     options = _options(
-        paths, select, ignore, config, no_tools, tools, safety_db, no_cache, jobs, preview
-    )
+        paths, select, ignore, config, no_tools, tools, safety_db, no_cache, jobs, preview,
+        cache_dir,
+    )  # fmt: skip
     options = replace(
         options,
         fail_under=fail_under,
@@ -226,14 +250,16 @@ def baseline_command(
     tools: Tools = None,
     safety_db: SafetyDb = None,
     no_cache: NoCache = False,
+    cache_dir: CacheDir = None,
     jobs: Jobs = None,
     preview: Preview = False,
     verbose: Verbose = False,
 ) -> None:
     """Record the current findings so that only new ones fail the gate."""
     options = _options(
-        paths, select, ignore, config, no_tools, tools, safety_db, no_cache, jobs, preview
-    )
+        paths, select, ignore, config, no_tools, tools, safety_db, no_cache, jobs, preview,
+        cache_dir,
+    )  # fmt: skip
     raise typer.Exit(baseline_cmd.run(options, output, prune))
 
 
@@ -269,12 +295,68 @@ def explain(
     raise typer.Exit(catalog.explain(code))
 
 
+class Terminated(BaseException):
+    """SIGTERM, SIGHUP or SIGINT (a CI job's timeout, a closed terminal, Ctrl-C): unwind, so
+    the tools' process groups are killed and their scratch directory removed on the way out.
+    Not a KeyboardInterrupt: typer would turn that into a silent exit code."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def _on_signals() -> Iterator[None]:
+    """Turn the signals that end a run into `Terminated` while `main` runs (only where they
+    still have their default action: an embedding program's handlers are left alone)."""
+    saved = {}
+    defaults = (signal.SIG_DFL, signal.default_int_handler)
+    for name in ("SIGTERM", "SIGHUP", "SIGINT"):
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) in defaults:
+            saved[number] = signal.signal(number, _terminate)
+    try:
+        yield
+    finally:
+        for number, handler in saved.items():
+            signal.signal(number, handler)
+
+
+class _Warnings(logging.Handler):
+    """`ttaprod: warning: …` on stderr, one line each (the cache, say, was not used)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = redact.printable(redact.scrub(record.getMessage()))
+        print(f"ttaprod: warning: {message}", file=sys.stderr)
+
+
+def _setup_output() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:  # a terminal that is not UTF-8 gets escapes, not a crash
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
+    logger = logging.getLogger("ttaprod")
+    if not any(isinstance(h, _Warnings) for h in logger.handlers):
+        logger.addHandler(_Warnings(logging.WARNING))
+    logger.propagate = False
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Console entry point: never lets a traceback reach the user unless asked."""
     args = sys.argv[1:] if argv is None else argv
     verbose = "--verbose" in args or "-v" in args
+    _setup_output()
     try:
-        code = app(args=args, prog_name="ttaprod", standalone_mode=False)
+        with _on_signals():
+            code = app(args=args, prog_name="ttaprod", standalone_mode=False)
+    except OutputError as exc:
+        _silence_stdout()
+        _die(str(exc))
     except UsageError as exc:
         _die(str(exc))
     except _ClickUsageError as exc:
@@ -282,18 +364,51 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except typer.Abort:
         _die("aborted", 130)
     except typer.Exit as exc:
+        _flush_stdout()
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         _die("interrupted", 130)
+    except Terminated as exc:
+        if exc.signum == signal.SIGINT:
+            _die("interrupted", 130)
+        _die(f"terminated by {signal.Signals(exc.signum).name}", 128 + exc.signum)
     except BrokenPipeError:
         sys.exit(EXIT_ERROR)
     except Exception as exc:
         if verbose:
-            traceback.print_exc()
+            _print_traceback()
         _die(f"internal error: {type(exc).__name__}: {exc} (run with --verbose for the traceback)")
+    _flush_stdout()
     sys.exit(code if isinstance(code, int) else EXIT_PASSED)
 
 
+def _flush_stdout() -> None:
+    """A report on a full disk (`> /dev/full`) is a clear error, not a shutdown traceback."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        sys.exit(EXIT_ERROR)
+    except OSError as exc:
+        _silence_stdout()
+        _die(f"cannot write the report to standard output: {exc.strerror or exc}")
+
+
+def _silence_stdout() -> None:
+    """Nothing more can reach a full stdout: what is still buffered goes to /dev/null, or
+    the interpreter's own flush at exit would print a traceback after our one line."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        if sys.stdout.fileno() == 1:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.close(devnull)
+
+
+def _print_traceback() -> None:
+    """--verbose: the traceback, masked like every other output."""
+    text = traceback.format_exc()
+    print(redact.printable(redact.scrub(text), newlines=True), file=sys.stderr, end="")
+
+
 def _die(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    print(f"ttaprod: error: {message}", file=sys.stderr)
+    print(f"ttaprod: error: {redact.printable(redact.scrub(message))}", file=sys.stderr)
     sys.exit(code)

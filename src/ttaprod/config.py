@@ -21,13 +21,15 @@ ruff = { timeout = 60, args = ["--extend-select", "PL"] }
 
 from __future__ import annotations
 
+import math
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import checklist, knowledge
+from . import checklist, knowledge, safeio
 from .models import Severity
 from .tomlcompat import TOMLDecodeError, loads
 
@@ -36,6 +38,9 @@ DEFAULT_FAIL_ON_NEW = Severity.LOW
 DEFAULT_TOOL_TIMEOUT = 300.0
 DEFAULT_FIX_TIMEOUT = 10.0
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MAX_FILE_SIZE_KB = 10 * 1024  # 10 MB: parsing a file costs ~0.7 KB of memory per byte
+MAX_TIMEOUT_S = 24 * 3600.0
+CONFIG_LIMIT = 10 * safeio.MB
 TOOL_NAMES = ("ruff", "pyright", "bandit", "safety")
 _TOOL_TABLE_KEYS = ("enabled", "command", "timeout", "args")
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -135,17 +140,33 @@ def _number(low: float, high: float) -> Validator:
     def check(key: str, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _fail(key, f"a number from {low:g} to {high:g}", value)
-        if not low <= value <= high:
+        if not low <= value <= high:  # NaN is never in range
             raise ConfigError(f"'{key}' must be from {low:g} to {high:g}, not {value}")
         return float(value)
 
     return check
 
 
-def _positive_int(key: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise _fail(key, "a non-negative integer", value)
-    return value
+def max_jobs() -> int:
+    """Worker processes one run may ask for: four per core (more only costs memory)."""
+    return (os.cpu_count() or 1) * 4
+
+
+def _int_range(low: int, high: Callable[[], int], unit: str = "") -> Validator:
+    def check(key: str, value: Any) -> int:
+        top = high()
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= top:
+            what = f"an integer from {low} to {top}{unit}"
+            if isinstance(value, int) and not isinstance(value, bool):
+                raise ConfigError(f"'{key}' must be {what}, not {value}")
+            raise _fail(key, what, value)
+        return value
+
+    return check
+
+
+_max_file_size_kb = _int_range(1, lambda: MAX_FILE_SIZE_KB, " (KiB; 10 MB at most)")
+_jobs = _int_range(0, max_jobs, " (0: all cores; at most 4 per core)")
 
 
 def _severity_value(key: str, value: Any) -> Severity:
@@ -192,9 +213,28 @@ def _file_path(key: str, value: Any) -> str:
     return value
 
 
+def _project_path(key: str, value: Any) -> str:
+    """A file the config names inside the project: relative to the config file, no `..`."""
+    path = _file_path(key, value)
+    posix = PurePosixPath(path.strip().replace("\\", "/"))
+    if posix.is_absolute() or _DRIVE.match(str(posix)) or ".." in posix.parts or "\0" in path:
+        raise ConfigError(
+            f"'{key}' must be a path inside the project, relative to the config file, not {path!r}"
+        )
+    return path
+
+
 def _seconds(key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ConfigError(f"'{key}' must be a number of seconds above 0, not {value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or not 0 < value <= MAX_TIMEOUT_S
+    ):
+        raise ConfigError(
+            f"'{key}' must be a number of seconds above 0 and at most {MAX_TIMEOUT_S:g}, "
+            f"not {value!r}"
+        )
     return float(value)
 
 
@@ -280,7 +320,7 @@ def _attest(key: str, value: Any) -> tuple[tuple[str, str], ...]:
         if not isinstance(path, str) or not path.strip():
             raise ConfigError(f"'{where}' must be a file path, not {path!r}")
         posix = PurePosixPath(path.strip().replace("\\", "/"))
-        if posix.is_absolute() or _DRIVE.match(str(posix)):
+        if posix.is_absolute() or _DRIVE.match(str(posix)) or "\0" in path:
             raise ConfigError(
                 f"'{where}' must be a path relative to the config file's directory, not {path!r}"
             )
@@ -367,9 +407,9 @@ KEYS: dict[str, tuple[str, Validator]] = {
     "severity": ("severity", _severity_table),
     "weights": ("weights", _weights),
     "block-on": ("block_on", _block_on),
-    "max-file-size-kb": ("max_file_size_kb", _positive_int),
-    "jobs": ("jobs", _positive_int),
-    "baseline": ("baseline", _file_path),
+    "max-file-size-kb": ("max_file_size_kb", _max_file_size_kb),
+    "jobs": ("jobs", _jobs),
+    "baseline": ("baseline", _project_path),
     "fail-on-new": ("fail_on_new", _severity_value),
     "attest": ("attest", _attest),
     "tools": ("tools", _tools),
@@ -403,9 +443,43 @@ def from_table(table: dict[str, Any], source: Path | None) -> Config:
     return Config(source=source, **values)
 
 
+def check_attestations(config: Config, root: Path) -> None:
+    """An attestation is a file of the project (under the checked root or the config file's
+    directory, symlinks resolved): `../../etc/hostname` proves nothing."""
+    if config.source is None:
+        return
+    base = config.source.parent.resolve()
+    homes = (base, root.resolve())
+    for item, rel in config.attest:
+        try:
+            target = (base / rel).resolve()
+        except (OSError, RuntimeError, ValueError):
+            target = None
+        if target is None or not any(h == target or h in target.parents for h in homes):
+            raise ConfigError(
+                f"{config.source}: [tool.ttaprod] 'attest.{item}' must be a file inside the "
+                f"project, not {rel!r}"
+            )
+
+
+def check_overrides(fail_under: float | None = None, jobs: int | None = None) -> None:
+    """Command-line values, held to the ranges of their config keys."""
+    checks: tuple[tuple[str, Any, Validator], ...] = (
+        ("--fail-under", fail_under, _number(0, 100)),
+        ("--jobs", jobs, _jobs),
+    )
+    for flag, value, validator in checks:
+        if value is None:
+            continue
+        try:
+            validator(flag, value)
+        except ConfigError as exc:
+            raise ConfigError(str(exc).replace(f"'{flag}'", flag, 1)) from None
+
+
 def read_file(path: Path) -> Config:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = safeio.read_text(path, CONFIG_LIMIT)
     except OSError as exc:
         raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
@@ -414,11 +488,11 @@ def read_file(path: Path) -> Config:
         data = loads(text)
     except TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    tool = data.get("tool")
     if path.name == "pyproject.toml":
-        tool = data.get("tool", {})
         table = tool.get("ttaprod", {}) if isinstance(tool, dict) else {}
     else:
-        table = data.get("tool", {}).get("ttaprod", data) if "tool" in data else data
+        table = tool.get("ttaprod", data) if isinstance(tool, dict) else data
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.ttaprod] must be a table")
     return from_table(table, path)
@@ -426,7 +500,7 @@ def read_file(path: Path) -> Config:
 
 def _has_section(path: Path) -> bool:
     try:
-        data = loads(path.read_text(encoding="utf-8"))
+        data = loads(safeio.read_text(path, CONFIG_LIMIT))
     except (OSError, UnicodeDecodeError, TOMLDecodeError):
         return True  # let read_file report it properly
     tool = data.get("tool")
@@ -445,7 +519,7 @@ def discover(start: Path) -> Path | None:
 
 def load(start: Path, explicit: Path | None = None) -> Config:
     if explicit is not None:
-        if not explicit.is_file():
+        if not explicit.exists():
             raise ConfigError(f"config file {explicit} does not exist")
         return read_file(explicit)
     found = discover(start)

@@ -7,7 +7,9 @@ checked under its own path. Order is stable: sorted by relative path.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +56,7 @@ class Discovered:
     other: tuple[str, ...]
     outside_links: tuple[OutsideLink, ...]
     unreadable: tuple[tuple[str, str], ...] = ()  # (directory, why) the walk could not list
+    special: tuple[tuple[str, str], ...] = ()  # (Python file name, what it is): a FIFO, a device
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -81,6 +84,7 @@ class _Walk:
         self.other: set[str] = set()
         self.links: dict[str, OutsideLink] = {}
         self.unreadable: dict[str, str] = {}
+        self.special: dict[str, str] = {}
 
     def link(self, path: Path) -> None:
         try:
@@ -90,6 +94,23 @@ class _Walk:
         if not _inside(target, self.real_root):
             rel = _rel(path, self.root)
             self.links[rel] = OutsideLink(rel, str(target))
+
+    def add_special(self, path: Path, mode: int) -> None:
+        """A name that looks like Python but is a FIFO, a socket or a device: never opened
+        (a FIFO would block whoever reads it), reported."""
+        rel = _rel(path, self.root)
+        if not path.name.endswith(PYTHON_SUFFIXES):
+            return
+        if self.exclude and any_match(self.exclude, rel):
+            return
+        kind = (
+            "a named pipe"
+            if stat.S_ISFIFO(mode)
+            else "a socket"
+            if stat.S_ISSOCK(mode)
+            else "a device"
+        )
+        self.special[rel] = kind
 
     def add_file(self, path: Path) -> None:
         rel = _rel(path, self.root)
@@ -121,6 +142,9 @@ class _Walk:
                     todo.append(path)
                 elif entry.is_file(follow_symlinks=False):
                     self.add_file(path)
+                else:
+                    with contextlib.suppress(OSError):  # gone since it was listed
+                        self.add_special(path, entry.stat(follow_symlinks=False).st_mode)
 
 
 def discover(paths: list[Path], root: Path, exclude: tuple[str, ...] = ()) -> Discovered:
@@ -139,12 +163,15 @@ def discover(paths: list[Path], root: Path, exclude: tuple[str, ...] = ()) -> Di
             walk.directory(absolute)
         elif given.is_file():
             walk.add_file(absolute)
+        else:
+            walk.add_special(absolute, given.stat().st_mode)
     return Discovered(
         root=root,
         python=tuple(sorted(walk.python)),
         other=tuple(sorted(walk.other)),
         outside_links=tuple(walk.links[k] for k in sorted(walk.links)),
         unreadable=tuple(sorted(walk.unreadable.items())),
+        special=tuple(sorted(walk.special.items())),
     )
 
 

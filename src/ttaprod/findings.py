@@ -19,7 +19,8 @@ def fingerprint(rule: str, path: str, text: str) -> str:
     """Stable id of a finding: rule, path and the flagged source with layout and secrets
     normalised away, so it survives unrelated edits (baselines, SARIF)."""
     normalised = "".join(redact.redact_text(text).split())
-    return hashlib.sha256(f"{rule}\0{path}\0{normalised}".encode()).hexdigest()[:20]
+    text = f"{rule}\0{path}\0{normalised}"
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:20]
 
 
 def new_finding(

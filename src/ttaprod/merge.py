@@ -22,7 +22,7 @@ inline are suppressed with it.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -155,25 +155,41 @@ def merge(findings: Sequence[Finding]) -> list[Finding]:
 
 def _groups(members: list[Finding]) -> list[_Group]:
     """Source by source (ttaprod first), each finding joins a group that has no finding of its
-    source yet, its twin's group first (ruff S607 with bandit B607), else starts its own."""
+    source yet, its twin's group first (ruff S607 with bandit B607), else starts its own.
+
+    Linear in the findings at one place (a generated line can hold thousands): groups only
+    ever gain sources, so the first group without the current source is found by a pointer
+    that only moves forward, and twins by an index of the groups by rule number."""
     groups: list[_Group] = []
     by_source: dict[str, list[Finding]] = defaultdict(list)
     for finding in sorted(members, key=_rank):
         by_source[finding.source].append(finding)
-    for findings in by_source.values():
+    for source, findings in by_source.items():
+        twins: dict[str, deque[_Group]] = defaultdict(deque)
+        for group in groups:
+            if group.can_absorb(findings[0]):
+                for number in dict.fromkeys(
+                    n for n in map(_number, (group.primary.rule, *group.others)) if n
+                ):
+                    twins[number].append(group)
         rest = []
         for finding in findings:
-            twin = next((g for g in groups if g.can_absorb(finding) and g.twin_of(finding)), None)
-            if twin is not None:
-                twin.absorb(finding)
+            number = _number(finding.rule)
+            candidates = twins.get(number) if number is not None else None
+            while candidates and not candidates[0].can_absorb(finding):
+                candidates.popleft()
+            if candidates:
+                candidates.popleft().absorb(finding)
             else:
                 rest.append(finding)
+        first_open = 0
         for finding in rest:
-            group = next((g for g in groups if g.can_absorb(finding)), None)
-            if group is not None:
-                group.absorb(finding)
+            while first_open < len(groups) and source in groups[first_open].sources:
+                first_open += 1
+            if first_open < len(groups):
+                groups[first_open].absorb(finding)
             else:
-                groups.append(_Group(finding, {finding.source}))
+                groups.append(_Group(finding, {source}))
     return groups
 
 

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from . import sourcelines
 from .models import Finding
 
 _MARK = re.compile(r"#\s*ttaprod:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
@@ -51,7 +52,7 @@ class Marks:
             return NONE
         codes: dict[int, frozenset[str]] = {}
         alone: set[int] = set()
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate(sourcelines.split(text), start=1):
             match = _MARK.search(line)
             if match is None:
                 continue

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from . import catalogue, checklist, redact, roles, scoring, selection
+from . import catalogue, checklist, redact, roles, scoring, selection, sourcelines
 from .engine.project import CheckResult, ProjectIndex
 from .findings import new_finding
 from .models import Evidence, Finding, ItemResult, Severity, Status
@@ -173,6 +173,7 @@ class Tally:
         if issue.secret:
             keep = 4 if redact.known_format(issue.secret) else 0
             snippet = snippet.replace(issue.secret, redact.mask_value(issue.secret, keep=keep))
+        snippet = sourcelines.snippet(snippet)
         override = self.index.config.severity_for(issue.rule)
         role = self.index.role_of(issue.path) if issue.path else "service"
         spec = catalogue.catalogue()[issue.rule]
@@ -257,7 +258,7 @@ class Tally:
             text = self.texts.get(path)
             if text is None:
                 text = self.index.read_text(path) or ""
-            self._lines[path] = text.splitlines()
+            self._lines[path] = sourcelines.split(text)
             self._marks[path] = Marks.read(text)
         lines = self._lines[path]
         return lines[number - 1] if 0 < number <= len(lines) else ""

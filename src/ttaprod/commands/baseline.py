@@ -63,7 +63,10 @@ def run(options: CheckOptions, output: Path | None, prune: bool) -> int:
     else:
         counts, messages = baseline_mod.from_report(old, report, target.resolve().parent)
     score, tools = _score(old, report, prune)
-    baseline_mod.write(target, baseline_mod.render(counts, messages, score, tools))
+    try:
+        baseline_mod.write(target, baseline_mod.render(counts, messages, score, tools))
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
     total = sum(counts.values())
     name = _shown(target)
     if prune:

@@ -12,7 +12,7 @@ from .. import progress as progress_mod
 from ..api import CheckOptions, check, fix
 from ..formatters import github, gitlab, json_report, junit, markdown, sarif, terminal
 from ..models import Report
-from .common import EXIT_FAILED, EXIT_PASSED, UsageError, console, open_text
+from .common import EXIT_FAILED, EXIT_PASSED, UsageError, console, to_stdout, writing
 from .fix_view import print_changes, print_diffs
 
 FORMATS = ("rich", "json", "sarif", "junit", "github", "markdown", "gitlab")
@@ -45,10 +45,12 @@ def fix_mode(fix: bool, fix_only: bool, fix_diff: bool, unsafe: bool, formats: b
 def outputs(formats: list[str], output: Path | None) -> list[Plan]:
     plans: list[Plan] = []
     for spec in formats or ["rich"]:
-        name, _, target = spec.partition("=")
+        name, equals, target = spec.partition("=")
         name = name.strip().lower()
         if name not in FORMATS:
             raise UsageError(f"unknown format '{name}' (choose from {', '.join(FORMATS)})")
+        if equals and not target.strip():
+            raise UsageError(f"--format {name}=: a file name must follow '='")
         plans.append((name, Path(target) if target else None))
     bare = [i for i, (_, target) in enumerate(plans) if target is None]
     if output is not None:
@@ -77,9 +79,10 @@ def emit(
             )
         text = render(report)
         if target is None:
-            sys.stdout.write(text)
+            with to_stdout():
+                sys.stdout.write(text)
         else:
-            with open_text(target) as handle:
+            with writing(target) as handle:
                 handle.write(text)
         return
     draw = partial(
@@ -90,9 +93,10 @@ def emit(
         show_suppressed=show_suppressed,
     )
     if target is None:
-        draw(console(no_color=no_color))
+        with to_stdout():
+            draw(console(no_color=no_color))
         return
-    with open_text(target) as handle:
+    with writing(target) as handle:
         draw(console(file=handle, no_color=True))
 
 

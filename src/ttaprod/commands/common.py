@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -16,11 +19,14 @@ __all__ = [
     "EXIT_ERROR",
     "EXIT_FAILED",
     "EXIT_PASSED",
+    "OutputError",
     "UsageError",
     "console",
     "open_text",
     "split_codes",
+    "to_stdout",
     "tool_names",
+    "writing",
 ]
 
 
@@ -51,8 +57,38 @@ def tool_names(value: str | None) -> tuple[str, ...] | None:
         raise UsageError(str(exc)) from None
 
 
+class OutputError(UsageError):
+    """The report could not be written to standard output (a full disk, a closed pipe)."""
+
+
+@contextlib.contextmanager
+def to_stdout() -> Iterator[None]:
+    """Writing the report to standard output: a failed write is a one-line error."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write the report to standard output: {exc.strerror or exc}"
+        ) from None
+
+
 def open_text(target: Path) -> IO[str]:
     try:
-        return target.open("w", encoding="utf-8")
+        return target.open("w", encoding="utf-8", errors="backslashreplace")
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+@contextlib.contextmanager
+def writing(target: Path) -> Iterator[IO[str]]:
+    """A report file open for writing; a write that fails (a full disk) is a one-line error
+    naming the file, not a traceback."""
+    handle = open_text(target)
+    try:
+        with handle:
+            yield handle
     except OSError as exc:
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None

@@ -12,6 +12,7 @@ from pathlib import Path
 from .. import (
     __version__,
     ratchet,  # noqa: F401  (registers `fail-on-new`)
+    safeio,
 )
 from .. import baseline as baseline_mod
 from .. import config as config_mod
@@ -91,9 +92,9 @@ def write(directory: Path, force: bool) -> Path:
         raise UsageError(f"not a directory: {directory}")
     target = directory / "pyproject.toml"
     try:
-        text = target.read_text(encoding="utf-8") if target.exists() else ""
+        text = safeio.read_text(target, config_mod.CONFIG_LIMIT) if target.exists() else ""
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {target}: {exc}") from None
+        raise UsageError(f"cannot read {target}: {getattr(exc, 'strerror', None) or exc}") from None
     if _has_section(text, target):
         if not force:
             raise UsageError(f"{target} already has a [tool.ttaprod] section (--force replaces it)")
@@ -107,7 +108,7 @@ def write(directory: Path, force: bool) -> Path:
     except (TOMLDecodeError, config_mod.ConfigError) as exc:  # pragma: no cover - a bug
         raise UsageError(f"the starter configuration does not load: {exc}") from None
     try:
-        target.write_text(new, encoding="utf-8")
+        safeio.write_atomic(target, new)
     except OSError as exc:
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
     return target

@@ -16,6 +16,8 @@ from typing import Any
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
+from .. import sourcelines
+
 Range = tuple[int, int, int, int]  # start line, start col (0-based), end line, end col
 
 _NO_RECORD: AbstractContextManager[None] = nullcontext()
@@ -67,7 +69,7 @@ class _LightPositionState(CodegenState):
 
     def _advance(self, value: str) -> None:
         if "\n" in value or "\r" in value:
-            parts = value.splitlines(True)
+            parts = sourcelines.split_keepends(value)
             last = parts[-1]
             if last.endswith(("\n", "\r")):
                 self.line += len(parts)

@@ -3,7 +3,8 @@
 Order matters. The bytes are decoded first (PEP 263 cookie or BOM, else UTF-8); `ast`
 parses next because it is fast and rejects what crashes libcst's native parser (200+ nested
 brackets segfault it); libcst parses last. Code newer than the running interpreter fails
-`ast` but may still parse in libcst, so an `ast` syntax error only stands if libcst agrees.
+`ast` but may still parse in libcst, so an `ast` syntax error only stands if libcst agrees;
+and code `ast` accepts is never called a syntax error, whatever libcst says.
 """
 
 from __future__ import annotations
@@ -71,13 +72,22 @@ def _ast_parse(text: str) -> ast.Module | Notice:
         return Notice("TTP901", f"syntax error: {exc}")
 
 
+def too_large(size: int, max_bytes: int) -> Notice:
+    return Notice(
+        "TTP903",
+        f"file is {size // 1024} KiB, over the {max_bytes // 1024} KiB limit"
+        " (max-file-size-kb); not analysed",
+    )
+
+
+def _line_of(exc: Exception) -> int:
+    line = getattr(exc, "raw_line", 1)
+    return line if isinstance(line, int) and line > 0 else 1
+
+
 def parse(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed | Notice:
     if len(data) > max_bytes:
-        return Notice(
-            "TTP903",
-            f"file is {len(data) // 1024} KiB, over the {max_bytes // 1024} KiB limit"
-            " (max-file-size-kb); not analysed",
-        )
+        return too_large(len(data), max_bytes)
     text = decode(data)
     if isinstance(text, Notice):
         return text
@@ -92,8 +102,14 @@ def parse(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed | Notice:
     except Exception as exc:  # libcst raises ParserSyntaxError and plain SyntaxError
         if ast_problem is not None:
             return ast_problem
-        line = getattr(exc, "raw_line", 1) or 1
-        return Notice("TTP901", f"syntax error: {str(exc).splitlines()[0]}", int(line))
+        # Python itself parses the file: it is valid, libcst's parser gave up on it (50,000
+        # implicitly concatenated strings exceed its recursion budget). Not a syntax error.
+        return Notice(
+            "TTP904",
+            "valid Python that libcst's parser cannot read (too deeply structured for it);"
+            " not analysed",
+            _line_of(exc),
+        )
     if ast_problem is not None:
         version = ".".join(str(n) for n in sys.version_info[:2])
         ast_problem = Notice(

@@ -1,8 +1,23 @@
-"""Formatters: each turns a finished Report into text. They see nothing but the report."""
+"""Formatters: each turns a finished Report into text. They see nothing but the report.
+
+Each public entry point first passes the report through `prepared`: the one masking function
+(`redact.scrub`) on every text in it, and, for a format a person reads (the terminal,
+Markdown, GitHub annotations, JUnit), `redact.printable` too, so a file name, a message or a
+code line cannot carry a credential or an escape sequence to the reader.
+"""
 
 from __future__ import annotations
 
-from ..models import Finding
+from dataclasses import replace
+
+from .. import redact
+from ..models import Finding, Report
+
+
+def prepared(report: Report, human: bool) -> Report:
+    """The report as it may leave ttaprod. The rule catalogue (`rules`) is ttaprod's own
+    documentation and is kept as written."""
+    return replace(redact.scrub_values(replace(report, rules=()), human), rules=report.rules)
 
 
 def message_with_context(finding: Finding) -> str:

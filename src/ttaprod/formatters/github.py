@@ -12,7 +12,7 @@ annotations of each kind per step. Escaping follows the runner's rules: in the m
 from __future__ import annotations
 
 from ..models import Finding, Report, Severity, ToolStatus
-from . import message_with_context
+from . import message_with_context, prepared
 
 COMMAND: dict[Severity, str] = {
     Severity.CRITICAL: "error",
@@ -93,6 +93,7 @@ def _verdict(report: Report) -> str:
 
 
 def render(report: Report) -> str:
+    report = prepared(report, human=True)
     lines = [_verdict(report)]
     for run in report.tools:
         if run.status in _TOOL_COMMAND:

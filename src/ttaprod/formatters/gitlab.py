@@ -17,6 +17,7 @@ import json
 from typing import Any
 
 from ..models import Finding, Report, Severity
+from . import prepared
 
 SEVERITY: dict[Severity, str] = {
     Severity.CRITICAL: "blocker",
@@ -75,6 +76,7 @@ def issue(finding: Finding, fingerprint: str) -> dict[str, Any]:
 
 
 def issues(report: Report) -> list[dict[str, Any]]:
+    report = prepared(report, human=False)
     seen: dict[str, int] = {}
     out = []
     for finding in report.findings:

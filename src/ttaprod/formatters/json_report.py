@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ..models import BaselineEntry, Finding, ItemResult, Report
+from . import prepared
 
 SCHEMA_VERSION = "1"
 
@@ -127,6 +128,7 @@ def gate_dict(report: Report) -> dict[str, Any]:
 def report_dict(
     report: Report, show_baselined: bool = False, show_suppressed: bool = False
 ) -> dict[str, Any]:
+    report = prepared(report, human=False)
     stats: dict[str, Any] = {
         "files": report.stats.files,
         "lines": report.stats.lines,

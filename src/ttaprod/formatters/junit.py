@@ -24,6 +24,7 @@ from collections import defaultdict
 
 from .. import checklist
 from ..models import Finding, ItemResult, Report, Status
+from . import prepared
 
 MAX_LISTED = 200
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -131,6 +132,7 @@ def _gate_suite(root: ET.Element, report: Report, unmapped: list[Finding]) -> No
 
 
 def render(report: Report) -> str:
+    report = prepared(report, human=True)
     by_item: dict[str, list[Finding]] = defaultdict(list)
     unmapped: list[Finding] = []
     for finding in report.findings:

@@ -15,6 +15,7 @@ from collections import defaultdict
 
 from .. import checklist
 from ..models import Finding, ItemResult, Report, Severity, Status, ToolStatus
+from . import prepared
 
 MAX_FINDINGS = 50
 MAX_CELL = 300
@@ -215,6 +216,7 @@ def _footer(report: Report) -> list[str]:
 
 
 def render(report: Report) -> str:
+    report = prepared(report, human=True)
     lines = [
         *_verdict(report),
         *_fixed(report),

@@ -36,7 +36,7 @@ from urllib.parse import quote
 
 from .. import checklist
 from ..models import Finding, Report, RuleSpec, Severity, ToolStatus
-from . import message_with_context
+from . import message_with_context, prepared
 from .json_report import finding_dict, gate_dict, item_dict
 
 SCHEMA_URI = (
@@ -362,6 +362,7 @@ def _properties(report: Report, unlocated: list[Finding]) -> dict[str, Any]:
 
 
 def sarif_dict(report: Report) -> dict[str, Any]:
+    report = prepared(report, human=False)
     rules = _Rules(report)
     located = [f for f in report.findings if f.path]
     unlocated = [f for f in report.findings if not f.path]

@@ -13,8 +13,9 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from .. import checklist
+from .. import checklist, redact
 from ..models import BaselineSummary, Finding, ItemResult, Report, Severity, Status, ToolStatus
+from . import prepared
 
 STATUS_MARK = {
     Status.PASS: ("✓", "green"),
@@ -181,8 +182,8 @@ def _stale(summary: BaselineSummary | None) -> list[RenderableType]:
         line.append(f" {entry.rule}", style="bold")
         if entry.count > 1:
             line.append(f" ×{entry.count}")
-        if entry.message:
-            line.append(f" {entry.message}", style="dim")
+        if entry.message:  # one line: a baseline is the repository's, it must not forge lines
+            line.append(f" {redact.printable(entry.message)}", style="dim")
         out.append(line)
     if len(summary.stale) > MAX_STALE_SHOWN:
         out.append(Text(f"  … and {len(summary.stale) - MAX_STALE_SHOWN} more", style="dim"))
@@ -275,6 +276,7 @@ def render(
     show_baselined: bool = False,
     show_suppressed: bool = False,
 ) -> None:
+    report = prepared(report, human=True)
     if quiet:
         for line in _fixed(report)[:1]:
             console.print(line, highlight=False)

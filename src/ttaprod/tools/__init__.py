@@ -76,11 +76,17 @@ def start(
     return Session(ctx, chosen).start()
 
 
-def collect(session: Session, known_files: frozenset[str]) -> Collected:
-    """Wait for the tools, then keep their findings on checked files, enriched."""
+def collect(
+    session: Session,
+    known_files: frozenset[str],
+    unanalysed: frozenset[str] = frozenset(),
+    unparsed: frozenset[str] = frozenset(),
+) -> Collected:
+    """Wait for the tools, then keep their findings on checked files, enriched. A tool that
+    failed is run again without the `unanalysed` files (see `Session.finish`)."""
     try:
-        runs = session.finish()
-        kept, suppressed = finalize(session.findings(), session.ctx.root, known_files)
+        runs = session.finish(unanalysed)
+        kept, suppressed = finalize(session.findings(), session.ctx.root, known_files, unparsed)
     finally:
         session.close()
     counts: dict[str, int] = {}

@@ -18,13 +18,19 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from .. import safeio
 from .deps import normalise
 
 DB_FILES = ("insecure_full.json", "insecure.json")
+MAX_BYTES = 128 * safeio.MB  # safety's full database is about 40 MB
 
 
 class DatabaseError(Exception):
     """The database cannot be used; the message says why (one line)."""
+
+
+class DatabaseMissing(DatabaseError):
+    """There is no database at the path given (safety is `unavailable`, not `failed`)."""
 
 
 @dataclass(frozen=True)
@@ -61,20 +67,32 @@ def _affects(specs: tuple[str, ...], version: Version) -> bool:
 
 def locate(path: Path) -> Path:
     """The database file to read: `path` itself, or the best file in a directory."""
-    if path.is_file():
-        return path
     if path.is_dir():
         for name in DB_FILES:
-            if (path / name).is_file():
+            if (path / name).exists():
                 return path / name
-        raise DatabaseError(f"no {' or '.join(DB_FILES)} in {path}")
-    raise DatabaseError(f"advisory database {path} does not exist")
+        raise DatabaseMissing(f"no {' or '.join(DB_FILES)} in {path}")
+    if path.exists():
+        return path
+    raise DatabaseMissing(f"advisory database {path} does not exist")
 
 
-def _ids(entry: dict[str, Any]) -> tuple[str, str]:
-    advisory_id = str(entry.get("id") or "")
-    cve = str(entry.get("cve") or "")
-    for ident in entry.get("ids") or []:
+def _text(entry: dict[str, Any], key: str, package: str, limit: int = 200) -> str:
+    value = entry.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise DatabaseError(f"advisory for {package!r}: '{key}' is {type(value).__name__}")
+    return str(value)[:limit]
+
+
+def _ids(entry: dict[str, Any], package: str) -> tuple[str, str]:
+    advisory_id = _text(entry, "id", package)
+    cve = _text(entry, "cve", package)
+    ids = entry.get("ids") or []
+    if not isinstance(ids, list):
+        raise DatabaseError(f"advisory for {package!r}: 'ids' is {type(ids).__name__}, not a list")
+    for ident in ids:
         if isinstance(ident, dict) and ident.get("type") == "pyup" and not advisory_id:
             advisory_id = str(ident.get("id", ""))
         elif isinstance(ident, dict) and ident.get("type") == "cve" and not cve:
@@ -88,13 +106,17 @@ def _advisory(package: str, entry: Any) -> Advisory:
     if not isinstance(entry, dict):
         raise DatabaseError(f"unexpected entry for {package!r}")
     specs = entry.get("specs") or ([entry["v"]] if entry.get("v") else [])
-    advisory_id, cve = _ids(entry)
+    if not isinstance(specs, list) or not all(isinstance(spec, str) for spec in specs):
+        raise DatabaseError(
+            f"advisory for {package!r}: 'specs' is {type(specs).__name__}, not a list of strings"
+        )
+    advisory_id, cve = _ids(entry, package)
     return Advisory(
         package,
         advisory_id or cve or package,
-        tuple(str(s) for s in specs),
+        tuple(spec[:200] for spec in specs),
         cve=cve,
-        text=" ".join(str(entry.get("advisory", "")).split()),
+        text=" ".join(_text(entry, "advisory", package, 2000).split()),
     )
 
 
@@ -103,8 +125,12 @@ def _stamp(meta: Any) -> str:
         return ""
     value = meta.get("timestamp") or meta.get("last_updated") or ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, tz=timezone.utc).strftime("%Y-%m-%d")
-    return str(value)[:10]
+        try:  # huge, negative, NaN: no date, not a crash
+            return datetime.fromtimestamp(value, tz=timezone.utc).strftime("%Y-%m-%d")
+        except (OverflowError, OSError, ValueError):
+            return ""
+    text = str(value)[:10] if isinstance(value, str) else ""
+    return text if text.isprintable() else ""
 
 
 def parse_database(text: str) -> Database:
@@ -112,6 +138,8 @@ def parse_database(text: str) -> Database:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DatabaseError(f"advisory database is not JSON ({exc.msg})") from None
+    except RecursionError:
+        raise DatabaseError("advisory database is not JSON (nested too deeply)") from None
     if not isinstance(data, dict):
         raise DatabaseError("advisory database is not a JSON object")
     packages = data.get("vulnerable_packages", data)
@@ -119,8 +147,12 @@ def parse_database(text: str) -> Database:
         raise DatabaseError("advisory database has no package table")
     advisories: dict[str, tuple[Advisory, ...]] = {}
     for name, entries in packages.items():
-        if name.startswith("$") or not isinstance(entries, list):
+        if name.startswith("$"):
             continue
+        if not isinstance(entries, list):
+            raise DatabaseError(
+                f"advisory database: {name[:80]!r} holds {type(entries).__name__}, not a list"
+            )
         package = normalise(name)
         advisories[package] = advisories.get(package, ()) + tuple(
             _advisory(package, e) for e in entries
@@ -131,6 +163,9 @@ def parse_database(text: str) -> Database:
 def load(path: Path) -> Database:
     target = locate(path)
     try:
-        return parse_database(target.read_text(encoding="utf-8"))
+        text = safeio.read_text(target, MAX_BYTES)
     except (OSError, UnicodeDecodeError) as exc:
-        raise DatabaseError(f"cannot read {target}: {exc}") from None
+        raise DatabaseError(
+            f"cannot read {target}: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
+    return parse_database(text)

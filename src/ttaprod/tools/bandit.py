@@ -11,7 +11,6 @@ quoted value is masked.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -22,18 +21,23 @@ from .base import (
     NothingToCheck,
     Parsed,
     ToolError,
+    code_field,
+    file_field,
+    fits_command_line,
     last_line,
+    load_json,
     make_finding,
     pyproject_has_tool,
-    relative_path,
     span,
+    text_field,
+    typed,
+    unexpected,
 )
 from .codemap import code_map
 
 NAME = "bandit"
 DEFAULT_COMMAND = "bandit"
 OK_EXIT_CODES = (0, 1)  # 1: issues were found
-MAX_ARGV_CHARS = 100_000  # past this, fall back to a recursive walk of the targets
 EXCLUDED_DIRS = (".venv", "venv", ".tox", ".nox", "node_modules", "build", "dist", "site-packages")
 
 
@@ -69,7 +73,7 @@ def build(ctx: Context) -> Invocation:
             if ctx.python_files
             else "no Python files"
         )
-    if files and sum(len(f) + 1 for f in files) < MAX_ARGV_CHARS:
+    if files and fits_command_line(files):
         argv += ["--", *files]
     else:
         argv += ["-r", "-x", ",".join(f"*/{d}/*" for d in EXCLUDED_DIRS), "--", *ctx.targets]
@@ -83,32 +87,33 @@ def parse_version(stdout: str) -> str | None:
 
 
 def _finding(item: dict[str, Any], root: Path):
-    path = relative_path(str(item.get("filename", "")), root)
-    if path is None:
-        return None
-    code = str(item.get("test_id") or "B000")
-    checklist_item, severity = code_map(NAME).lookup(code, str(item.get("issue_severity", "")))
-    line = item.get("line_number")
-    lines = [n for n in item.get("line_range") or [] if isinstance(n, int)]
-    column = item.get("col_offset")
-    end_column = item.get("end_col_offset")
+    path = file_field(item, "filename", root)
+    code = code_field(item, "test_id", "a test id") or "B000"
+    level = typed(item, "issue_severity", str, "a severity") or ""
+    line = typed(item, "line_number", int, "a line number")
+    line_range = typed(item, "line_range", list, "a line range") or []
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in line_range):
+        raise unexpected("a line range that is not a list of numbers")
+    column = typed(item, "col_offset", int, "a column")
+    end_column = typed(item, "end_col_offset", int, "a column")
     position = span(
         line,
-        column + 1 if isinstance(column, int) else 1,
-        max(lines) if lines else line,
-        end_column + 1 if isinstance(end_column, int) else None,
+        column + 1 if column is not None else 1,
+        max(line_range) if line_range else line,
+        end_column + 1 if end_column is not None else None,
     )
-    message = redact.mask_quoted(redact.redact_text(str(item.get("issue_text", "")).strip()))
+    text = text_field(item, "issue_text", "a message").strip()
+    if path is None:
+        return None
+    checklist_item, severity = code_map(NAME).lookup(code, level)
+    message = redact.mask_quoted(redact.redact_text(text))
     return make_finding(NAME, code, checklist_item, severity, path, position, message or code)
 
 
 def parse(stdout: str, stderr: str, exit_code: int, root: Path) -> Parsed:
     if exit_code not in OK_EXIT_CODES:
         raise ToolError(last_line(stderr) or f"bandit exited with code {exit_code}")
-    try:
-        data = json.loads(stdout)
-    except json.JSONDecodeError as exc:
-        raise ToolError(f"unreadable JSON output ({exc.msg} at line {exc.lineno})") from None
+    data = load_json(stdout)
     if not isinstance(data, dict) or not isinstance(data.get("results"), list):
         raise ToolError("unexpected JSON output (no 'results' list)")
     findings = []
@@ -119,5 +124,7 @@ def parse(stdout: str, stderr: str, exit_code: int, root: Path) -> Parsed:
         if finding is not None:
             findings.append(finding)
     errors = data.get("errors") or []
+    if not isinstance(errors, list):
+        raise unexpected("'errors' is not a list")
     note = f"could not scan {len(errors)} file(s)" if errors else ""
     return Parsed(tuple(findings), note=note)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .. import safeio
 from ..tomlcompat import TOMLDecodeError, loads
 
 _NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
@@ -24,6 +25,7 @@ _PIN = re.compile(
 _REQUIREMENT = re.compile(rf"^\s*(?P<name>{_NAME})")
 _POETRY_EXACT = re.compile(r"^\s*(?:==\s*)?(?P<version>\d[A-Za-z0-9.+!_-]*)\s*$")
 LOCK_FILES = ("poetry.lock", "pdm.lock", "uv.lock")
+READ_LIMIT = 32 * safeio.MB  # a lock file of thousands of packages is a few MB
 
 
 def normalise(name: str) -> str:
@@ -178,7 +180,7 @@ def collect(root: Path, files: tuple[str, ...]) -> Declared:
     out = Declared()
     for rel in sorted(f for f in files if is_dependency_file(f)):
         try:
-            text = (root / rel).read_text(encoding="utf-8")
+            text = safeio.read_text(root / rel, READ_LIMIT, follow_symlinks=False)
         except (OSError, UnicodeDecodeError):
             out.unreadable.append(rel)
             continue
@@ -193,8 +195,8 @@ def collect(root: Path, files: tuple[str, ...]) -> Declared:
                 read_pipfile_lock(text, rel, out)
             else:
                 read_requirements(text, rel, out)
-        except (TOMLDecodeError, json.JSONDecodeError, AttributeError, TypeError):
-            out.unreadable.append(rel)
+        except (TOMLDecodeError, ValueError, RecursionError, AttributeError, TypeError):
+            out.unreadable.append(rel)  # JSONDecodeError is a ValueError
             continue
         if (len(out.pins), out.unpinned) != before:
             out.files.append(rel)

@@ -11,20 +11,22 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from .. import redact
+from .. import redact, safeio, sourcelines
 from ..findings import fingerprint
 from ..models import Finding
 from ..suppression import Marks
 
 SECRET_ITEMS = frozenset({"security.secrets-in-env"})
+READ_LIMIT = 16 * safeio.MB  # the largest file a tool is given is 10 MB (max-file-size-kb)
 
 
 def _read_lines(root: Path, rel: str) -> tuple[list[str], str]:
     try:
-        text = (root / rel).read_text(encoding="utf-8", errors="replace")
+        data = safeio.read_bytes(root / rel, READ_LIMIT, follow_symlinks=False)
     except OSError:
         return [], ""
-    return text.splitlines(), text
+    text = data.decode("utf-8", errors="replace")
+    return sourcelines.split(text), text
 
 
 def flagged_text(lines: list[str], finding: Finding) -> str:
@@ -40,9 +42,14 @@ def flagged_text(lines: list[str], finding: Finding) -> str:
 
 
 def finalize(
-    findings: Iterable[Finding], root: Path, known_files: frozenset[str]
+    findings: Iterable[Finding],
+    root: Path,
+    known_files: frozenset[str],
+    unparsed: frozenset[str] = frozenset(),
 ) -> tuple[list[Finding], list[Finding]]:
-    """(kept, suppressed): findings on files ttaprod checked, enriched."""
+    """(kept, suppressed): findings on files ttaprod checked, enriched. On a file ttaprod
+    could not parse it cannot tell a secret from any other string, so every string on the
+    flagged line is masked (ruff's syntax error on `password = "hunter2` quotes that line)."""
     cache: dict[str, tuple[list[str], Marks]] = {}
     kept: list[Finding] = []
     suppressed: list[Finding] = []
@@ -53,8 +60,10 @@ def finalize(
             lines, text = _read_lines(root, finding.path)
             cache[finding.path] = (lines, Marks.read(text))
         lines, marks = cache[finding.path]
-        secret = finding.checklist_item in SECRET_ITEMS
-        snippet = lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""
+        secret = finding.checklist_item in SECRET_ITEMS or finding.path in unparsed
+        snippet = (
+            sourcelines.snippet(lines[finding.line - 1]) if 0 < finding.line <= len(lines) else ""
+        )
         source = flagged_text(lines, finding)
         if secret:
             snippet = redact.mask_string_literals(snippet)

@@ -22,16 +22,23 @@ from pathlib import Path
 from typing import Any
 
 from .. import redact
+from ..globs import any_match
 from ..tomlcompat import TOMLDecodeError, loads
 from .base import (
     Context,
     Invocation,
+    NothingToCheck,
     Parsed,
     ToolError,
+    code_field,
+    file_field,
+    fits_command_line,
     last_line,
+    load_json,
     make_finding,
-    relative_path,
     span,
+    text_field,
+    typed,
 )
 from .codemap import code_map
 
@@ -83,15 +90,14 @@ def project_python(root: Path) -> Path | None:
 
 
 def _includes(ctx: Context) -> list[str]:
-    """What ttaprod checks: the given paths, or the top-level entries holding the Python files
-    it discovered (so virtualenvs of any name and excluded top-level folders stay out)."""
-    if ctx.targets != (".",) or not ctx.python_files:
-        return list(ctx.targets)
-    return sorted({f.split("/", 1)[0] for f in ctx.python_files})
+    """What ttaprod checks: the Python files it discovered (so virtualenvs of any name,
+    excluded folders, symlinks, FIFOs and files over the size limit stay out), else the given
+    paths."""
+    return list(ctx.python_files) if ctx.python_files else list(ctx.targets)
 
 
 def _neutral_config(ctx: Context) -> Path:
-    """A config in the scratch directory: only the checked paths, imports resolved from the root."""
+    """A config in the scratch directory: only the checked files, imports resolved from the root."""
 
     def rel(path: Path) -> str:
         return Path(os.path.relpath(path, ctx.scratch)).as_posix()
@@ -107,6 +113,13 @@ def _neutral_config(ctx: Context) -> Path:
     return path
 
 
+def _own_files(ctx: Context, config: dict[str, Any]) -> list[str]:
+    """The files ttaprod checks that the project's own pyright config does not exclude."""
+    exclude = config.get("exclude")
+    patterns = tuple(p for p in exclude if isinstance(p, str)) if isinstance(exclude, list) else ()
+    return [f for f in ctx.python_files if not (patterns and any_match(patterns, f))]
+
+
 def build(ctx: Context) -> Invocation:
     command = ctx.settings.command or DEFAULT_COMMAND
     argv = [command, "--outputjson"]
@@ -120,8 +133,14 @@ def build(ctx: Context) -> Invocation:
     if python is not None and not names_env and not any(k in (config or {}) for k in VENV_KEYS):
         argv += ["--pythonpath", str(python)]
     argv += list(ctx.settings.args)
-    if config is not None and ctx.targets != (".",):
-        argv += ["--", *ctx.targets]
+    if config is not None:
+        files = _own_files(ctx, config)
+        if ctx.python_files and not files:
+            raise NothingToCheck("every Python file is excluded by the project's pyright config")
+        if files and fits_command_line(files):
+            argv += ["--", *files]  # the files ttaprod checks, not a walk of pyright's own
+        elif ctx.targets != (".",):
+            argv += ["--", *ctx.targets]
     return Invocation(tuple(argv), ctx.root, env=dict(ENV))
 
 
@@ -135,6 +154,8 @@ def is_local_module(module: str, root: Path) -> bool:
     top = module.split(".")[0]
     if not top:  # a relative import: part of the project by definition
         return True
+    if "\0" in top or "/" in top or len(top) > 255:
+        return False
     for base in (root, root / "src"):
         if (
             (base / top).is_dir()
@@ -152,26 +173,35 @@ def _unresolved_module(diagnostic: dict[str, Any]) -> str | None:
     return match.group("module") if match else None
 
 
-def _finding(diagnostic: dict[str, Any], root: Path):
-    path = relative_path(str(diagnostic.get("file", "")), root)
-    if path is None:
-        return None
-    level = str(diagnostic.get("severity", "error"))
-    code = str(diagnostic.get("rule") or level)
-    item, severity = code_map(NAME).lookup(code, level)
-    where = diagnostic.get("range") or {}
-    start, end = where.get("start") or {}, where.get("end") or {}
+def _position(diagnostic: dict[str, Any]) -> tuple[int, int, int, int]:
+    where = typed(diagnostic, "range", dict, "a range") or {}
+    start = typed(where, "start", dict, "a range's start") or {}
+    end = typed(where, "end", dict, "a range's end") or {}
 
     def plus_one(value: Any) -> Any:
-        return value + 1 if isinstance(value, int) and not isinstance(value, bool) else None
+        return value + 1 if isinstance(value, int) and not isinstance(value, bool) else value
 
-    position = span(
+    return span(
         plus_one(start.get("line")),
         plus_one(start.get("character")),
         plus_one(end.get("line")),
         plus_one(end.get("character")),
     )
-    lines = str(diagnostic.get("message", "")).strip().splitlines()
+
+
+def _finding(diagnostic: dict[str, Any], root: Path):
+    path = file_field(diagnostic, "file", root)
+    position = _position(diagnostic)
+    level = typed(diagnostic, "severity", str, "a severity") or "error"
+    code = code_field(diagnostic, "rule", "a rule name") or code_field(
+        {"level": level}, "level", "a severity"
+    )
+    message_text = text_field(diagnostic, "message", "a message")
+    if path is None:
+        return None
+    assert code is not None
+    item, severity = code_map(NAME).lookup(code, level)
+    lines = message_text.strip().splitlines()
     message = _mask(lines[0].strip()) if lines else code
     return make_finding(NAME, code, item, severity, path, position, message)
 
@@ -185,10 +215,7 @@ def _failure(stdout: str, stderr: str, exit_code: int) -> ToolError:
 def parse(stdout: str, stderr: str, exit_code: int, root: Path) -> Parsed:
     if exit_code not in OK_EXIT_CODES:
         raise _failure(stdout, stderr, exit_code)
-    try:
-        data = json.loads(stdout)
-    except json.JSONDecodeError as exc:
-        raise ToolError(f"unreadable JSON output ({exc.msg} at line {exc.lineno})") from None
+    data = load_json(stdout)
     if not isinstance(data, dict) or not isinstance(data.get("generalDiagnostics"), list):
         raise ToolError("unexpected JSON output (no 'generalDiagnostics' list)")
     findings = []
@@ -206,9 +233,11 @@ def parse(stdout: str, stderr: str, exit_code: int, root: Path) -> Parsed:
         if finding is not None:
             findings.append(finding)
     version = data.get("version")
+    if version is not None and (not isinstance(version, str) or len(version) > 40):
+        raise ToolError("unexpected JSON output (a version that is not a short string)")
     return Parsed(
         tuple(findings),
-        version=str(version) if version else None,
+        version=version or None,
         note=unresolved_note(hidden_count, hidden),
     )
 

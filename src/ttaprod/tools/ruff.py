@@ -17,13 +17,19 @@ from ..models import Severity
 from .base import (
     Context,
     Invocation,
+    NothingToCheck,
     Parsed,
     ToolError,
+    code_field,
+    file_field,
+    fits_command_line,
     last_line,
+    load_json,
     make_finding,
     pyproject_has_tool,
-    relative_path,
     span,
+    text_field,
+    typed,
 )
 from .codemap import code_map
 
@@ -53,11 +59,18 @@ def profile_args() -> list[str]:
 
 
 def build(ctx: Context) -> Invocation:
+    """ruff on the files ttaprod checks (never a directory walk of its own, which would follow
+    a symlink to `/dev/zero` or block on a FIFO), with the project's exclusions kept
+    (`--force-exclude`); a directory walk only when the list would not fit a command line."""
     command = ctx.settings.command or DEFAULT_COMMAND
     argv = [command, "check", "--output-format", "json", "--exit-zero", "--no-fix", "--no-cache"]
     if not has_own_config(ctx.root):
         argv += profile_args()
-    argv += [*ctx.settings.args, "--", *ctx.targets]
+    files = list(ctx.python_files)
+    if not files:
+        raise NothingToCheck("no Python files")
+    argv += ["--force-exclude", *ctx.settings.args, "--"]
+    argv += files if fits_command_line(files) else list(ctx.targets)
     return Invocation(tuple(argv), ctx.root, version_argv=(command, "--version"))
 
 
@@ -81,19 +94,21 @@ def _message(code: str, text: str) -> str:
 
 
 def _fix(item: dict[str, Any]) -> str | None:
-    fix = item.get("fix")
-    if isinstance(fix, dict) and fix.get("message"):
-        return redact.mask_quoted(str(fix["message"]))
+    fix = typed(item, "fix", dict, "a fix")
+    if fix and fix.get("message"):
+        return redact.mask_quoted(text_field(fix, "message", "a fix's message"))
     return None
+
+
+def _location(item: dict[str, Any], key: str) -> tuple[Any, Any]:
+    where = typed(item, key, dict, f"'{key}'") or {}
+    return where.get("row"), where.get("column")
 
 
 def parse(stdout: str, stderr: str, exit_code: int, root: Path) -> Parsed:
     if exit_code not in OK_EXIT_CODES:
         raise ToolError(last_line(stderr) or f"ruff exited with code {exit_code}")
-    try:
-        data = json.loads(stdout or "[]")
-    except json.JSONDecodeError as exc:
-        raise ToolError(f"unreadable JSON output ({exc.msg} at line {exc.lineno})") from None
+    data = load_json(stdout, "[]")
     if not isinstance(data, list):
         raise ToolError("unexpected JSON output (not a list of diagnostics)")
     mapping = code_map(NAME)
@@ -101,18 +116,19 @@ def parse(stdout: str, stderr: str, exit_code: int, root: Path) -> Parsed:
     for item in data:
         if not isinstance(item, dict):
             raise ToolError("unexpected JSON output (a diagnostic is not an object)")
-        code = str(item.get("code") or "syntax-error")
-        path = relative_path(str(item.get("filename", "")), root)
+        raw_code = code_field(item, "code", "a rule code")
+        code = raw_code or "syntax-error"
+        path = file_field(item, "filename", root)
+        start, end = _location(item, "location"), _location(item, "end_location")
+        position = span(*start, *end)
+        fix = _fix(item)
         if path is None:
             continue
-        start = item.get("location") or {}
-        end = item.get("end_location") or {}
         checklist_item, severity = mapping.lookup(code)
-        if item.get("code") is None:  # ruff reports a file it cannot parse without a code
+        if raw_code is None:  # ruff reports a file it cannot parse without a code
             checklist_item, severity = mapping.default.item, Severity.HIGH
-        position = span(start.get("row"), start.get("column"), end.get("row"), end.get("column"))
-        message = _message(code, str(item.get("message", "")).strip() or code)
+        message = _message(code, text_field(item, "message", "a message").strip() or code)
         findings.append(
-            make_finding(NAME, code, checklist_item, severity, path, position, message, _fix(item))
+            make_finding(NAME, code, checklist_item, severity, path, position, message, fix)
         )
     return Parsed(tuple(findings))

@@ -16,6 +16,7 @@ database); `skipped` (deselected by config, `--tools` or `--no-tools`).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import shutil
@@ -46,6 +47,12 @@ SUBPROCESS_ADAPTERS: dict[str, ModuleType] = {"ruff": ruff, "pyright": pyright, 
 VERSION_GRACE_S = 5.0  # how long a version probe may outlive its tool
 POLL_S = 0.02
 INSTALL_HINT = "pip install 'ttaprod[tools]'"
+MB = 1024 * 1024
+MAX_OUTPUT = 256 * MB  # a tool's JSON past this is not read (pyright on 250 KLOC: ~10 MB)
+STDERR_TAIL = 64 * 1024  # the end of stderr holds the reason of a failure
+_PARSE_ERRORS = (
+    TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError, OverflowError
+)  # fmt: skip
 
 
 @dataclass
@@ -59,10 +66,14 @@ class _Proc:
     timed_out: bool = False
 
     def poll(self, now: float) -> bool:
-        """True once the process is over (ended or killed)."""
+        """True once the process is over (ended or killed). A tool that exits leaves no child
+        behind: its process group is killed before it is reaped (while the exited leader is
+        unreaped its id cannot be reused, so the group is still its own)."""
         if self.ended is not None:
             return True
-        if self.popen.poll() is not None:
+        if _exited(self.popen):
+            _kill_group(self.popen)
+            self.popen.poll()
             self.ended = now
             return True
         if now >= self.deadline:
@@ -73,13 +84,19 @@ class _Proc:
         return False
 
     def output(self) -> tuple[str, str]:
-        out = []
-        for handle in (self.stdout, self.stderr):
-            handle.flush()
-            handle.seek(0)
-            out.append(handle.read().decode("utf-8", errors="replace"))
-            handle.close()
-        return out[0], out[1]
+        """stdout whole (`ToolError` past `MAX_OUTPUT`), the end of stderr (the reason)."""
+        try:
+            sizes = [os.fstat(h.fileno()).st_size for h in (self.stdout, self.stderr)]
+            if sizes[0] > MAX_OUTPUT:
+                raise ToolError(f"output of {sizes[0] // MB} MB, over {MAX_OUTPUT // MB} MB")
+            self.stdout.seek(0)
+            out = self.stdout.read(MAX_OUTPUT + 1)
+            self.stderr.seek(max(0, sizes[1] - STDERR_TAIL))
+            err = self.stderr.read(STDERR_TAIL)
+        finally:
+            for handle in (self.stdout, self.stderr):
+                handle.close()
+        return out.decode("utf-8", errors="replace"), err.decode("utf-8", errors="replace")
 
 
 @dataclass
@@ -93,14 +110,33 @@ class _Job:
     findings: list[Finding] = field(default_factory=list)
 
 
-def _kill(popen: subprocess.Popen[bytes]) -> None:
+def _exited(popen: subprocess.Popen[bytes]) -> bool:
+    """Whether the process has exited, without reaping it (`waitid` with WNOWAIT)."""
+    if popen.returncode is not None:
+        return True
+    waitid = getattr(os, "waitid", None)
+    if waitid is None:  # pragma: no cover - macOS before 3.13, Windows
+        return popen.poll() is not None
     try:
-        if hasattr(os, "killpg"):
-            os.killpg(popen.pid, signal.SIGKILL)
-        else:  # pragma: no cover - Windows
+        return waitid(os.P_PID, popen.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return popen.poll() is not None
+
+
+def _kill_group(popen: subprocess.Popen[bytes]) -> None:
+    if not hasattr(os, "killpg"):  # pragma: no cover - Windows
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # nobody left
+        os.killpg(popen.pid, signal.SIGKILL)
+
+
+def _kill(popen: subprocess.Popen[bytes]) -> None:
+    """Kill the tool and everything it started (its process group), then reap it."""
+    if hasattr(os, "killpg"):
+        _kill_group(popen)
+    else:  # pragma: no cover - Windows
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             popen.kill()
-    except (ProcessLookupError, PermissionError):  # ttaprod: ignore[TTP112] already gone
-        pass
     with contextlib.suppress(subprocess.TimeoutExpired):  # a process that ignores SIGKILL
         popen.wait(timeout=5)
 
@@ -160,7 +196,7 @@ class Session:
                 self._start(job)
         return self
 
-    def _start(self, job: _Job) -> None:
+    def _start(self, job: _Job, without: frozenset[str] = frozenset()) -> None:
         adapter = SUBPROCESS_ADAPTERS[job.name]
         job.adapter = adapter
         command = job.settings.command or adapter.DEFAULT_COMMAND
@@ -172,6 +208,8 @@ class Session:
         scratch = self.ctx.scratch / job.name
         scratch.mkdir(parents=True, exist_ok=True)
         ctx = replace(self.ctx, settings=replace(job.settings, command=executable), scratch=scratch)
+        if without:
+            ctx = replace(ctx, python_files=tuple(f for f in ctx.python_files if f not in without))
         try:
             inv: Invocation = adapter.build(ctx)
             job.main = _launch(inv.argv, inv, scratch, "main", job.settings.timeout)
@@ -206,6 +244,13 @@ class Session:
         except ToolUnavailable as exc:
             job.run = ToolRun(job.name, None, ToolStatus.UNAVAILABLE, _since(started), 0, str(exc))
             return
+        except ToolError as exc:
+            job.run = ToolRun(job.name, None, ToolStatus.FAILED, _since(started), 0, str(exc))
+            return
+        except _PARSE_ERRORS as exc:  # a database of a shape no safety release wrote
+            reason = f"unexpected advisory database ({type(exc).__name__})"
+            job.run = ToolRun(job.name, None, ToolStatus.FAILED, _since(started), 0, reason)
+            return
         job.findings = list(parsed.findings)
         job.run = ToolRun(
             job.name,
@@ -216,8 +261,13 @@ class Session:
             parsed.note,
         )
 
-    def finish(self) -> list[ToolRun]:
-        """Wait for every tool (each against its deadline) and turn each into a ToolRun."""
+    def finish(self, unanalysed: frozenset[str] = frozenset()) -> list[ToolRun]:
+        """Wait for every tool (each against its deadline) and turn each into a ToolRun.
+
+        A tool that failed while files ttaprod itself could not analyse (nested too deeply,
+        crashing its parser) were among its inputs runs once more without them: one hostile
+        file must not sink a tool for the whole project (ruff's parser overflows its stack on
+        5,000 nested brackets)."""
         for job in self.jobs:
             if job.name == "safety" and job.run is None:
                 self._in_process(job)
@@ -225,6 +275,18 @@ class Session:
         for job in self.jobs:
             if job.run is None and job.main is not None:
                 job.run = self._collect(job)
+        culprits = unanalysed & frozenset(self.ctx.python_files)
+        retried = [j for j in self.jobs if j.main is not None and _failed(j.run) and culprits]
+        for job in retried:
+            job.main = job.probe = None
+            job.run = None
+            self._start(job, without=culprits)
+        self._wait_all()
+        for job in retried:
+            if job.run is None and job.main is not None:
+                job.run = self._collect(job)
+            if job.run is not None:
+                job.run = replace(job.run, reason=_with_note(job.run.reason, _retried(culprits)))
         return [job.run for job in self.jobs if job.run is not None]
 
     def findings(self) -> list[Finding]:
@@ -252,7 +314,11 @@ class Session:
         assert job.main is not None and job.adapter is not None
         proc = job.main
         duration = round((proc.ended or time.monotonic()) - proc.started, 3)
-        stdout, stderr = proc.output()
+        try:
+            stdout, stderr = proc.output()
+        except ToolError as exc:
+            version = self._probe_version(job)
+            return ToolRun(job.name, version, ToolStatus.FAILED, duration, 0, str(exc))
         version = self._probe_version(job)
         if proc.timed_out:
             reason = f"no result within {job.settings.timeout:g} s (tool-timeout)"
@@ -261,6 +327,9 @@ class Session:
             parsed: Parsed = job.adapter.parse(stdout, stderr, proc.popen.returncode, self.ctx.root)
         except ToolError as exc:
             reason = redact.redact_text(str(exc))
+            return ToolRun(job.name, version, ToolStatus.FAILED, duration, 0, reason)
+        except _PARSE_ERRORS as exc:  # output no version of the tool prints: never the run
+            reason = f"unexpected output ({type(exc).__name__})"
             return ToolRun(job.name, version, ToolStatus.FAILED, duration, 0, reason)
         job.findings = list(parsed.findings)
         version = parsed.version or version
@@ -272,29 +341,67 @@ class Session:
         probe = job.probe
         if probe is None or probe.timed_out or job.adapter is None:
             if probe is not None:
-                probe.output()
+                for handle in (probe.stdout, probe.stderr):
+                    handle.close()
             return None
-        stdout, _ = probe.output()
+        try:
+            stdout, _ = probe.output()
+        except ToolError:
+            return None
         if probe.popen.returncode != 0:
             return None
-        return job.adapter.parse_version(stdout)
+        try:
+            version = job.adapter.parse_version(stdout[:1000])
+        except _PARSE_ERRORS:
+            return None
+        return version if version and len(version) <= 40 and version.isprintable() else None
 
     def close(self) -> None:
         """Kill what still runs and remove the scratch directory; safe to call twice."""
         for job in self.jobs:
             for proc in (job.main, job.probe):
-                if proc is not None and proc.popen.poll() is None:
+                # not reaped yet (running, or exited since the last poll): its process group
+                # id is still its own, so what it started is killed with it
+                if proc is not None and proc.popen.returncode is None:
                     _kill(proc.popen)
                 if proc is not None:
                     for handle in (proc.stdout, proc.stderr):
                         if not handle.closed:
                             handle.close()
         shutil.rmtree(self.ctx.scratch, ignore_errors=True)
+        _SCRATCH.discard(self.ctx.scratch)
+
+
+def _failed(run: ToolRun | None) -> bool:
+    return run is not None and run.status is ToolStatus.FAILED
+
+
+def _retried(files: frozenset[str]) -> str:
+    shown = ", ".join(sorted(files)[:3]) + (", …" if len(files) > 3 else "")
+    return f"run again without {len(files)} file(s) ttaprod could not analyse ({shown})"
+
+
+def _with_note(reason: str, note: str) -> str:
+    return f"{reason}; {note}" if reason else note
 
 
 def _since(started: float) -> float:
     return round(time.monotonic() - started, 3)
 
 
+_SCRATCH: set[Path] = set()  # removed at exit whatever happened (a second signal, say)
+
+
 def scratch_dir() -> Path:
-    return Path(tempfile.mkdtemp(prefix="ttaprod-tools-"))
+    """A private (0700) temporary directory for the tools' output; removed by
+    `Session.close`, and at exit as a last resort."""
+    path = Path(tempfile.mkdtemp(prefix="ttaprod-tools-"))
+    _SCRATCH.add(path)
+    return path
+
+
+@atexit.register
+def _remove_scratch() -> None:
+    for path in list(_SCRATCH):
+        shutil.rmtree(path, ignore_errors=True)
+        _SCRATCH.discard(path)

@@ -16,7 +16,7 @@ from pathlib import Path
 from .. import redact
 from ..models import Finding
 from . import advisories, deps
-from .base import Context, Parsed, ToolUnavailable, make_finding
+from .base import Context, Parsed, ToolError, ToolUnavailable, make_finding
 from .codemap import code_map
 
 NAME = "safety"
@@ -68,8 +68,10 @@ def scan(ctx: Context) -> Parsed:
         raise ToolUnavailable(NO_DATABASE)
     try:
         database = advisories.load(ctx.safety_db)
-    except advisories.DatabaseError as exc:
+    except advisories.DatabaseMissing as exc:
         raise ToolUnavailable(str(exc)) from None
+    except advisories.DatabaseError as exc:  # it is there, and not what safety writes
+        raise ToolError(str(exc)) from None
     declared = deps.collect(ctx.root, ctx.other_files)
     found = findings_for(declared, database)
     pins = len(declared.pins)
