@@ -159,7 +159,8 @@ def _groups(members: list[Finding]) -> list[_Group]:
 
     Linear in the findings at one place (a generated line can hold thousands): groups only
     ever gain sources, so the first group without the current source is found by a pointer
-    that only moves forward, and twins by an index of the groups by rule number."""
+    that only moves forward, and twins by an index of the groups by rule number. Rules
+    declared the same problem (a few, `[same]`) look at every group of the place."""
     groups: list[_Group] = []
     by_source: dict[str, list[Finding]] = defaultdict(list)
     for finding in sorted(members, key=_rank):
@@ -173,7 +174,13 @@ def _groups(members: list[Finding]) -> list[_Group]:
                 ):
                     twins[number].append(group)
         rest = []
+        same = _same()
         for finding in findings:
+            if finding.rule in same:  # declared the same problem: a partner, same column first
+                partners = [g for g in groups if g.can_absorb(finding) and g.twin_of(finding)]
+                if partners:
+                    min(partners, key=lambda g: g.primary.column != finding.column).absorb(finding)
+                    continue
             number = _number(finding.rule)
             candidates = twins.get(number) if number is not None else None
             while candidates and not candidates[0].can_absorb(finding):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -137,11 +138,16 @@ def build(ctx: Context) -> Invocation:
         files = _own_files(ctx, config)
         if ctx.python_files and not files:
             raise NothingToCheck("every Python file is excluded by the project's pyright config")
+        # pyright's command line has no `--`: a name starting with "-" is made a path instead
         if files and fits_command_line(files):
-            argv += ["--", *files]  # the files ttaprod checks, not a walk of pyright's own
+            argv += _paths(files)  # the files ttaprod checks, not a walk of pyright's own
         elif ctx.targets != (".",):
-            argv += ["--", *ctx.targets]
+            argv += _paths(ctx.targets)
     return Invocation(tuple(argv), ctx.root, env=dict(ENV))
+
+
+def _paths(names: Sequence[str]) -> list[str]:
+    return [f"./{name}" if name.startswith("-") else name for name in names]
 
 
 def _mask(message: str) -> str:
