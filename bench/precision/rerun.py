@@ -8,8 +8,8 @@ every judged finding of verdicts.jsonl the script says whether this ttaprod stil
 (same repository, path, line and rule), and prints per rule: the judged true and false
 findings, how many of each are still reported, and the precision true / (true + false) over
 what is still reported. A true finding no longer reported is a recall loss; a false one no
-longer reported is a fixed false alarm. `--table` prints the Markdown table of
-docs/precision.md instead.
+longer reported is a fixed false alarm. `--write` also writes the counts to
+rules/precision.toml (what `ttaprod explain` shows) and the table into docs/precision.md.
 
 Not a test: CI has no network and no corpus. ttaprod runs with `--no-tools` (its own rules),
 the default rule set, no cache.
@@ -24,10 +24,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from ttaprod import catalogue
 from ttaprod.api import CheckOptions, check
 from ttaprod.tomlcompat import tomllib
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+START, END = "<!-- precision:start -->", "<!-- precision:end -->"
 
 
 @dataclass(frozen=True)
@@ -65,51 +68,87 @@ def reported(sources: Path, repos: list[str]) -> dict[str, set[tuple[str, int, s
     return out
 
 
-def table(rows: list[Judged], now: dict[str, set[tuple[str, int, str]]]) -> list[str]:
-    counts: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+Counts = dict[str, collections.Counter[str]]
+
+
+def tally(rows: list[Judged], now: dict[str, set[tuple[str, int, str]]]) -> Counts:
+    """Per rule: the judged verdicts, and `<verdict> still` for those still reported."""
+    counts: Counts = collections.defaultdict(collections.Counter)
     for row in rows:
         if row.repo not in now:
             continue
-        still = (row.path, row.line, row.rule) in now[row.repo]
         counts[row.rule][row.verdict] += 1
-        if still:
+        if (row.path, row.line, row.rule) in now[row.repo]:
             counts[row.rule][f"{row.verdict} still"] += 1
+    return counts
+
+
+def table(counts: Counts) -> list[str]:
+    specs = catalogue.catalogue()
     lines = [
-        "| rule | judged true / false / debatable | still reported: true / false | precision |",
-        "|---|---|---|---|",
+        "| rule | tier | judged: true / false / debatable | still reported: true / false "
+        "/ debatable | precision |",
+        "|---|---|---|---|---|",
     ]
     total_true = total_false = 0
     for rule in sorted(counts):
         c = counts[rule]
-        true, false = c["true still"], c["false still"]
-        total_true, total_false = total_true + true, total_false + false
+        true, false, debatable = c["true still"], c["false still"], c["debatable still"]
+        spec = specs.get(rule)
+        tier = "preview" if spec is not None and spec.preview else "default"
+        if tier == "default":
+            total_true, total_false = total_true + true, total_false + false
         share = f"{true / (true + false):.0%}" if true + false else "—"
         judged_counts = f"{c['true']} / {c['false']} / {c['debatable']}"
-        lines.append(f"| {rule} | {judged_counts} | {true} / {false} | {share} |")
-    if total_true + total_false:
         lines.append(
-            f"| all | | {total_true} / {total_false} | "
-            f"{total_true / (total_true + total_false):.0%} |"
+            f"| {rule} | {tier} | {judged_counts} | {true} / {false} / {debatable} | {share} |"
         )
+    if total_true + total_false:
+        share = total_true / (total_true + total_false)
+        lines.append(f"| default set | | | {total_true} / {total_false} | {share:.0%} |")
     return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sources", type=Path)
-    parser.add_argument("--table", action="store_true", help="print the Markdown table only")
+    parser.add_argument("--write", action="store_true", help="update precision.toml and docs")
     args = parser.parse_args()
     corpus = tomllib.loads((HERE / "corpus.toml").read_text(encoding="utf-8"))
     repos = [entry["name"] for entry in corpus["repo"]]
     rows = judged()
     now = reported(args.sources, repos)
-    if not args.table:
-        for row in rows:
-            if row.repo in now:
-                still = (row.path, row.line, row.rule) in now[row.repo]
-                state = "still reported" if still else "no longer reported"
-                print(f"{row.rule} {row.verdict:9} {state:18} {row.repo} {row.path}:{row.line}")
-    print("\n".join(table(rows, now)))
+    counts = tally(rows, now)
+    for row in rows:
+        if row.repo in now:
+            still = (row.path, row.line, row.rule) in now[row.repo]
+            state = "still reported" if still else "no longer reported"
+            print(f"{row.rule} {row.verdict:9} {state:18} {row.repo} {row.path}:{row.line}")
+    lines = table(counts)
+    print("\n".join(lines))
+    if args.write:
+        write(counts, lines)
+
+
+def write(counts: Counts, lines: list[str]) -> None:
+    """rules/precision.toml (still-reported judged findings per rule) and the docs table."""
+    toml = [
+        "# Written by bench/precision/rerun.py --write: the judged findings of each rule that",
+        "# ttaprod still reports on the corpus (docs/precision.md). Shown by `ttaprod explain`.",
+        "",
+    ]
+    for rule in sorted(counts):
+        c = counts[rule]
+        still = (c["true still"], c["false still"], c["debatable still"])
+        if any(still):
+            toml.append(f"[rule.{rule}]")
+            toml.append("true = {}\nfalse = {}\ndebatable = {}\n".format(*still))
+    (REPO / "rules" / "precision.toml").write_text("\n".join(toml), encoding="utf-8")
+    doc = REPO / "docs" / "precision.md"
+    text = doc.read_text(encoding="utf-8")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    doc.write_text(f"{head}{START}\n" + "\n".join(lines) + f"\n{END}{tail}", encoding="utf-8")
 
 
 if __name__ == "__main__":

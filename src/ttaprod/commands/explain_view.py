@@ -11,6 +11,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from .. import precision
 from ..checklist import SECTIONS
 from ..models import Example, RuleSpec
 
@@ -98,6 +99,13 @@ def render(spec: RuleSpec, console: Console) -> None:
         parts.append(_section(f"Fix ({spec.fix}: {how})", prose(spec.fix_summary)))
     if spec.options:
         parts.append(_section("Options", prose(spec.options)))
+    found = precision.measured(spec.code)
+    note = (
+        found.describe()
+        if found
+        else f"not measured yet: no finding on the corpus ({precision.DOC})"
+    )
+    parts.append(_section("Measured precision", prose(note)))
     if spec.references:
         parts.append(_section("References", Text("\n".join(spec.references))))
     console.print(Group(*parts))
