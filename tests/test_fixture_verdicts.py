@@ -21,7 +21,7 @@ VERDICTS = {
     "quality.security-scan": ("skip", "skip", "skip"),
     "errors.retry": ("pass 6/6", "fail 6/17", "fail 28/39"),
     "errors.fallback": ("pass 2/2", "fail 0/3", "fail 2/3"),
-    "errors.timeout": ("pass 6/6", "fail 6/17", "fail 32/43"),
+    "errors.timeout": ("pass 6/6", "fail 6/17", "fail 28/39"),
     "errors.compensation": ("skip", "fail 0/1", "fail 1/2"),
     "errors.logging": ("pass 6/6", "fail 1/3", "fail 8/9"),
     "observability.integration": ("pass", "fail", "fail"),

@@ -244,8 +244,7 @@ def test_error_and_warning_logs_without_exc_info(project) -> None:
         ("app/sync.py", 16, "TTP113", "low"),
         ("app/sync.py", 17, "TTP113", "low"),
         ("app/sync.py", 19, "TTP113", "low"),
-        ("app/sync.py", 21, "TTP113", "low"),
-    ]
+    ]  # not 21: the other logs of its handler keep the traceback
 
 
 def test_logs_in_nested_handlers_and_functions_are_judged_once_or_not_at_all(project) -> None:
@@ -803,4 +802,30 @@ def test_no_correlation_to_judge_without_requests_messages_or_jobs(project) -> N
     assert item(report) == (1, 1, "pass")
     assert check(project, {"app/market.py": src, "app/bot.py": bot}, "TTP114") == [
         ("app/market.py", 11, "TTP114", "low"),
+    ]
+
+
+def test_a_warning_next_to_a_call_that_keeps_the_traceback_is_not_ttp113(project) -> None:
+    src = """
+    import logging
+
+    log = logging.getLogger(__name__)
+
+
+    def run(job):
+        try:
+            job()
+        except Exception as e:
+            log.warning("job failed")
+            log.exception(e)
+
+
+    def run_quietly(job):
+        try:
+            job()
+        except Exception:
+            log.warning("job failed")
+    """
+    assert check(project, {"app/jobs.py": src}, "TTP113") == [
+        ("app/jobs.py", 18, "TTP113", "low")
     ]

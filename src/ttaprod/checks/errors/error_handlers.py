@@ -362,8 +362,12 @@ class ErrorHandlers(Detector):
         # The traceback matters for what was not expected (a broad catch, an outage) and is
         # lost only when the handler does not re-raise it.
         needs_traceback = self._unexpected(catches) and not body.reraises
-        for call, found in body.logs:
-            level = _level(ctx, call, found)
+        levels = [(call, found, _level(ctx, call, found)) for call, found in body.logs]
+        # one log call of the handler that keeps the traceback is enough (a warning, then
+        # `log.exception(e)`)
+        if any(lv == "exception" or _has_exc_info(call) for call, _, lv in levels):
+            needs_traceback = False
+        for call, found, level in levels:
             if level in ("error", "warning") and needs_traceback and not _has_exc_info(call):
                 reported = ctx.report(call, self._no_exc_info(found, level))
                 first = first or reported
