@@ -158,3 +158,44 @@ def test_a_cache_and_a_fallback_around_the_route_cover_the_call_two_modules_down
 def test_a_consumer_that_drops_the_messages_correlation_id() -> None:
     rows = {(f.path, f.line) for f in found(fixture_report("shop_service"), ["TTP201"])}
     assert rows == {("shop/consumers/orders.py", 14)}
+
+
+def test_a_timeout_around_a_base_class_call_covers_the_subclass_override(project) -> None:
+    files = {
+        "feeds/base.py": """
+            import asyncio
+
+
+            class NetworkBase:
+                async def check_network(self) -> bool:
+                    return True
+
+                async def loop(self) -> None:
+                    await asyncio.wait_for(self.check_network(), timeout=60)
+        """,
+        "feeds/prices.py": """
+            import aiohttp
+
+            from .base import NetworkBase
+
+
+            class PriceFeed(NetworkBase):
+                async def check_network(self) -> bool:
+                    async with aiohttp.ClientSession() as session:
+                        async with session.get("https://prices.example.com/ping") as response:
+                            return response.status == 200
+        """,
+    }
+    root = project(files)
+    lines = {(f.path, f.line) for f in found(run_check(root, select=("TTP101",)), ["TTP101"])}
+    assert lines == set()  # wait_for in the base class bounds the override
+    base = root / "feeds/base.py"
+    base.write_text(
+        base.read_text(encoding="utf-8").replace(
+            "await asyncio.wait_for(self.check_network(), timeout=60)",
+            "await self.check_network()",
+        ),
+        encoding="utf-8",
+    )
+    lines = {(f.path, f.line) for f in found(run_check(root, select=("TTP101",)), ["TTP101"])}
+    assert lines == {("feeds/prices.py", 8)}  # the session, built with aiohttp's 300 s default

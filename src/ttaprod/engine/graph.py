@@ -114,9 +114,10 @@ class CallGraph:
             if found is not None:
                 guard = Guard(found.timeout, found.timeout_label, found.retry)
                 self.direct[decorated.target] = self.direct[decorated.target].merge(guard)
+        self.overrides = self._overrides()
         for edge in edges:
-            callee = self.resolve(edge.callee)
-            self.callers[callee].append(edge)
+            for callee in self.targets(edge):
+                self.callers[callee].append(edge)
             if edge.caller:
                 self.calls_from[edge.caller].append(edge)
         self._solved: dict[str, Guard] | None = None
@@ -140,6 +141,37 @@ class CallGraph:
                 return qual
             qual = target
         return qual
+
+    def _overrides(self) -> dict[str, list[str]]:
+        """Each method → the methods of subclasses that override it: a call of `self.check()`
+        in a base class may run any of them (the protection around it covers them too)."""
+        subclasses: dict[str, list[str]] = defaultdict(list)
+        for qual, info in self.classes.items():
+            for base in info.bases:
+                subclasses[self.resolve(base)].append(qual)
+        out: dict[str, list[str]] = defaultdict(list)
+        for qual in self.functions:
+            owner, _, name = qual.rpartition(".")
+            if owner not in self.classes:
+                continue
+            seen: set[str] = set()
+            todo = [owner]
+            while todo:
+                cls = todo.pop()
+                if cls in seen:
+                    continue
+                seen.add(cls)
+                for base in self.classes[cls].bases if cls in self.classes else ():
+                    parent = self.resolve(base)
+                    if f"{parent}.{name}" in self.functions:
+                        out[f"{parent}.{name}"].append(qual)
+                    todo.append(parent)
+        return out
+
+    def targets(self, edge: CallEdge) -> list[str]:
+        """The functions a call may run: what it resolves to, and that method's overrides."""
+        callee = self.resolve(edge.callee)
+        return [callee, *self.overrides.get(callee, ())]
 
     def display(self, qual: str) -> str:
         """How a function is named to the user: `Class.method` for a method, else its name."""
@@ -201,33 +233,30 @@ class CallGraph:
             if merged != result[callee]:
                 result[callee] = merged
                 for edge in self.calls_from.get(callee, ()):
-                    target = self.resolve(edge.callee)
-                    if target in reached and target not in queued:
-                        queued.add(target)
-                        todo.append(target)
+                    for target in self.targets(edge):
+                        if target in reached and target not in queued:
+                            queued.add(target)
+                            todo.append(target)
         self._solved = result
         return result
 
     def _reached(self) -> set[str]:
         """Functions with callers that some path from a root reaches."""
         roots = [q for q in self.functions if not self.callers.get(q)]
-        roots += [
-            self.resolve(e.callee) for es in self.callers.values() for e in es if not e.caller
+        module_level = [
+            t for es in self.callers.values() for e in es if not e.caller for t in self.targets(e)
         ]
+        roots += module_level
         seen: set[str] = set()
         todo = list(roots)
         while todo:
             qual = todo.pop()
             for edge in self.calls_from.get(qual, ()):
-                target = self.resolve(edge.callee)
-                if target in self.functions and target not in seen and self.callers.get(target):
-                    seen.add(target)
-                    todo.append(target)
-        for es in self.callers.values():
-            for edge in es:
-                target = self.resolve(edge.callee)
-                if not edge.caller and target in self.functions:
-                    seen.add(target)
+                for target in self.targets(edge):
+                    if target in self.functions and target not in seen and self.callers.get(target):
+                        seen.add(target)
+                        todo.append(target)
+        seen.update(t for t in module_level if t in self.functions)
         return seen
 
     def unprotected_path(self, qual: str, timeout: int, retry: bool) -> list[CallEdge]:
@@ -275,16 +304,16 @@ class CallGraph:
                 continue
             if any(not e.caller or e.caller not in covered for e in self.callers.get(qual, ())):
                 covered.discard(qual)
-                todo.extend(self.resolve(e.callee) for e in self.calls_from.get(qual, ()))
+                todo.extend(t for e in self.calls_from.get(qual, ()) for t in self.targets(e))
         found = {q: seed for q in covered if (seed := seed_of(q)) is not None}
         frontier = list(found)
         while frontier:
             qual = frontier.pop(0)
             for edge in self.calls_from.get(qual, ()):
-                target = self.resolve(edge.callee)
-                if target in covered and target not in found:
-                    found[target] = found[qual]
-                    frontier.append(target)
+                for target in self.targets(edge):
+                    if target in covered and target not in found:
+                        found[target] = found[qual]
+                        frontier.append(target)
         return found
 
     # --- blocking --------------------------------------------------------------------------

@@ -35,20 +35,30 @@ def _judge(index: ProjectIndex, default: ItemResult, item: str, rule: str) -> Ch
         return default, ()
     tally = Tally(index, item)
     graph = index.graph
+    # the calls that rely on one client constructor are one problem there, each call a site
+    groups: dict[tuple[str, int, str, str, int, bool], list[Pending]] = {}
     for fact in facts:
-        needs = (fact.needs_timeout, fact.needs_retry)
+        key = (fact.path, fact.line, fact.fingerprint, fact.function, *_needs(fact))
+        groups.setdefault(key, []).append(fact)
+    for group in groups.values():
+        fact, needs = group[0], _needs(group[0])
         guard = Guard() if index.partial else graph.protection(fact.function)
         if guard.covers(*needs):
             label = guard.timeout_label if rule == "TTP101" else guard.retry
-            tally.covered_site(fact.path, fact.line, _covered_note(graph, fact, label))
+            for _ in group:
+                tally.covered_site(fact.path, fact.line, _covered_note(graph, fact, label))
             continue
         issue = pending_issue(fact)
         path = [] if index.partial else graph.unprotected_path(fact.function, *needs)
         if path:
             trace = (*_trace(graph, path), (fact.path, fact.line, "the call"))
             issue = replace(issue, trace=trace)
-        tally.uncovered_site(issue)
+        tally.uncovered_site(issue, weight=len(group))
     return tally.added_to(default)
+
+
+def _needs(fact: Pending) -> tuple[int, bool]:
+    return fact.needs_timeout, fact.needs_retry
 
 
 def _covered_note(graph: CallGraph, fact: Pending, label: str) -> str:

@@ -97,7 +97,7 @@ class OutboundCallProtection(Detector):
             return
         client = construction(ctx, node, qual)
         if client is not None:
-            self.built.append((client, _Seen(node, ctx.statement(), None, NONE)))
+            self.built.append((client, _Seen(node, ctx.statement(), self.paths.function, NONE)))
             return
         if qual is None and isinstance(node.func, cst.Attribute):
             mounted = mounted_adapter(ctx, node)
@@ -212,6 +212,23 @@ class OutboundCallProtection(Detector):
                 label=verdict.label,
             )
             return
+        ctor = verdict.ctor
+        built_in = self._built_in(ctor) if ctor is not None else None
+        by_call = needs[0] > 0  # from a call that relies on it (not an unused client)
+        same_function = built_in is not None and built_in == seen.function
+        if problem is not None and ctor is not None and by_call and same_function:
+            # a client built and used in one function: a timeout its callers put around that
+            # function bounds the client's calls too (`asyncio.wait_for(self.check(), 60)`)
+            ctx.pending(
+                ctor,
+                problem,
+                site=True,
+                function=seen.function or "",
+                needs_timeout=needs[0],
+                statement=self._statement_of(ctor),
+                label=verdict.label,
+            )
+            return
         if problem is not None and verdict.ctor is not None:
             key = id(verdict.ctor)
             if key not in ctor_findings:
@@ -221,6 +238,13 @@ class OutboundCallProtection(Detector):
             ctx.site(item, rule, node, label=verdict.label, finding=ctor_findings.get(key))
         else:
             ctx.site(item, rule, node, problem, verdict.label, statement=seen.statement)
+
+    def _built_in(self, call: cst.Call) -> str | None:
+        """The function a client constructor sits in (None at module or class level)."""
+        for client, seen in self.built:
+            if client.call is call:
+                return seen.function
+        return None
 
     def _statement_of(self, call: cst.Call) -> cst.CSTNode | None:
         for client, seen in self.built:
