@@ -863,3 +863,29 @@ def test_sso_and_ldap_sentinel_passwords_are_not_credentials(project) -> None:
         ("app/users.py", 22, "TTP402", "high"),
         ("app/users.py", 23, "TTP402", "high"),
     ]
+
+
+def test_tls_off_in_the_plain_connection_branch_of_a_tls_setting(project) -> None:
+    src = """
+    import ssl
+
+    import aiohttp
+
+
+    def connector(use_ssl: bool, ca_file: str) -> aiohttp.TCPConnector:
+        if use_ssl:
+            return aiohttp.TCPConnector(ssl=ssl.create_default_context(cafile=ca_file))
+        else:
+            return aiohttp.TCPConnector(ssl=False)
+
+
+    def fast_connector(fast: bool) -> aiohttp.TCPConnector:
+        if fast:
+            return aiohttp.TCPConnector(limit=100)
+        else:
+            return aiohttp.TCPConnector(ssl=False)
+    """
+    # the first is the plain-HTTP branch a TLS setting chose; the second is a hole
+    assert check(project, {"app/conn.py": src}, "TTP403") == [
+        ("app/conn.py", 17, "TTP403", "critical")
+    ]

@@ -14,6 +14,8 @@ severity and not counted as a site.
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from ...analysis import tls as tk
@@ -30,6 +32,7 @@ from ...engine.detector import Derived, Detector
 from ...models import Severity
 
 ITEM = "security.tls"
+_ASKS_FOR_TLS = re.compile(r"ssl|tls|https|secure", re.IGNORECASE)
 _RISK = "anyone on the network path can read and alter the traffic"
 _FIX_VERIFY = (
     'remove it; to trust a private CA, pass its bundle (verify="/path/ca.pem") or '
@@ -80,7 +83,11 @@ class TlsVerification(Detector):
             return  # cert_reqs=ssl.CERT_NONE, ssl=ssl._create_unverified_context(): one finding
         value = constant(arg.value)
         code = self.ctx.code_for(arg.value)
-        if value is not NOT_CONSTANT and tk.is_off(value, off):
+        plain = self._plain_branch()
+        if value is not NOT_CONSTANT and tk.is_off(value, off) and plain is not None:
+            if not self.in_test:  # the branch for a plain connection: no TLS to verify
+                self.ctx.site(ITEM, "TTP403", arg, None, f"plain connection: not `{plain}`")
+        elif value is not NOT_CONSTANT and tk.is_off(value, off):
             call = f" on {where}()" if where else ""
             self._off(arg, f"`{keyword}={code}`{call} turns off TLS certificate verification")
         elif not self.in_test:
@@ -162,6 +169,20 @@ class TlsVerification(Detector):
             if isinstance(ancestor, cst.IfExp) and child is not ancestor.test:
                 return self.ctx.code_for(ancestor.test).strip()
             if isinstance(ancestor, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+                return None
+            child = ancestor
+        return None
+
+    def _plain_branch(self) -> str | None:
+        """The test of an `if` whose `else` branch the node is in, when that test asks for TLS
+        (`if config.use_ssl: … else: TCPConnector(ssl=False)`): the branch makes a plain
+        connection, where there is no certificate to verify (TTP404 judges plain URLs)."""
+        child: cst.CSTNode = self.ctx.stack[-1]
+        for ancestor in self.ctx.ancestors():
+            if isinstance(ancestor, cst.If) and child is ancestor.orelse:
+                test = self.ctx.code_for(ancestor.test).strip()
+                return test if _ASKS_FOR_TLS.search(test) else None
+            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
                 return None
             child = ancestor
         return None
