@@ -21,9 +21,12 @@ FIXTURES = REPO / "fixtures"
 
 
 def run_check(path: Path, **options: object) -> Report:
-    """ttaprod's own analysis (no external tools, no cache) on `path`."""
+    """ttaprod's own analysis (no external tools, no cache) on `path`. A test that selects
+    rules tests them whatever their tier: the rules in preview run too."""
     options.setdefault("no_tools", True)
     options.setdefault("no_cache", True)
+    if options.get("select"):
+        options.setdefault("preview", True)
     return run(CheckOptions(paths=(path,), **options))  # type: ignore[arg-type]
 
 

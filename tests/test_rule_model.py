@@ -201,4 +201,4 @@ def test_a_rule_that_raises_is_ttp906_and_the_run_goes_on(project, capsys, monke
         "skip",
         "not judged: internal error in _broken_item (KeyError); please report this bug",
     )
-    assert {f["rule"] for f in data["findings"]} >= {"TTP101", "TTP102"}
+    assert "TTP101" in {f["rule"] for f in data["findings"]}  # the real rules still ran

@@ -64,11 +64,13 @@ def _spec(case: Path) -> dict[str, Any]:
 
 
 def _options(root: Path, spec: dict[str, Any]) -> CheckOptions:
-    return CheckOptions(paths=(root,), no_tools=True, no_cache=True, select=tuple(spec["select"]))
+    return CheckOptions(
+        paths=(root,), no_tools=True, no_cache=True, select=tuple(spec["select"]), preview=True
+    )
 
 
 def _counts(root: Path) -> Counter[tuple[str, str]]:
-    return Counter((f.rule, f.path) for f in run_check(root).findings)
+    return Counter((f.rule, f.path) for f in run_check(root, preview=True).findings)
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -24,8 +24,12 @@ BARE = "import requests\n\n\ndef fetch(url: str) -> bytes:\n    return requests.
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """`ttaprod ARGS…`; `check` with the rules in preview too (their fixes are tested here)."""
+    argv = [*args]
+    if argv[:1] == ["check"] and "--preview" not in argv:
+        argv.insert(1, "--preview")
     with pytest.raises(SystemExit) as ended:
-        cli.main([*args])
+        cli.main(argv)
     out = capsys.readouterr()
     return int(ended.value.code or 0), out.out, out.err
 
@@ -46,7 +50,7 @@ def test_fix_repairs_every_safe_fixable_finding_of_the_bad_service(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = _copy_bad(tmp_path)
-    before = run_check(root)
+    before = run_check(root, preview=True)
     safe = _safe_rules()
     assert {f.rule for f in before.findings} & safe
 
@@ -54,7 +58,7 @@ def test_fix_repairs_every_safe_fixable_finding_of_the_bad_service(
     assert code == 1, err  # critical findings (live keys, TLS off) are not safe to fix
     fixed = sum(1 for f in before.findings if f.rule in safe)
     assert f"Fixed {fixed} findings in 5 files (21 more with --unsafe-fixes)" in out
-    after = run_check(root)
+    after = run_check(root, preview=True)
     assert [f for f in after.findings if f.rule in safe] == []
     assert not Counter(f.rule for f in after.findings) - Counter(f.rule for f in before.findings)
     for path in root.rglob("*.py"):
@@ -66,8 +70,8 @@ def test_fix_repairs_every_safe_fixable_finding_of_the_bad_service(
 
 def test_unsafe_fixes_on_the_bad_service_compile_and_bring_no_finding(tmp_path: Path) -> None:
     root = _copy_bad(tmp_path)
-    before = Counter(f.rule for f in run_check(root).findings)
-    options = CheckOptions(paths=(root,), no_tools=True, no_cache=True)
+    before = Counter(f.rule for f in run_check(root, preview=True).findings)
+    options = CheckOptions(paths=(root,), no_tools=True, no_cache=True, preview=True)
     outcome = fix(options, unsafe=True)
     assert len(outcome.summary.applied) == 43
     assert outcome.summary.env == (
@@ -81,7 +85,7 @@ def test_unsafe_fixes_on_the_bad_service_compile_and_bring_no_finding(tmp_path: 
         "PASSWORD",
         "VECTOR_DB_API_KEY",
     )
-    after = Counter(f.rule for f in run_check(root).findings)
+    after = Counter(f.rule for f in run_check(root, preview=True).findings)
     assert not after - before
     for rule in ("TTP101", "TTP113", "TTP204", "TTP401", "TTP402", "TTP403", "TTP503", "TTP513"):
         assert after[rule] == 0, rule
@@ -221,7 +225,7 @@ def test_a_file_changed_during_the_run_is_left_alone(
         return real(src, new)
 
     monkeypatch.setattr(fix_files, "replace", edit_first)
-    outcome = fix(CheckOptions(paths=(root,), no_tools=True, no_cache=True))
+    outcome = fix(CheckOptions(paths=(root,), no_tools=True, no_cache=True, preview=True))
     assert outcome.summary.refused == ("app/a.py: changed since ttaprod read it: left alone",)
     assert outcome.summary.files == ("app/b.py",)
     assert target.read_text(encoding="utf-8") == edited

@@ -33,8 +33,12 @@ def fetch(url: str) -> bytes:
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """`ttaprod ARGS…`; `check` with the rules in preview too (their fixes are tested here)."""
+    argv = [*args]
+    if argv[:1] == ["check"] and "--preview" not in argv:
+        argv.insert(1, "--preview")
     with pytest.raises(SystemExit) as ended:
-        cli.main([*args])
+        cli.main(argv)
     out = capsys.readouterr()
     return int(ended.value.code or 0), out.out, out.err
 

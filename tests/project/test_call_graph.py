@@ -11,7 +11,10 @@ from ..helpers import FIXTURES, advice_sites, fixture_report, found, run_check
 
 
 def _traces(rule: str) -> dict[tuple[str, int], tuple[tuple[str, int, str], ...]]:
-    return {(f.path, f.line): f.trace for f in found(fixture_report("shop_service"), [rule])}
+    return {
+        (f.path, f.line): f.trace
+        for f in found(fixture_report("shop_service", preview=True), [rule])
+    }
 
 
 def test_an_unretried_helper_is_reported_with_the_path_that_reaches_it() -> None:
@@ -58,7 +61,7 @@ def test_an_inherited_method_is_covered_by_its_callers_retry_and_bare_without_it
 ) -> None:
     root = _copy(tmp_path)
     _drop_decorator(root / "shop/services/checkout.py")
-    bare = {(f.path, f.line): f.trace for f in found(run_check(root), ["TTP102"])}
+    bare = {(f.path, f.line): f.trace for f in found(run_check(root, preview=True), ["TTP102"])}
     assert bare[("shop/clients/base.py", 9)] == (
         ("shop/services/checkout.py", 8, "charge() calls ApiClient.call()"),
         ("shop/clients/base.py", 9, "the call"),
@@ -68,7 +71,7 @@ def test_an_inherited_method_is_covered_by_its_callers_retry_and_bare_without_it
 def test_a_retry_two_calls_up_covers_the_call_and_its_loss_is_seen(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     _drop_decorator(root / "shop/jobs/sync.py")
-    lines = {(f.path, f.line) for f in found(run_check(root), ["TTP102"])}
+    lines = {(f.path, f.line) for f in found(run_check(root, preview=True), ["TTP102"])}
     assert ("shop/services/inventory.py", 11) in lines
 
 
@@ -80,16 +83,16 @@ def test_a_retry_primitive_in_another_module_covers_the_primitive_it_wraps(
     compose.write_text(
         "from .primitives import QuotePrimitive\n\nquote = QuotePrimitive()\n", encoding="utf-8"
     )
-    lines = {(f.path, f.line) for f in found(run_check(root), ["TTP102"])}
+    lines = {(f.path, f.line) for f in found(run_check(root, preview=True), ["TTP102"])}
     assert ("shop/pipeline/primitives.py", 10) in lines
 
 
 def test_recursion_under_a_retried_entry_point_is_covered(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     _drop_decorator(root / "shop/services/categories.py")
-    lines = {(f.path, f.line) for f in found(run_check(root), ["TTP102"])}
+    lines = {(f.path, f.line) for f in found(run_check(root, preview=True), ["TTP102"])}
     assert ("shop/clients/http.py", 5) in lines
-    traces = {f.trace for f in found(run_check(root), ["TTP102"])}
+    traces = {f.trace for f in found(run_check(root, preview=True), ["TTP102"])}
     assert any(step[0] == "shop/services/categories.py" for t in traces for step in t)
 
 
@@ -101,7 +104,10 @@ def _rows(root: Path, rules: list[str]) -> set[tuple[str, int, str]]:
 
 
 def test_llm_calls_through_clients_of_other_modules_are_recognised() -> None:
-    rows = {(f.path, f.line, f.rule) for f in found(fixture_report("shop_service"), ["TTP3"])}
+    rows = {
+        (f.path, f.line, f.rule)
+        for f in found(fixture_report("shop_service", preview=True), ["TTP3"])
+    }
     # a dict cache of clients (tenants) and a cached factory (completion) are reuse; a lambda
     # factory called per call is a new client each time
     assert ("shop/services/summaries.py", 5, "TTP311") in rows
@@ -116,7 +122,9 @@ def test_llm_calls_through_clients_of_other_modules_are_recognised() -> None:
 
 
 def test_a_transport_injected_from_another_module_retries() -> None:
-    rows = {(f.path, f.line) for f in found(fixture_report("shop_service"), ["TTP102"])}
+    rows = {
+        (f.path, f.line) for f in found(fixture_report("shop_service", preview=True), ["TTP102"])
+    }
     assert ("shop/services/stock_feed.py", 16) in rows  # the plain client
     assert ("shop/services/stock_feed.py", 11) not in rows  # the retrying transport
 
@@ -156,7 +164,9 @@ def test_a_cache_and_a_fallback_around_the_route_cover_the_call_two_modules_down
 
 
 def test_a_consumer_that_drops_the_messages_correlation_id() -> None:
-    rows = {(f.path, f.line) for f in found(fixture_report("shop_service"), ["TTP201"])}
+    rows = {
+        (f.path, f.line) for f in found(fixture_report("shop_service", preview=True), ["TTP201"])
+    }
     assert rows == {("shop/consumers/orders.py", 14)}
 
 

@@ -403,7 +403,8 @@ def test_partial_runs_do_not_judge_correlation(project) -> None:
     result = analyze_file(
         FileTask(str(root / "app/handler.py"), "app/handler.py", frozenset(CODES)), DETECTORS
     )
-    index = ProjectIndex(root, Config(), (result,), ("app/handler.py",), (), 10, facts=result.facts)
+    config = Config(preview=True)  # TTP114 is in preview
+    index = ProjectIndex(root, config, (result,), ("app/handler.py",), (), 10, facts=result.facts)
     default = next(r for r in report.checklist if r.id == "errors.logging")
     judged, findings = correlation_item(index, replace(default, covered=3, total=3))
     assert len(findings) == 2 and judged.total == 5

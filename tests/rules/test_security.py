@@ -503,7 +503,7 @@ def test_no_output_format_or_cache_carries_a_secret_value(project, tmp_path: Pat
     out = tmp_path / "reports"
     out.mkdir()
     formats = ["json", "sarif", "junit", "github", "markdown", "gitlab"]
-    args = ["check", str(root), "--no-tools", "--no-color", "--format", "rich"]
+    args = ["check", str(root), "--no-tools", "--no-color", "--preview", "--format", "rich"]
     for fmt in formats:
         args += ["--format", f"{fmt}={out / fmt}"]
     result = subprocess.run(
