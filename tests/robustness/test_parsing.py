@@ -73,7 +73,7 @@ def test_a_long_line_of_many_statements_costs_linear_time(tmp_path: Path) -> Non
     snippet is cut and the merge is linear."""
     root = _write(tmp_path, {"gen.py": ";".join(["print(1)"] * 27_500) + "\n"})
     started = time.monotonic()
-    report = run_check(root)
+    report = run_check(root, select=("TTP203",))
     elapsed = time.monotonic() - started
     assert len(report.findings) == 27_500
     assert {f.rule for f in report.findings} == {"TTP203"}

@@ -128,6 +128,6 @@ def test_a_terminal_that_is_not_utf8_gets_escapes_not_a_crash(tmp_path: Path) ->
     root = tmp_path / "svc"
     root.mkdir()
     (root / "café_☕.py").write_text("print('✓')\n", encoding="utf-8")
-    run = run_process("check", root, "--no-tools", env={"PYTHONIOENCODING": "latin-1"})
+    run = run_process("check", root, "--no-tools", "--preview", env={"PYTHONIOENCODING": "latin-1"})
     assert run.code == 1 and "Traceback" not in run.err
     assert "caf" in run.out

@@ -33,7 +33,7 @@ SAMPLE = (
 
 @cache
 def _report(tools: tuple[str, ...] = ("ruff", "bandit", "pyright"), own: str = "TTP") -> Report:
-    options = CheckOptions(paths=(ROOT,), tools=tools, select=(own,), no_cache=True)
+    options = CheckOptions(paths=(ROOT,), tools=tools, select=(own,), no_cache=True, preview=True)
     report = check(options)
     runs = [t for t in report.tools if t.name in tools]
     assert [t.status for t in runs] == [ToolStatus.OK] * len(tools), report.tools

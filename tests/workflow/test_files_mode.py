@@ -20,7 +20,7 @@ def test_given_files_are_reported_with_the_project_as_context(repo) -> None:
     root = repo({**PROJECT, "tests/test_clean.py": TEST})
     code, data = report(root, "app/a.py", "--no-tools")
     assert code == 1
-    assert lines_of(data) == {("app/a.py", 5, "TTP101"), ("app/a.py", 5, "TTP102")}
+    assert lines_of(data) == {("app/a.py", 5, "TTP101")}
     assert data["root"] == str(root.resolve())
     assert data["stats"]["files"] == 4  # every file was analysed ...
     scope = data["scope"]
@@ -29,11 +29,11 @@ def test_given_files_are_reported_with_the_project_as_context(repo) -> None:
         "files": ["app/a.py"],
         "ref": None,
         "base": None,
-        "hidden": 2,  # ... app/b.py's findings are not shown
+        "hidden": 1,  # ... app/b.py's finding is not shown
         "partial": False,
         "gate_project": False,
     }
-    assert data["gate"]["reasons"] == ["2 findings in the checked files (1 high, 1 medium)"]
+    assert data["gate"]["reasons"] == ["1 finding in the checked files (1 high)"]
     items = {i["id"]: i for i in data["checklist"]}
     assert items["quality.tests"]["status"] == "pass"  # judged from tests/ it was not given
     jsonschema.validate(data, SCHEMA)
@@ -63,7 +63,7 @@ def test_without_a_project_only_the_given_files_are_checked(tmp_path: Path) -> N
     code, data = report(tmp_path / "loose", "a.py", "--no-tools")
     assert code == 1
     assert data["scope"]["partial"] is True and data["stats"]["files"] == 1
-    assert lines_of(data) == {("a.py", 5, "TTP101"), ("a.py", 5, "TTP102")}
+    assert lines_of(data) == {("a.py", 5, "TTP101")}
     assert any("only the given files were checked" in n for n in data["notes"])
     items = {i["id"]: i for i in data["checklist"]}
     assert items["quality.tests"]["status"] == "skip"

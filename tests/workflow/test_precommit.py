@@ -113,7 +113,7 @@ def test_fast_hook_on_the_changed_files(
     assert done.returncode == 1
     out = done.stdout
     assert "Failed" in out and "app/bad.py" in out and "TTP101" in out
-    assert "2 files checked · gate FAILED: 2 findings in the checked files" in out
+    assert "2 files checked · gate FAILED: 1 finding in the checked files (1 high)" in out
 
     # A baseline in [tool.ttaprod] is honoured: the known problem no longer fails the commit.
     built = subprocess.run(
