@@ -10,7 +10,7 @@ values in hand (`FileTask.values`): usually a small share of the project.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from ..facts import ClientValue, Export
 from ..models import FileResult
@@ -41,18 +41,33 @@ def project_values(results: list[FileResult]) -> dict[str, ClientValue]:
 
 
 def wanted(
-    result: FileResult, values: Mapping[str, ClientValue]
+    result: FileResult, values: Mapping[str, ClientValue], source: Callable[[], bytes]
 ) -> tuple[tuple[str, ClientValue], ...]:
-    """The values a file's second look needs: under the names it imports, and its own lambdas."""
+    """The values a file's second look needs: under the names it imports, and its own lambdas.
+
+    A value reached through an imported module (`from app import models`, then
+    `models.redis_client`) is wanted only when the file's text (`source()`, read only then)
+    holds every attribute name on the way to it: most files that import a module never touch
+    the client it happens to re-export, and a second look costs a whole analysis."""
     if not values:
         return ()
     imported = {f.target for f in result.facts if isinstance(f, Export)}
     found: dict[str, ClientValue] = {}
+    text: bytes | None = None
     for name, value in values.items():
         if value.path == result.path:
             if value.inline and name == value.name:
                 found[name] = value
             continue
-        if name in imported or any(name.startswith(i + ".") for i in imported):
+        if name in imported:
             found[name] = value
+            continue
+        for module in imported:
+            if not name.startswith(module + "."):
+                continue
+            if text is None:
+                text = source()
+            if all(part.encode() in text for part in name[len(module) + 1 :].split(".")):
+                found[name] = value
+                break
     return tuple(sorted(found.items(), key=lambda item: item[0]))
