@@ -26,6 +26,7 @@ from .commands import baseline as baseline_cmd
 from .commands import catalog
 from .commands import check as check_cmd
 from .commands import init as init_cmd
+from .commands import merge as merge_cmd
 from .commands.common import (
     EXIT_ERROR,
     EXIT_PASSED,
@@ -100,6 +101,28 @@ Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Tracebacks on in
 Preview = Annotated[
     bool, typer.Option("--preview", help="Run the rules still in preview too (`ttaprod rules`).")
 ]
+Formats = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="rich, json, sarif, junit, github, markdown or gitlab; "
+        "FORMAT=FILE writes to a file. Repeatable.",
+        autocompletion=_complete_format,
+    ),
+]
+Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")]
+FailUnder = Annotated[
+    float | None, typer.Option(min=0, max=100, help="Fail the gate under this score.")
+]
+ShowBaselined = Annotated[
+    bool, typer.Option("--show-baselined", help="List the known findings too.")
+]
+ShowSuppressed = Annotated[
+    bool, typer.Option("--show-suppressed", help="List the suppressed findings too, with why.")
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")]
+NoColor = Annotated[bool, typer.Option("--no-color", help="No colour (NO_COLOR works too).")]
 
 
 def _options(
@@ -133,24 +156,11 @@ def _options(
 @app.command()
 def check(
     paths: Paths = None,
-    fmt: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="rich, json, sarif, junit, github, markdown or gitlab; "
-            "FORMAT=FILE writes to a file. Repeatable.",
-            autocompletion=_complete_format,
-        ),
-    ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")
-    ] = None,
+    fmt: Formats = None,
+    output: Output = None,
     select: Select = None,
     ignore: Ignore = None,
-    fail_under: Annotated[
-        float | None, typer.Option(min=0, max=100, help="Fail the gate under this score.")
-    ] = None,
+    fail_under: FailUnder = None,
     baseline: Annotated[
         Path | None,
         typer.Option("--baseline", help="Known findings in FILE do not fail the gate."),
@@ -158,13 +168,8 @@ def check(
     no_baseline: Annotated[
         bool, typer.Option("--no-baseline", help="Ignore the configured baseline.")
     ] = False,
-    show_baselined: Annotated[
-        bool, typer.Option("--show-baselined", help="List the known findings too.")
-    ] = False,
-    show_suppressed: Annotated[
-        bool,
-        typer.Option("--show-suppressed", help="List the suppressed findings too, with why."),
-    ] = False,
+    show_baselined: ShowBaselined = False,
+    show_suppressed: ShowSuppressed = False,
     diff: Annotated[
         str | None,
         typer.Option("--diff", metavar="REF", help="Report only lines changed since REF."),
@@ -198,17 +203,23 @@ def check(
     cache_dir: CacheDir = None,
     jobs: Jobs = None,
     preview: Preview = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")
-    ] = False,
-    no_color: Annotated[
-        bool, typer.Option("--no-color", help="No colour (NO_COLOR works too).")
-    ] = False,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            metavar="I/N",
+            help="Analyse the I-th of N shares of the files; write a partial JSON report "
+            "for `ttaprod merge`.",
+        ),
+    ] = None,
+    quiet: Quiet = False,
+    no_color: NoColor = False,
     verbose: Verbose = False,
 ) -> None:
     """Check a project against the production checklist."""
     mode = check_cmd.fix_mode(fix, fix_only, fix_diff, unsafe_fixes, bool(fmt or output))
     plans = check_cmd.outputs(list(fmt or []), output)
+    part = merge_cmd.shard_option(shard, plans, mode)
     options = _options(
         paths, select, ignore, config, no_tools, tools, safety_db, no_cache, jobs, preview,
         cache_dir,
@@ -220,9 +231,33 @@ def check(
         no_baseline=no_baseline,
         diff=diff,
         diff_gate_project=diff_gate_project,
+        shard=part,
     )
     code = check_cmd.run(
         options, plans, quiet, no_color, show_baselined, show_suppressed, mode, unsafe_fixes
+    )
+    raise typer.Exit(code)
+
+
+@app.command("merge")
+def merge_command(
+    reports: Annotated[
+        list[Path], typer.Argument(help="The partial JSON reports of `check --shard I/N`.")
+    ],
+    fmt: Formats = None,
+    output: Output = None,
+    fail_under: FailUnder = None,
+    show_baselined: ShowBaselined = False,
+    show_suppressed: ShowSuppressed = False,
+    jobs: Jobs = None,
+    quiet: Quiet = False,
+    no_color: NoColor = False,
+    verbose: Verbose = False,
+) -> None:
+    """Combine the shards of a check into the report, score and gate of a single run."""
+    plans = check_cmd.outputs(list(fmt or []), output)
+    code = merge_cmd.run(
+        tuple(reports), plans, fail_under, jobs, quiet, no_color, show_baselined, show_suppressed
     )
     raise typer.Exit(code)
 

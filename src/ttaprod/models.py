@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from .facts import Fact
 
@@ -315,3 +316,5 @@ class Report:
     baseline: BaselineSummary | None = None
     scope: Scope | None = None  # None: the whole project
     fixes: FixSummary | None = None  # what `--fix` did before this report was made
+    # `check --shard`: what `ttaprod merge` needs (plain JSON values, `sharding.payload`)
+    shard: dict[str, Any] | None = None

@@ -130,6 +130,8 @@ def run(
         report = replace(report, fixes=summary)
     for name, target in plans:
         emit(report, name, target, quiet, no_color, show_baselined, show_suppressed)
-    if not report.stats.files and not report.findings:
+    if not report.stats.files and not report.findings and options.shard is None:
         print("ttaprod: warning: no Python files found under the given paths", file=sys.stderr)
+    if options.shard is not None:
+        return EXIT_PASSED  # a shard's gate is the merge's (`ttaprod merge`)
     return EXIT_PASSED if report.passed else EXIT_FAILED
