@@ -38,15 +38,12 @@ from .engine.analyze import FileTask
 from .engine.names import module_name_for
 from .engine.project import ProjectIndex
 from .engine.values import project_values, wanted
+from .errors import UsageError
 from .findings import new_finding
 from .fixes import files as fix_files
 from .items import health
 from .models import AppliedFix, FileResult, Finding, FixSummary, Report
 from .sharding import Shard
-
-
-class UsageError(Exception):
-    """The run cannot be done as asked (exit 2); the message is one line."""
 
 
 class Progress(Protocol):

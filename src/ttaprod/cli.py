@@ -3,6 +3,10 @@
 Exit codes: 0 gate passed, 1 gate failed, 2 the run could not be done as asked
 (bad option, bad config, missing path, internal error: one line on stderr).
 Shell completion: `ttaprod --install-completion` (bash, zsh, fish, PowerShell).
+
+Start-up is part of every pre-commit run: this module imports typer and nothing heavy; each
+command imports its work (the engine, libcst, rich, the rules) when it runs, so `--version`,
+`rules` and `explain` never load the engine.
 """
 
 from __future__ import annotations
@@ -16,25 +20,23 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from . import __version__, redact
-from .api import CheckOptions
-from .commands import baseline as baseline_cmd
-from .commands import catalog
-from .commands import check as check_cmd
-from .commands import init as init_cmd
-from .commands import merge as merge_cmd
+from . import __version__
 from .commands.common import (
     EXIT_ERROR,
     EXIT_PASSED,
+    FORMATS,
     OutputError,
     UsageError,
     split_codes,
     tool_names,
 )
+
+if TYPE_CHECKING:
+    from .api import CheckOptions
 
 # Typer ≥ 0.22 vendors click; older releases use click itself. Either way this is its UsageError.
 _ClickUsageError: type[Exception] = next(
@@ -67,7 +69,13 @@ def _root(
 
 
 def _complete_format(incomplete: str) -> list[str]:
-    return [name for name in check_cmd.FORMATS if name.startswith(incomplete)]
+    return [name for name in FORMATS if name.startswith(incomplete)]
+
+
+def _complete_code(incomplete: str) -> list[tuple[str, str]]:
+    from .commands import catalog
+
+    return catalog.complete_code(incomplete)
 
 
 # Options `check` and `baseline` share.
@@ -138,6 +146,8 @@ def _options(
     preview: bool,
     cache_dir: Path | None = None,
 ) -> CheckOptions:
+    from .api import CheckOptions
+
     return CheckOptions(
         paths=tuple(paths or [Path(".")]),
         config_file=config,
@@ -217,6 +227,9 @@ def check(
     verbose: Verbose = False,
 ) -> None:
     """Check a project against the production checklist."""
+    from .commands import check as check_cmd
+    from .commands import merge as merge_cmd
+
     mode = check_cmd.fix_mode(fix, fix_only, fix_diff, unsafe_fixes, bool(fmt or output))
     plans = check_cmd.outputs(list(fmt or []), output)
     part = merge_cmd.shard_option(shard, plans, mode)
@@ -255,6 +268,9 @@ def merge_command(
     verbose: Verbose = False,
 ) -> None:
     """Combine the shards of a check into the report, score and gate of a single run."""
+    from .commands import check as check_cmd
+    from .commands import merge as merge_cmd
+
     plans = check_cmd.outputs(list(fmt or []), output)
     code = merge_cmd.run(
         tuple(reports), plans, fail_under, jobs, quiet, no_color, show_baselined, show_suppressed
@@ -291,6 +307,8 @@ def baseline_command(
     verbose: Verbose = False,
 ) -> None:
     """Record the current findings so that only new ones fail the gate."""
+    from .commands import baseline as baseline_cmd
+
     options = _options(
         paths, select, ignore, config, no_tools, tools, safety_db, no_cache, jobs, preview,
         cache_dir,
@@ -308,6 +326,8 @@ def init(
     ] = False,
 ) -> None:
     """Start a [tool.ttaprod] config; print the pre-commit setup."""
+    from .commands import init as init_cmd
+
     raise typer.Exit(init_cmd.run(directory, force))
 
 
@@ -316,6 +336,8 @@ def rules(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
 ) -> None:
     """List every rule: code, name, checklist item, severity."""
+    from .commands import catalog
+
     raise typer.Exit(catalog.rules(fmt))
 
 
@@ -323,10 +345,12 @@ def rules(
 def explain(
     code: Annotated[
         str,
-        typer.Argument(help="A rule code (TTP101) or name.", autocompletion=catalog.complete_code),
+        typer.Argument(help="A rule code (TTP101) or name.", autocompletion=_complete_code),
     ],
 ) -> None:
     """Show a rule's documentation with its bad and good examples."""
+    from .commands import catalog
+
     raise typer.Exit(catalog.explain(code))
 
 
@@ -365,6 +389,8 @@ class _Warnings(logging.Handler):
     """`ttaprod: warning: …` on stderr, one line each (the cache, say, was not used)."""
 
     def emit(self, record: logging.LogRecord) -> None:
+        from . import redact
+
         message = redact.printable(redact.scrub(record.getMessage()))
         print(f"ttaprod: warning: {message}", file=sys.stderr)
 
@@ -440,10 +466,14 @@ def _silence_stdout() -> None:
 
 def _print_traceback() -> None:
     """--verbose: the traceback, masked like every other output."""
+    from . import redact
+
     text = traceback.format_exc()
     print(redact.printable(redact.scrub(text), newlines=True), file=sys.stderr, end="")
 
 
 def _die(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    from . import redact
+
     print(f"ttaprod: error: {redact.printable(redact.scrub(message))}", file=sys.stderr)
     sys.exit(code)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .facts import Fact
+if TYPE_CHECKING:  # annotations only: `ttaprod rules` need not build the fact types
+    from .facts import Fact
 
 
 class Severity(str, Enum):

@@ -12,10 +12,17 @@ from .. import progress as progress_mod
 from ..api import CheckOptions, check, fix
 from ..formatters import github, gitlab, json_report, junit, markdown, sarif, terminal
 from ..models import Report
-from .common import EXIT_FAILED, EXIT_PASSED, UsageError, console, to_stdout, writing
+from .common import (
+    EXIT_FAILED,
+    EXIT_PASSED,
+    FORMATS,
+    UsageError,
+    console,
+    to_stdout,
+    writing,
+)
 from .fix_view import print_changes, print_diffs
 
-FORMATS = ("rich", "json", "sarif", "junit", "github", "markdown", "gitlab")
 # Formats rendered to text by a pure `render(report) -> str`.
 TEXT_FORMATS: dict[str, Callable[[Report], str]] = {
     "json": json_report.render,
