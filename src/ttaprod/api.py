@@ -37,7 +37,8 @@ from .config import Config, ConfigError
 from .engine.analyze import FileTask
 from .engine.names import module_name_for
 from .engine.project import ProjectIndex
-from .engine.values import project_values, wanted
+from .engine.values import Index as ValueIndex
+from .engine.values import project_values
 from .errors import UsageError
 from .findings import new_finding
 from .fixes import files as fix_files
@@ -179,10 +180,10 @@ def _second_look(
 ) -> None:
     """Files that import another module's clients, analysed again with them in hand
     (`engine/values.py`); their results replace the first ones."""
-    found = project_values([results[i] for i in range(len(tasks))])
+    found = ValueIndex(project_values([results[i] for i in range(len(tasks))]))
     again: dict[int, FileTask] = {}
     for i, task in enumerate(tasks):
-        given = wanted(results[i], found)
+        given = found.wanted(results[i])
         if given:
             again[i] = replace(task, values=given)
     todo: list[int] = []

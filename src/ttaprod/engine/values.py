@@ -10,6 +10,7 @@ values in hand (`FileTask.values`): usually a small share of the project.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping
 
 from ..facts import ClientValue, Export
@@ -44,15 +45,41 @@ def wanted(
     result: FileResult, values: Mapping[str, ClientValue]
 ) -> tuple[tuple[str, ClientValue], ...]:
     """The values a file's second look needs: under the names it imports, and its own lambdas."""
-    if not values:
-        return ()
-    imported = {f.target for f in result.facts if isinstance(f, Export)}
-    found: dict[str, ClientValue] = {}
-    for name, value in values.items():
-        if value.path == result.path:
+    return Index(values).wanted(result)
+
+
+class Index:
+    """`values` ready for `wanted` questions from every file: by name (and name prefix) and by
+    the file that defines them, so a project of n files costs n lookups, not n × values."""
+
+    def __init__(self, values: Mapping[str, ClientValue]) -> None:
+        self.values = values
+        self.names = sorted(values)
+        self.own: dict[str, list[tuple[str, ClientValue]]] = {}
+        for name, value in values.items():
+            self.own.setdefault(value.path, []).append((name, value))
+
+    def _under(self, prefix: str) -> list[str]:
+        """The names that start with `prefix` (in sorted order)."""
+        start = bisect.bisect_left(self.names, prefix)
+        out = []
+        for name in self.names[start:]:
+            if not name.startswith(prefix):
+                break
+            out.append(name)
+        return out
+
+    def wanted(self, result: FileResult) -> tuple[tuple[str, ClientValue], ...]:
+        if not self.values:
+            return ()
+        found: dict[str, ClientValue] = {}
+        for name, value in self.own.get(result.path, ()):
             if value.inline and name == value.name:
                 found[name] = value
-            continue
-        if name in imported or any(name.startswith(i + ".") for i in imported):
-            found[name] = value
-    return tuple(sorted(found.items(), key=lambda item: item[0]))
+        imported = {f.target for f in result.facts if isinstance(f, Export)}
+        for target in imported:
+            for name in (target, *self._under(target + ".")):
+                value = self.values.get(name)
+                if value is not None and value.path != result.path:
+                    found[name] = value
+        return tuple(sorted(found.items(), key=lambda item: item[0]))
