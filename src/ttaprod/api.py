@@ -28,6 +28,7 @@ from . import (
     safeio,
     scope,
     selection,
+    sharding,
     tools,
 )
 from . import baseline as baseline_mod
@@ -37,15 +38,14 @@ from .config import Config, ConfigError
 from .engine.analyze import FileTask
 from .engine.names import module_name_for
 from .engine.project import ProjectIndex
-from .engine.values import project_values, wanted
+from .engine.values import Index as ValueIndex
+from .engine.values import project_values
+from .errors import UsageError
 from .findings import new_finding
 from .fixes import files as fix_files
 from .items import health
 from .models import AppliedFix, FileResult, Finding, FixSummary, Report
-
-
-class UsageError(Exception):
-    """The run cannot be done as asked (exit 2); the message is one line."""
+from .sharding import Shard
 
 
 class Progress(Protocol):
@@ -74,6 +74,7 @@ class CheckOptions:
     diff: str | None = None  # --diff REF: report findings on lines changed since REF only
     diff_gate_project: bool = False  # with --diff: the whole-project gate applies too
     suggest: bool = False  # give each fixable finding its fix (`Finding.suggestion`)
+    shard: Shard | None = None  # --shard I/N: this share of the files, a partial report
     progress: Progress | None = field(default=None, compare=False)
 
 
@@ -134,8 +135,10 @@ def _analyse(
     config: Config,
     options: CheckOptions,
     tick: Callable[[int], None] | None,
+    second_look: bool = True,
 ) -> list[FileResult]:
-    """Per-file results in task order: from the cache when the key matches, else analysed."""
+    """Per-file results in task order: from the cache when the key matches, else analysed.
+    A shard leaves the second look to the merge, which has every file's first look."""
     store = ResultCache(
         root,
         enabled=not options.no_cache,
@@ -167,7 +170,8 @@ def _analyse(
         results[i] = result
         if i in keys:
             store.put(tasks[i], keys[i], result)
-    _second_look(tasks, results, store, config)
+    if second_look:
+        _second_look(tasks, results, store, config)
     store.save()
     return [results[i] for i in range(len(tasks))]
 
@@ -177,10 +181,10 @@ def _second_look(
 ) -> None:
     """Files that import another module's clients, analysed again with them in hand
     (`engine/values.py`); their results replace the first ones."""
-    found = project_values([results[i] for i in range(len(tasks))])
+    found = ValueIndex(project_values([results[i] for i in range(len(tasks))]))
     again: dict[int, FileTask] = {}
     for i, task in enumerate(tasks):
-        given = wanted(results[i], found, partial(_source, task))
+        given = found.wanted(results[i], partial(_source, task))
         if given:
             again[i] = replace(task, values=given)
     todo: list[int] = []
@@ -289,30 +293,20 @@ def _run(
     found: discovery.Discovered,
     focus_files: frozenset[str] | None,
 ) -> tuple[list[FileResult], tools.Collected]:
-    """The per-file analysis and the external tools, side by side."""
+    """The per-file analysis and the external tools, side by side. A shard analyses its
+    own files and runs the tools `sharding.tools_for` gives it."""
     root = plan.root
-    specs = catalogue.catalogue()
-    enabled = frozenset(
-        code
-        for code, spec in specs.items()
-        if selection.is_selected(code, config.select, config.ignore)
-        and (config.preview or not spec.preview)
-    )
     max_bytes = config.max_file_size_kb * 1024
-    project = frozenset(module_name_for(rel).split(".", 1)[0] for rel in found.python)
-    tasks = [
-        FileTask(
-            str(root / rel),
-            rel,
-            enabled,
-            max_bytes,
-            config.roles,
-            project,
-            sync_clients=config.sync_clients,
-            sync_calls=config.sync_calls,
+    tasks = _tasks(config, root, found)
+    python = found.python
+    elsewhere: frozenset[str] = frozenset()
+    if options.shard is not None:
+        shard = options.shard
+        tasks = [t for t in tasks if shard.owns(t.rel_path)]
+        python = tuple(t.rel_path for t in tasks)
+        elsewhere = frozenset(tools.TOOL_NAMES) - sharding.tools_for(
+            shard, bool(tasks), bool(found.python)
         )
-        for rel in found.python
-    ]
     done = 0
     # Tools start before the analysis forks its pool (no thread is running then) and are
     # polled after each file, so they run alongside it and each tool's time is exact.
@@ -320,12 +314,13 @@ def _run(
     session = tools.start(
         root,
         plan.given or options.paths,
-        _for_tools(root, found.python, focus_files, max_bytes),
+        _for_tools(root, python, focus_files, max_bytes),
         tuple(f for f in found.other if focus_files is None or f in focus_files),
         config,
         options.tools,
         options.no_tools,
         options.safety_db,
+        elsewhere,
     )
 
     def tick(n: int) -> None:
@@ -337,7 +332,7 @@ def _run(
             options.progress("tools", *_tool_state(session))
 
     try:
-        results = _analyse(tasks, root, config, options, tick)
+        results = _analyse(tasks, root, config, options, tick, options.shard is None)
         _wait_for_tools(session, options.progress)
     except BaseException:
         session.close()
@@ -351,6 +346,31 @@ def _run(
     known = (frozenset(found.python) | frozenset(found.other)) - unanalysed
     unparsed = frozenset(r.path for r in results if r.parse_error)
     return results, tools.collect(session, known, unanalysed, unparsed)
+
+
+def _tasks(config: Config, root: Path, found: discovery.Discovered) -> list[FileTask]:
+    """One task per Python file found, in discovery order."""
+    specs = catalogue.catalogue()
+    enabled = frozenset(
+        code
+        for code, spec in specs.items()
+        if selection.is_selected(code, config.select, config.ignore)
+        and (config.preview or not spec.preview)
+    )
+    project = frozenset(module_name_for(rel).split(".", 1)[0] for rel in found.python)
+    return [
+        FileTask(
+            str(root / rel),
+            rel,
+            enabled,
+            config.max_file_size_kb * 1024,
+            config.roles,
+            project,
+            sync_clients=config.sync_clients,
+            sync_calls=config.sync_calls,
+        )
+        for rel in found.python
+    ]
 
 
 def _for_tools(
@@ -384,8 +404,20 @@ def check(options: CheckOptions) -> Report:
     return run_check(options).report
 
 
-def run_check(options: CheckOptions) -> Checked:
-    started = time.perf_counter()
+@dataclass(frozen=True)
+class _Setup:
+    """What a run decides before any file is analysed."""
+
+    config: Config
+    plan: scope.Plan
+    changes: gitdiff.Changes | None
+    baseline: baseline_mod.Baseline | None
+    baseline_label: str
+    found: discovery.Discovered
+    focus_files: frozenset[str] | None
+
+
+def _prepare(options: CheckOptions) -> _Setup:
     config, root = load_config(options)
     _validate_codes(config.select, "select")
     _validate_codes(config.ignore, "ignore")
@@ -398,8 +430,32 @@ def run_check(options: CheckOptions) -> Checked:
     except discovery.DiscoveryError as exc:
         raise UsageError(str(exc)) from None
     focus_files = scope.focus_files(plan, found)
-    results, collected = _run(options, config, plan, found, focus_files)
+    return _Setup(config, plan, changes, baseline, baseline_label, found, focus_files)
 
+
+def run_check(options: CheckOptions) -> Checked:
+    started = time.perf_counter()
+    setup = _prepare(options)
+    results, collected = _run(options, setup.config, setup.plan, setup.found, setup.focus_files)
+    if options.shard is not None:
+        return _shard_report(options, options.shard, setup, results, collected, started)
+    return _assemble(options, setup, results, collected, started)
+
+
+def _assemble(
+    options: CheckOptions,
+    setup: _Setup,
+    results: list[FileResult],
+    collected: tools.Collected,
+    started: float,
+    partial: bool = False,
+    earlier_s: float = 0.0,
+) -> Checked:
+    """The report from every file's results and the tools' findings. `partial`: the files
+    are a shard's (project items that need the whole project are skipped); `earlier_s`:
+    time spent before this process started (the longest shard of a merge)."""
+    config, plan, found, focus_files = setup.config, setup.plan, setup.found, setup.focus_files
+    root = plan.root
     own_suppressed = [f for r in results for f in r.suppressed]
     tool_findings, judged = tools.judge(collected.findings, results, config.roles)
     tool_findings, absorbed = merge.absorb_suppressed(tool_findings, own_suppressed)
@@ -416,11 +472,11 @@ def run_check(options: CheckOptions) -> Checked:
         root=root,
         config=config,
         files=tuple(results),
-        python_files=found.python,
+        python_files=tuple(r.path for r in results) if partial else found.python,
         other_files=found.other,
         lines=sum(r.lines for r in results),
         tools=collected.runs,
-        partial=plan.partial,
+        partial=plan.partial or partial,
         tool_lines=0 if focus_files is None else tool_lines,
         facts=tuple(f for r in results for f in r.facts),
     )
@@ -432,14 +488,14 @@ def run_check(options: CheckOptions) -> Checked:
         items=assessed.items,
         findings=assessed.findings,
         suppressed=tuple(sorted(suppressed, key=lambda f: f.sort_key)),
-        duration_s=time.perf_counter() - started,
+        duration_s=earlier_s + time.perf_counter() - started,
         parse_errors=sum(1 for r in results if r.parse_error),
         notes=() if found.python else ("no Python files found under the given paths",),
-        baseline=baseline,
-        baseline_label=baseline_label,
+        baseline=setup.baseline,
+        baseline_label=setup.baseline_label,
         focus=ratchet.Focus(
             files=focus_files,
-            changes=changes,
+            changes=setup.changes,
             partial=plan.partial,
             gate_project=options.diff_gate_project,
             context_files=len(found.python) + len(found.other),
@@ -449,6 +505,173 @@ def run_check(options: CheckOptions) -> Checked:
     if options.suggest:
         built = _with_suggestions(built, index, config)
     return Checked(built, index, config)
+
+
+# --- shards -----------------------------------------------------------------------------------
+def _recorded(options: CheckOptions) -> dict[str, object]:
+    """The options that shape a check's result, as a shard records them for the merge
+    (paths made absolute: the merge may run from elsewhere in the same checkout)."""
+
+    def path(value: Path | None) -> str | None:
+        return None if value is None else str(scope.absolute(value))
+
+    return {
+        "paths": [path(p) for p in options.paths],
+        "config_file": path(options.config_file),
+        "select": None if options.select is None else list(options.select),
+        "ignore": list(options.ignore),
+        "fail_under": options.fail_under,
+        "no_tools": options.no_tools,
+        "tools": None if options.tools is None else list(options.tools),
+        "preview": options.preview,
+        "baseline": path(options.baseline),
+        "no_baseline": options.no_baseline,
+        "diff": options.diff,
+        "diff_gate_project": options.diff_gate_project,
+    }
+
+
+def _shard_report(
+    options: CheckOptions,
+    shard: Shard,
+    setup: _Setup,
+    results: list[FileResult],
+    collected: tools.Collected,
+    started: float,
+) -> Checked:
+    """A shard's own report (its files, no project items) carrying what the merge needs."""
+    root = setup.plan.root
+    part = sharding.Part(
+        shard=shard,
+        digest=sharding.tree_digest(
+            root, [r.path for r in results], setup.config.max_file_size_kb * 1024
+        ),
+        config=config_digest(setup.config),
+        options=_recorded(options),
+        tools=tuple(sorted(sharding.tools_for(shard, bool(results), bool(setup.found.python)))),
+        duration_s=time.perf_counter() - started,
+        results=tuple(results),
+        runs=collected.runs,
+        findings=collected.findings,
+        suppressed=collected.suppressed,
+    )
+    checked = _assemble(options, setup, results, collected, started, partial=True)
+    note = (
+        f"shard {shard.label}: {len(results)} of {len(setup.found.python)} Python files, "
+        "without the project's items; `ttaprod merge` combines the shards into its report"
+    )
+    built = replace(
+        checked.report, notes=(*checked.report.notes, note), shard=sharding.payload(part)
+    )
+    return replace(checked, report=built)
+
+
+@dataclass(frozen=True)
+class MergeOptions:
+    reports: tuple[Path, ...]
+    fail_under: float | None = None
+    jobs: int | None = None
+    suggest: bool = False
+
+
+def merge_shards(merging: MergeOptions) -> Checked:
+    """The report a single `check` gives, from the partial reports of all its shards. It runs
+    in a checkout of the same tree: it reads the config, the deployment files and the files
+    whose second look needs other modules' clients, and refuses (UsageError) a set that is
+    incomplete, mixed, or from another tree."""
+    started = time.perf_counter()
+    try:
+        parts = [sharding.read(path) for path in merging.reports]
+        sharding.check_set(parts)
+    except sharding.ShardError as exc:
+        raise UsageError(str(exc)) from None
+    parts.sort(key=lambda p: p.shard.index)
+    options = _options_of(parts[0].options, merging)
+    if not Path(parts[0].root).is_dir():
+        raise UsageError(
+            f"{parts[0].root} (the shards' root) is not a directory here: "
+            "run ttaprod merge in a checkout of the tree the shards checked"
+        )
+    setup = _prepare(options)
+    if str(setup.plan.root) != parts[0].root:
+        raise UsageError(f"the shards checked {parts[0].root}; here it is {setup.plan.root}")
+    config = setup.config
+    if config_digest(config) != parts[0].config:
+        raise UsageError(
+            f"the configuration of {setup.plan.root} differs from the one the shards used"
+        )
+    if merging.fail_under is not None:
+        config = config.with_overrides(fail_under=merging.fail_under)
+        setup = replace(setup, config=config)
+    tasks = _tasks(config, setup.plan.root, setup.found)
+    results = _merged_results(parts, tasks, setup)
+    store = ResultCache(setup.plan.root, enabled=False)  # a merge writes no cache
+    _second_look(tasks, results, store, config)
+    runs, found_by_tools, quiet = sharding.merged_tools(parts)
+    known = frozenset(setup.found.python) | frozenset(setup.found.other)
+    collected = tools.Collected(
+        runs,
+        tuple(f for f in found_by_tools if f.path in known),
+        tuple(f for f in quiet if f.path in known),
+    )
+    longest = max(p.duration_s for p in parts)
+    ordered = [results[i] for i in range(len(tasks))]
+    return _assemble(options, setup, ordered, collected, started, earlier_s=longest)
+
+
+def _options_of(recorded: dict[str, object], merging: MergeOptions) -> CheckOptions:
+    def path(value: object) -> Path | None:
+        return None if value is None else Path(str(value))
+
+    def strings(value: object) -> tuple[str, ...]:
+        return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+    try:
+        fail_under = recorded["fail_under"]
+        return CheckOptions(
+            paths=tuple(Path(str(p)) for p in strings(recorded["paths"])) or (Path("."),),
+            config_file=path(recorded["config_file"]),
+            select=None if recorded["select"] is None else strings(recorded["select"]),
+            ignore=strings(recorded["ignore"]),
+            fail_under=float(fail_under) if isinstance(fail_under, (int, float)) else None,
+            no_tools=recorded["no_tools"] is True,
+            tools=None if recorded["tools"] is None else strings(recorded["tools"]),
+            preview=True if recorded["preview"] is True else None,
+            baseline=path(recorded["baseline"]),
+            no_baseline=recorded["no_baseline"] is True,
+            diff=None if recorded["diff"] is None else str(recorded["diff"]),
+            diff_gate_project=recorded["diff_gate_project"] is True,
+            jobs=merging.jobs,
+            suggest=merging.suggest,
+            no_cache=True,
+        )
+    except (KeyError, TypeError, ValueError):
+        raise UsageError("the shards' options are not readable") from None
+
+
+def _merged_results(
+    parts: list[sharding.Part], tasks: list[FileTask], setup: _Setup
+) -> dict[int, FileResult]:
+    """Every file's first look from the shard it belongs to; UsageError when the shards did
+    not analyse exactly the files of this tree, or the files have changed since."""
+    by_path = {task.rel_path: i for i, task in enumerate(tasks)}
+    results: dict[int, FileResult] = {}
+    max_bytes = setup.config.max_file_size_kb * 1024
+    for part in parts:
+        mine = [rel for rel in by_path if part.shard.owns(rel)]
+        if sorted(mine) != sorted(r.path for r in part.results):
+            raise UsageError(
+                f"{part.source} (shard {part.shard.label}) analysed other files than this tree "
+                "gives it: merge in a checkout of the commit the shards checked"
+            )
+        if sharding.tree_digest(setup.plan.root, mine, max_bytes) != part.digest:
+            raise UsageError(
+                f"the files of shard {part.shard.label} changed since {part.source} was "
+                "written: merge in a checkout of the commit the shards checked"
+            )
+        for result in part.results:
+            results[by_path[result.path]] = result
+    return results
 
 
 # --- fixes ---------------------------------------------------------------------------------

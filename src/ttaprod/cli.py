@@ -3,6 +3,10 @@
 Exit codes: 0 gate passed, 1 gate failed, 2 the run could not be done as asked
 (bad option, bad config, missing path, internal error: one line on stderr).
 Shell completion: `ttaprod --install-completion` (bash, zsh, fish, PowerShell).
+
+Start-up is part of every pre-commit run: this module imports typer and nothing heavy; each
+command imports its work (the engine, libcst, rich, the rules) when it runs, so `--version`,
+`rules` and `explain` never load the engine.
 """
 
 from __future__ import annotations
@@ -16,24 +20,23 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from . import __version__, redact
-from .api import CheckOptions
-from .commands import baseline as baseline_cmd
-from .commands import catalog
-from .commands import check as check_cmd
-from .commands import init as init_cmd
+from . import __version__
 from .commands.common import (
     EXIT_ERROR,
     EXIT_PASSED,
+    FORMATS,
     OutputError,
     UsageError,
     split_codes,
     tool_names,
 )
+
+if TYPE_CHECKING:
+    from .api import CheckOptions
 
 # Typer ≥ 0.22 vendors click; older releases use click itself. Either way this is its UsageError.
 _ClickUsageError: type[Exception] = next(
@@ -66,7 +69,13 @@ def _root(
 
 
 def _complete_format(incomplete: str) -> list[str]:
-    return [name for name in check_cmd.FORMATS if name.startswith(incomplete)]
+    return [name for name in FORMATS if name.startswith(incomplete)]
+
+
+def _complete_code(incomplete: str) -> list[tuple[str, str]]:
+    from .commands import catalog
+
+    return catalog.complete_code(incomplete)
 
 
 # Options `check` and `baseline` share.
@@ -100,6 +109,28 @@ Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Tracebacks on in
 Preview = Annotated[
     bool, typer.Option("--preview", help="Run the rules still in preview too (`ttaprod rules`).")
 ]
+Formats = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="rich, json, sarif, junit, github, markdown or gitlab; "
+        "FORMAT=FILE writes to a file. Repeatable.",
+        autocompletion=_complete_format,
+    ),
+]
+Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")]
+FailUnder = Annotated[
+    float | None, typer.Option(min=0, max=100, help="Fail the gate under this score.")
+]
+ShowBaselined = Annotated[
+    bool, typer.Option("--show-baselined", help="List the known findings too.")
+]
+ShowSuppressed = Annotated[
+    bool, typer.Option("--show-suppressed", help="List the suppressed findings too, with why.")
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")]
+NoColor = Annotated[bool, typer.Option("--no-color", help="No colour (NO_COLOR works too).")]
 
 
 def _options(
@@ -115,6 +146,8 @@ def _options(
     preview: bool,
     cache_dir: Path | None = None,
 ) -> CheckOptions:
+    from .api import CheckOptions
+
     return CheckOptions(
         paths=tuple(paths or [Path(".")]),
         config_file=config,
@@ -133,24 +166,11 @@ def _options(
 @app.command()
 def check(
     paths: Paths = None,
-    fmt: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="rich, json, sarif, junit, github, markdown or gitlab; "
-            "FORMAT=FILE writes to a file. Repeatable.",
-            autocompletion=_complete_format,
-        ),
-    ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")
-    ] = None,
+    fmt: Formats = None,
+    output: Output = None,
     select: Select = None,
     ignore: Ignore = None,
-    fail_under: Annotated[
-        float | None, typer.Option(min=0, max=100, help="Fail the gate under this score.")
-    ] = None,
+    fail_under: FailUnder = None,
     baseline: Annotated[
         Path | None,
         typer.Option("--baseline", help="Known findings in FILE do not fail the gate."),
@@ -158,13 +178,8 @@ def check(
     no_baseline: Annotated[
         bool, typer.Option("--no-baseline", help="Ignore the configured baseline.")
     ] = False,
-    show_baselined: Annotated[
-        bool, typer.Option("--show-baselined", help="List the known findings too.")
-    ] = False,
-    show_suppressed: Annotated[
-        bool,
-        typer.Option("--show-suppressed", help="List the suppressed findings too, with why."),
-    ] = False,
+    show_baselined: ShowBaselined = False,
+    show_suppressed: ShowSuppressed = False,
     diff: Annotated[
         str | None,
         typer.Option("--diff", metavar="REF", help="Report only lines changed since REF."),
@@ -198,17 +213,26 @@ def check(
     cache_dir: CacheDir = None,
     jobs: Jobs = None,
     preview: Preview = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")
-    ] = False,
-    no_color: Annotated[
-        bool, typer.Option("--no-color", help="No colour (NO_COLOR works too).")
-    ] = False,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            metavar="I/N",
+            help="Analyse the I-th of N shares of the files; write a partial JSON report "
+            "for `ttaprod merge`.",
+        ),
+    ] = None,
+    quiet: Quiet = False,
+    no_color: NoColor = False,
     verbose: Verbose = False,
 ) -> None:
     """Check a project against the production checklist."""
+    from .commands import check as check_cmd
+    from .commands import merge as merge_cmd
+
     mode = check_cmd.fix_mode(fix, fix_only, fix_diff, unsafe_fixes, bool(fmt or output))
     plans = check_cmd.outputs(list(fmt or []), output)
+    part = merge_cmd.shard_option(shard, plans, mode)
     options = _options(
         paths, select, ignore, config, no_tools, tools, safety_db, no_cache, jobs, preview,
         cache_dir,
@@ -220,9 +244,36 @@ def check(
         no_baseline=no_baseline,
         diff=diff,
         diff_gate_project=diff_gate_project,
+        shard=part,
     )
     code = check_cmd.run(
         options, plans, quiet, no_color, show_baselined, show_suppressed, mode, unsafe_fixes
+    )
+    raise typer.Exit(code)
+
+
+@app.command("merge")
+def merge_command(
+    reports: Annotated[
+        list[Path], typer.Argument(help="The partial JSON reports of `check --shard I/N`.")
+    ],
+    fmt: Formats = None,
+    output: Output = None,
+    fail_under: FailUnder = None,
+    show_baselined: ShowBaselined = False,
+    show_suppressed: ShowSuppressed = False,
+    jobs: Jobs = None,
+    quiet: Quiet = False,
+    no_color: NoColor = False,
+    verbose: Verbose = False,
+) -> None:
+    """Combine the shards of a check into the report, score and gate of a single run."""
+    from .commands import check as check_cmd
+    from .commands import merge as merge_cmd
+
+    plans = check_cmd.outputs(list(fmt or []), output)
+    code = merge_cmd.run(
+        tuple(reports), plans, fail_under, jobs, quiet, no_color, show_baselined, show_suppressed
     )
     raise typer.Exit(code)
 
@@ -256,6 +307,8 @@ def baseline_command(
     verbose: Verbose = False,
 ) -> None:
     """Record the current findings so that only new ones fail the gate."""
+    from .commands import baseline as baseline_cmd
+
     options = _options(
         paths, select, ignore, config, no_tools, tools, safety_db, no_cache, jobs, preview,
         cache_dir,
@@ -273,6 +326,8 @@ def init(
     ] = False,
 ) -> None:
     """Start a [tool.ttaprod] config; print the pre-commit setup."""
+    from .commands import init as init_cmd
+
     raise typer.Exit(init_cmd.run(directory, force))
 
 
@@ -281,6 +336,8 @@ def rules(
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
 ) -> None:
     """List every rule: code, name, checklist item, severity."""
+    from .commands import catalog
+
     raise typer.Exit(catalog.rules(fmt))
 
 
@@ -288,10 +345,12 @@ def rules(
 def explain(
     code: Annotated[
         str,
-        typer.Argument(help="A rule code (TTP101) or name.", autocompletion=catalog.complete_code),
+        typer.Argument(help="A rule code (TTP101) or name.", autocompletion=_complete_code),
     ],
 ) -> None:
     """Show a rule's documentation with its bad and good examples."""
+    from .commands import catalog
+
     raise typer.Exit(catalog.explain(code))
 
 
@@ -330,6 +389,8 @@ class _Warnings(logging.Handler):
     """`ttaprod: warning: …` on stderr, one line each (the cache, say, was not used)."""
 
     def emit(self, record: logging.LogRecord) -> None:
+        from . import redact
+
         message = redact.printable(redact.scrub(record.getMessage()))
         print(f"ttaprod: warning: {message}", file=sys.stderr)
 
@@ -405,10 +466,14 @@ def _silence_stdout() -> None:
 
 def _print_traceback() -> None:
     """--verbose: the traceback, masked like every other output."""
+    from . import redact
+
     text = traceback.format_exc()
     print(redact.printable(redact.scrub(text), newlines=True), file=sys.stderr, end="")
 
 
 def _die(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    from . import redact
+
     print(f"ttaprod: error: {redact.printable(redact.scrub(message))}", file=sys.stderr)
     sys.exit(code)

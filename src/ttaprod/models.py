@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING, Any
 
-from .facts import Fact
+if TYPE_CHECKING:  # annotations only: `ttaprod rules` need not build the fact types
+    from .facts import Fact
 
 
 class Severity(str, Enum):
@@ -315,3 +317,5 @@ class Report:
     baseline: BaselineSummary | None = None
     scope: Scope | None = None  # None: the whole project
     fixes: FixSummary | None = None  # what `--fix` did before this report was made
+    # `check --shard`: what `ttaprod merge` needs (plain JSON values, `sharding.payload`)
+    shard: dict[str, Any] | None = None

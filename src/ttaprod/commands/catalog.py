@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from .. import catalogue, roles
+from .. import catalogue
 from . import explain_view as explain_fmt
 from .common import EXIT_PASSED, UsageError, console
 
@@ -13,6 +13,8 @@ from .common import EXIT_PASSED, UsageError, console
 def rules(fmt: str) -> int:
     specs = list(catalogue.catalogue().values())
     if fmt == "json":
+        from .. import roles
+
         rows = [
             {
                 "code": s.code,

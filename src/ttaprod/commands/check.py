@@ -12,10 +12,17 @@ from .. import progress as progress_mod
 from ..api import CheckOptions, check, fix
 from ..formatters import github, gitlab, json_report, junit, markdown, sarif, terminal
 from ..models import Report
-from .common import EXIT_FAILED, EXIT_PASSED, UsageError, console, to_stdout, writing
+from .common import (
+    EXIT_FAILED,
+    EXIT_PASSED,
+    FORMATS,
+    UsageError,
+    console,
+    to_stdout,
+    writing,
+)
 from .fix_view import print_changes, print_diffs
 
-FORMATS = ("rich", "json", "sarif", "junit", "github", "markdown", "gitlab")
 # Formats rendered to text by a pure `render(report) -> str`.
 TEXT_FORMATS: dict[str, Callable[[Report], str]] = {
     "json": json_report.render,
@@ -130,6 +137,8 @@ def run(
         report = replace(report, fixes=summary)
     for name, target in plans:
         emit(report, name, target, quiet, no_color, show_baselined, show_suppressed)
-    if not report.stats.files and not report.findings:
+    if not report.stats.files and not report.findings and options.shard is None:
         print("ttaprod: warning: no Python files found under the given paths", file=sys.stderr)
+    if options.shard is not None:
+        return EXIT_PASSED  # a shard's gate is the merge's (`ttaprod merge`)
     return EXIT_PASSED if report.passed else EXIT_FAILED

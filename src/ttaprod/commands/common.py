@@ -7,18 +7,21 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from rich.console import Console
+from ..errors import UsageError
 
-from ..api import UsageError
+if TYPE_CHECKING:
+    from rich.console import Console
 
 EXIT_PASSED, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+FORMATS = ("rich", "json", "sarif", "junit", "github", "markdown", "gitlab")  # of check's -f
 
 __all__ = [
     "EXIT_ERROR",
     "EXIT_FAILED",
     "EXIT_PASSED",
+    "FORMATS",
     "OutputError",
     "UsageError",
     "console",
@@ -31,6 +34,8 @@ __all__ = [
 
 
 def console(file: IO[str] | None = None, no_color: bool = False) -> Console:
+    from rich.console import Console  # imported when something is drawn: a fast start
+
     return Console(
         file=file,
         no_color=no_color or bool(os.environ.get("NO_COLOR")),

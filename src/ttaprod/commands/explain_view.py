@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
@@ -65,13 +64,16 @@ def _section(title: str, body: RenderableType) -> RenderableType:
     return Group(Text(title, style="bold underline"), Padding(body, (0, 0, 1, 2), expand=False))
 
 
-def _example(example: Example, flagged: bool) -> RenderableType:
+def _example(example: Example, flagged: bool, plain: bool = False) -> RenderableType:
+    """`plain`: output without colour, so the code is not highlighted (nor its lexer loaded)."""
+    from rich.syntax import Syntax  # pygments: only when an example is shown
+
     title = Text(example.title or example.path, style="italic")
     if flagged and example.lines:
         title.append(f"  (reported on line {', '.join(map(str, example.lines))})", style="dim")
     code = Syntax(
         example.code.rstrip("\n"),
-        example.language,
+        "text" if plain else example.language,
         line_numbers=True,
         highlight_lines=set(example.lines) if flagged else None,
         word_wrap=True,
@@ -81,6 +83,7 @@ def _example(example: Example, flagged: bool) -> RenderableType:
 
 
 def render(spec: RuleSpec, console: Console) -> None:
+    plain = console.color_system is None
     head = Text(f"{spec.code} ", style="bold")
     head.append(spec.name, style="bold cyan")
     tier = " · preview" if spec.preview else ""
@@ -89,10 +92,10 @@ def render(spec: RuleSpec, console: Console) -> None:
     parts.append(_section("What it does", prose(spec.summary)))
     parts.append(_section("Why it matters in production", prose(spec.why)))
     if spec.bad:
-        parts.append(_section("Example", Group(*(_example(e, True) for e in spec.bad))))
+        parts.append(_section("Example", Group(*(_example(e, True, plain) for e in spec.bad))))
     if spec.good or spec.use_instead:
         body: list[RenderableType] = [prose(spec.use_instead)] if spec.use_instead else []
-        body.extend(_example(e, False) for e in spec.good)
+        body.extend(_example(e, False, plain) for e in spec.good)
         parts.append(_section("Use instead", Group(*body)))
     if spec.fix:
         how = "ttaprod check --fix" if spec.fix == "safe" else "ttaprod check --fix --unsafe-fixes"

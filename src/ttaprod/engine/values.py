@@ -10,6 +10,7 @@ values in hand (`FileTask.values`): usually a small share of the project.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Mapping
 
 from ..facts import ClientValue, Export
@@ -43,31 +44,60 @@ def project_values(results: list[FileResult]) -> dict[str, ClientValue]:
 def wanted(
     result: FileResult, values: Mapping[str, ClientValue], source: Callable[[], bytes]
 ) -> tuple[tuple[str, ClientValue], ...]:
-    """The values a file's second look needs: under the names it imports, and its own lambdas.
+    """The values a file's second look needs (see `Index.wanted`)."""
+    return Index(values).wanted(result, source)
 
-    A value reached through an imported module (`from app import models`, then
-    `models.redis_client`) is wanted only when the file's text (`source()`, read only then)
-    holds every attribute name on the way to it: most files that import a module never touch
-    the client it happens to re-export, and a second look costs a whole analysis."""
-    if not values:
-        return ()
-    imported = {f.target for f in result.facts if isinstance(f, Export)}
-    found: dict[str, ClientValue] = {}
-    text: bytes | None = None
-    for name, value in values.items():
-        if value.path == result.path:
+
+class Index:
+    """`values` ready for `wanted` questions from every file: by name (and name prefix) and by
+    the file that defines them, so a project of n files costs n lookups, not n × values."""
+
+    def __init__(self, values: Mapping[str, ClientValue]) -> None:
+        self.values = values
+        self.names = sorted(values)
+        self.own: dict[str, list[tuple[str, ClientValue]]] = {}
+        for name, value in values.items():
+            self.own.setdefault(value.path, []).append((name, value))
+
+    def _under(self, prefix: str) -> list[str]:
+        """The names that start with `prefix` (in sorted order)."""
+        start = bisect.bisect_left(self.names, prefix)
+        out = []
+        for name in self.names[start:]:
+            if not name.startswith(prefix):
+                break
+            out.append(name)
+        return out
+
+    def wanted(
+        self, result: FileResult, source: Callable[[], bytes]
+    ) -> tuple[tuple[str, ClientValue], ...]:
+        """The values a file's second look needs: under the names it imports, and its own
+        lambdas.
+
+        A value reached through an imported module (`from app import models`, then
+        `models.redis_client`) is wanted only when the file's text (`source()`, read only
+        then) holds every attribute name on the way to it: most files that import a module
+        never touch the client it happens to re-export, and a second look costs a whole
+        analysis."""
+        if not self.values:
+            return ()
+        found: dict[str, ClientValue] = {}
+        for name, value in self.own.get(result.path, ()):
             if value.inline and name == value.name:
                 found[name] = value
-            continue
-        if name in imported:
-            found[name] = value
-            continue
-        for module in imported:
-            if not name.startswith(module + "."):
-                continue
-            if text is None:
-                text = source()
-            if all(part.encode() in text for part in name[len(module) + 1 :].split(".")):
-                found[name] = value
-                break
-    return tuple(sorted(found.items(), key=lambda item: item[0]))
+        imported = {f.target for f in result.facts if isinstance(f, Export)}
+        text: bytes | None = None
+        for target in imported:
+            value = self.values.get(target)
+            if value is not None and value.path != result.path:
+                found[target] = value
+            for name in self._under(target + "."):
+                value = self.values[name]
+                if value.path == result.path or name in found:
+                    continue
+                if text is None:
+                    text = source()
+                if all(part.encode() in text for part in name[len(target) + 1 :].split(".")):
+                    found[name] = value
+        return tuple(sorted(found.items(), key=lambda item: item[0]))

@@ -16,8 +16,10 @@ from ..models import Finding, Report
 
 def prepared(report: Report, human: bool) -> Report:
     """The report as it may leave ttaprod. The rule catalogue (`rules`) is ttaprod's own
-    documentation and is kept as written."""
-    return replace(redact.scrub_values(replace(report, rules=()), human), rules=report.rules)
+    documentation and is kept as written; a shard's payload (`check --shard`) was masked as
+    it was made, as the cache is."""
+    scrubbed = redact.scrub_values(replace(report, rules=(), shard=None), human)
+    return replace(scrubbed, rules=report.rules, shard=report.shard)
 
 
 def message_with_context(finding: Finding) -> str:

@@ -173,6 +173,7 @@ def report_dict(
         "stats": stats,
         "notes": list(report.notes),
         **_extras(report),
+        **({"shard": report.shard} if report.shard is not None else {}),
     }
 
 

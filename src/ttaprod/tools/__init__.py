@@ -59,9 +59,14 @@ def start(
     only: tuple[str, ...] | None = None,
     no_tools: bool = False,
     safety_db: Path | None = None,
+    elsewhere: frozenset[str] = frozenset(),
 ) -> Session:
-    """Launch every enabled tool; returns at once."""
+    """Launch every enabled tool; returns at once. The tools in `elsewhere` are left to
+    another shard (`ttaprod check --shard`)."""
     chosen = settings_mod.resolve(config, only, no_tools)
+    for name in elsewhere & chosen.keys():
+        if chosen[name].enabled:
+            chosen[name] = replace(chosen[name], enabled=False, reason="run by another shard")
     config_dir = config.source.parent if config.source else None
     ctx = Context(
         root=root,

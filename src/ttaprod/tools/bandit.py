@@ -126,5 +126,22 @@ def parse(stdout: str, stderr: str, exit_code: int, root: Path) -> Parsed:
     errors = data.get("errors") or []
     if not isinstance(errors, list):
         raise unexpected("'errors' is not a list")
-    note = f"could not scan {len(errors)} file(s)" if errors else ""
-    return Parsed(tuple(findings), note=note)
+    return Parsed(tuple(findings), note=_note(len(errors)))
+
+
+def _note(errors: int) -> str:
+    return f"could not scan {errors} file(s)" if errors else ""
+
+
+def merged_note(notes: list[str]) -> str | None:
+    """The note of one run from the notes of runs over parts of the files (`ttaprod
+    merge`); None when a note is not one `parse` wrote."""
+    total = 0
+    for note in notes:
+        words = note.split()
+        if not note:
+            continue
+        if len(words) != 5 or note != _note(int(words[3]) if words[3].isdigit() else 0):
+            return None
+        total += int(words[3])
+    return _note(total)

@@ -248,11 +248,32 @@ def parse(stdout: str, stderr: str, exit_code: int, root: Path) -> Parsed:
     )
 
 
-def unresolved_note(count: int, modules: set[str]) -> str:
+def unresolved_note(count: int, modules: set[str], more: bool = False) -> str:
     if not count:
         return ""
-    shown = ", ".join(sorted(modules)[:3]) + (", …" if len(modules) > 3 else "")
+    shown = ", ".join(sorted(modules)[:3]) + (", …" if more or len(modules) > 3 else "")
     return (
         f"{count} unresolved third-party import(s) hidden ({shown}): pyright does not see the "
         "project's virtualenv (README: pyright and your virtualenv)"
     )
+
+
+_NOTE = re.compile(r"(\d+) unresolved third-party import\(s\) hidden \(([^()]*)\): ")
+
+
+def merged_note(notes: list[str]) -> str | None:
+    """The note of one run over all the files from the notes of runs over parts of them
+    (`ttaprod merge`); None when a note is not one `unresolved_note` wrote. The three first
+    modules of the whole are among the three first of the parts."""
+    count, modules, more = 0, set(), False
+    for note in notes:
+        if not note:
+            continue
+        match = _NOTE.match(note)
+        if match is None or not note.endswith("(README: pyright and your virtualenv)"):
+            return None
+        count += int(match.group(1))
+        names = [n for n in match.group(2).split(", ") if n]
+        more = more or (bool(names) and names[-1] == "…")
+        modules.update(n for n in names if n != "…")
+    return unresolved_note(count, modules, more)

@@ -130,9 +130,9 @@ class WorkerFacts(Detector):
             return
         workers = _workers()
         target = self._target(node)
-        how = _short(self.ctx.code_for(node))
         row = workers.calls.get(target or "")
         if row is not None:
+            how = _short(self.ctx.code_for(node))
             self.ctx.fact(node, Worker(library=row.id, display=row.display, how=how))
             return
         if target in workers.runners and node.args and isinstance(node.args[0].value, cst.Call):
@@ -141,15 +141,17 @@ class WorkerFacts(Detector):
                 self.runs.append((node, function))
             return
         if isinstance(node.func, cst.Attribute) and target is None:
-            self._method(node, node.func.attr.value, how)
+            self._method(node, node.func.attr.value)
         self._heartbeat(node, target)
 
-    def _method(self, node: cst.Call, name: str, how: str) -> None:
+    def _method(self, node: cst.Call, name: str) -> None:
         for row in _workers().by_method:
             if name not in row.methods or not any(r in self.imported for r in row.roots):
                 continue
             if row.in_loop and not any(isinstance(a, cst.While) for a in self._enclosing()):
                 continue
+            # the call's source only for a fact (code generation of every call is not free)
+            how = _short(self.ctx.code_for(node))
             self.ctx.fact(node, Worker(library=row.id, display=row.display, how=how))
             return
 

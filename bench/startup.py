@@ -1,0 +1,60 @@
+"""Start-up of ttaprod's light commands, as a user's shell sees it (hyperfine-like).
+
+    python bench/startup.py [--runs 20]
+
+Each command runs `--runs` times in a fresh interpreter (the installed `ttaprod` script);
+the table shows the median and minimum wall time and the median CPU time (user + system,
+from `wait4`, so a busy machine shows in wall, much less in CPU). `python -X importtime -c
+"import ttaprod.cli"` shows what the rest is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+COMMANDS = (
+    ("python -c pass", [sys.executable, "-c", "pass"]),
+    ("ttaprod --version", ["--version"]),
+    ("ttaprod rules", ["rules"]),
+    ("ttaprod explain TTP101", ["explain", "TTP101"]),
+)
+
+
+def _script() -> str:
+    local = Path(sys.executable).parent / "ttaprod"
+    return str(local) if local.exists() else shutil.which("ttaprod") or "ttaprod"
+
+
+def run_once(argv: list[str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one run."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(proc.pid, 0)
+    proc.returncode = 0
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    script = _script()
+    print(f"{'command':<24} {'wall median':>12} {'wall min':>9} {'CPU median':>11}")
+    for name, argv in COMMANDS:
+        full = argv if argv[0] == sys.executable else [script, *argv]
+        runs = [run_once(full) for _ in range(args.runs)]
+        wall = statistics.median(r[0] for r in runs)
+        cpu = statistics.median(r[1] for r in runs)
+        best = min(r[0] for r in runs)
+        print(f"{name:<24} {wall:>10.3f} s {best:>7.3f} s {cpu:>9.3f} s")
+
+
+if __name__ == "__main__":
+    main()
