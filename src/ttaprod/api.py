@@ -27,6 +27,7 @@ from . import (
     safeio,
     scope,
     selection,
+    timings,
     tools,
 )
 from . import baseline as baseline_mod
@@ -166,8 +167,10 @@ def _analyse(
         results[i] = result
         if i in keys:
             store.put(tasks[i], keys[i], result)
+    timings.mark("own pass: parse + rules, per file")
     _second_look(tasks, results, store, config)
     store.save()
+    timings.mark("own pass: second look, cache write")
     return [results[i] for i in range(len(tasks))]
 
 
@@ -316,7 +319,11 @@ def _run(
         options.tools,
         options.no_tools,
         options.safety_db,
+        cache=tools.ToolCache(
+            root, not options.no_cache, options.cache_dir, found.python, found.other
+        ),
     )
+    timings.mark("tools: cache lookup, start")
 
     def tick(n: int) -> None:
         nonlocal done
@@ -387,6 +394,7 @@ def run_check(options: CheckOptions) -> Checked:
         found = discovery.discover(list(plan.walk), root, config.exclude)
     except discovery.DiscoveryError as exc:
         raise UsageError(str(exc)) from None
+    timings.mark("config, discovery")
     focus_files = scope.focus_files(plan, found)
     results, collected = _run(options, config, plan, found, focus_files)
 
@@ -395,6 +403,7 @@ def run_check(options: CheckOptions) -> Checked:
     tool_findings, absorbed = merge.absorb_suppressed(tool_findings, own_suppressed)
     sites = [site for r in results for site in r.sites]
     tool_findings, overruled = merge.overrule_covered(tool_findings, sites)
+    timings.mark("merge: tool findings checked, judged, deduplicated")
     marked = tools.with_roles(collected.suppressed, results, config.roles)
     suppressed = [*own_suppressed, *marked, *judged, *absorbed, *overruled]
     findings: list[Finding] = [f for r in results for f in r.findings]
@@ -415,6 +424,7 @@ def run_check(options: CheckOptions) -> Checked:
         facts=tuple(f for r in results for f in r.facts),
     )
     assessed = assess.evaluate(index, findings, ruleset.registry())
+    timings.mark("project checks (index, call graph, items)")
     suppressed.extend(assessed.suppressed)
     inputs = report.Inputs(
         root_label=str(root),
@@ -438,6 +448,7 @@ def run_check(options: CheckOptions) -> Checked:
     built = report.build(inputs)
     if options.suggest:
         built = _with_suggestions(built, index, config)
+    timings.mark("report (scores, gate)")
     return Checked(built, index, config)
 
 

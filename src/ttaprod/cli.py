@@ -23,6 +23,7 @@ import typer
 from . import __version__, redact
 from .api import CheckOptions
 from .commands import baseline as baseline_cmd
+from .commands import cache as cache_cmd
 from .commands import catalog
 from .commands import check as check_cmd
 from .commands import init as init_cmd
@@ -205,6 +206,9 @@ def check(
         bool, typer.Option("--no-color", help="No colour (NO_COLOR works too).")
     ] = False,
     verbose: Verbose = False,
+    profile: Annotated[
+        bool, typer.Option("--profile", help="Print where the time went on stderr.")
+    ] = False,
 ) -> None:
     """Check a project against the production checklist."""
     mode = check_cmd.fix_mode(fix, fix_only, fix_diff, unsafe_fixes, bool(fmt or output))
@@ -222,8 +226,9 @@ def check(
         diff_gate_project=diff_gate_project,
     )
     code = check_cmd.run(
-        options, plans, quiet, no_color, show_baselined, show_suppressed, mode, unsafe_fixes
-    )
+        options, plans, quiet, no_color, show_baselined, show_suppressed, mode, unsafe_fixes,
+        profile,
+    )  # fmt: skip
     raise typer.Exit(code)
 
 
@@ -293,6 +298,37 @@ def explain(
 ) -> None:
     """Show a rule's documentation with its bad and good examples."""
     raise typer.Exit(catalog.explain(code))
+
+
+cache_app = typer.Typer(
+    name="cache",
+    help="The result cache: where it is, and removing it.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(cache_app)
+CachePath = Annotated[Path, typer.Argument(help="The checked project (file or directory).")]
+
+
+@cache_app.command("dir")
+def cache_dir_command(
+    path: CachePath = Path("."), cache_dir: CacheDir = None, config: ConfigFile = None
+) -> None:
+    """Print the cache directory `ttaprod check PATH` uses."""
+    raise typer.Exit(cache_cmd.show(path, cache_dir, config))
+
+
+@cache_app.command("clean")
+def cache_clean_command(
+    path: CachePath = Path("."),
+    every: Annotated[
+        bool, typer.Option("--all", help="Remove every project's cache (the user cache).")
+    ] = False,
+    cache_dir: CacheDir = None,
+    config: ConfigFile = None,
+) -> None:
+    """Remove this project's cache; print what was removed and the bytes freed."""
+    raise typer.Exit(cache_cmd.clean(path, every, cache_dir, config))
 
 
 class Terminated(BaseException):

@@ -28,6 +28,7 @@ from .base import (
     load_json,
     make_finding,
     pyproject_has_tool,
+    relative_path,
     span,
     text_field,
     typed,
@@ -127,4 +128,14 @@ def parse(stdout: str, stderr: str, exit_code: int, root: Path) -> Parsed:
     if not isinstance(errors, list):
         raise unexpected("'errors' is not a list")
     note = f"could not scan {len(errors)} file(s)" if errors else ""
-    return Parsed(tuple(findings), note=note)
+    return Parsed(tuple(findings), note=note, failed=_failed_files(errors, root))
+
+
+def _failed_files(errors: list[Any], root: Path) -> tuple[str, ...]:
+    out = []
+    for error in errors:
+        name = error.get("filename") if isinstance(error, dict) else None
+        rel = relative_path(name, root) if isinstance(name, str) else None
+        if rel is not None:
+            out.append(rel)
+    return tuple(out)
