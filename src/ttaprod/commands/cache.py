@@ -1,16 +1,20 @@
-"""`ttaprod cache dir` and `ttaprod cache clean`: where a project's cache is, and removing it."""
+"""`ttaprod cache dir` and `ttaprod cache clean`: where a project's cache is, and removing it.
+
+What they need is imported when they run: the command line starts without it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .. import cache, cachedir, redact, scope
-from ..api import CheckOptions, load_config
+from .. import redact
 from .common import EXIT_PASSED, UsageError
 
 
 def directory(path: Path, cache_dir: Path | None, config: Path | None) -> Path:
     """The cache directory `ttaprod check PATH` uses (`--cache-dir`, else the user cache)."""
+    from .. import cache, scope
+    from ..api import CheckOptions, load_config
+
     if cache_dir is not None:
         return cache_dir
     if not path.exists():
@@ -28,6 +32,8 @@ def show(path: Path, cache_dir: Path | None, config: Path | None) -> int:
 def clean(path: Path, every: bool, cache_dir: Path | None, config: Path | None) -> int:
     """Remove this project's cache (`every`: every project's in the user cache); print what
     was removed and the bytes freed."""
+    from .. import cachedir
+
     if every and cache_dir is not None:
         raise UsageError("--all removes the user cache of every project: drop --cache-dir")
     targets = cachedir.projects() if every else [directory(path, cache_dir, config)]
