@@ -219,6 +219,7 @@ class ToolRun:
     duration_s: float
     findings: int
     reason: str = ""
+    cached: bool = False  # its results came from the cache: no process was started
 
 
 @dataclass(frozen=True)
