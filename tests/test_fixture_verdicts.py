@@ -1,4 +1,4 @@
-"""All 29 checklist items on each fixture project: the exact status and coverage the user
+"""All 31 checklist items on each fixture project: the exact status and coverage the user
 sees (own rules only; the tools' items are judged in tests/tools), and every verdict
 carries what justifies it."""
 
@@ -42,7 +42,9 @@ VERDICTS = {
     "deploy.health-endpoint": ("pass", "warn", "fail"),
     "deploy.container": ("pass 9/9", "fail 0/9", "skip"),
     "deploy.kubernetes": ("pass 6/6", "fail 0/6", "skip"),
-    "deploy.alerts": ("pass 3/3", "fail 0/4", "skip"),
+    "deploy.alerts": ("pass 2/2", "fail 0/3", "skip"),
+    "cost.tracking": ("pass 3/3", "fail 0/4", "fail 0/3"),
+    "cost.budgets": ("pass", "fail", "fail"),
 }
 
 GATE = {  # (grade, gate passed)
@@ -71,7 +73,7 @@ def test_item_verdict(name: str, item_id: str) -> None:
 @pytest.mark.parametrize("name", PROJECTS)
 def test_every_verdict_is_justified(name: str) -> None:
     report = fixture_report(name)
-    assert len(report.checklist) == 29
+    assert len(report.checklist) == 31
     for item in report.checklist:
         assert item.reason, f"{name} {item.id}: no reason"
         if item.status is Status.PASS:

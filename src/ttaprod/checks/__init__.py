@@ -9,6 +9,7 @@ checks (`ttaprod.items`) need to know about each file.
 from __future__ import annotations
 
 from ..engine.detector import Detector
+from .cost.cost_accounting import CostAccounting
 from .errors.error_handlers import CorrelationBindings, ErrorHandlers, InboundWorkFacts
 from .errors.llm_call_fallback import LlmCallFallback
 from .errors.multi_write_compensation import MultiWriteCompensation
@@ -66,6 +67,8 @@ DETECTORS: tuple[type[Detector], ...] = (
     InboundLimitFacts,
     # quality.*
     PublicFunctionAnnotations,
+    # cost.*
+    CostAccounting,
     # facts for project items
     CallGraphFacts,
     ClientValueFacts,

@@ -14,6 +14,7 @@ from ..engine.registry import ItemCheck
 from . import (
     async_io,
     caching,
+    cost,
     deploy_secrets,
     deployment,
     error_logging,
@@ -53,4 +54,6 @@ ITEM_CHECKS: tuple[ItemCheck, ...] = (
     ),
     ItemCheck("deploy.kubernetes", deployment.kubernetes_item, kubernetes.RULES),
     ItemCheck("deploy.alerts", deployment.alerts_item, tuple(alerts.KIND_RULES.values())),
+    ItemCheck("cost.tracking", cost.tracking_item, ("TTP701",)),
+    ItemCheck("cost.budgets", cost.budgets_item, ("TTP533", "TTP711", "TTP713")),
 )
