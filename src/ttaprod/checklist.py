@@ -1,4 +1,4 @@
-"""The production checklist: 31 items with stable ids (DESIGN §1)."""
+"""The production checklist: 32 items with stable ids (DESIGN §1)."""
 
 from __future__ import annotations
 
@@ -81,6 +81,9 @@ ITEMS: tuple[ChecklistItem, ...] = (
         _S,
         "contexts",
         "carrying the correlation id",
+    ),
+    ChecklistItem(
+        "observability.dashboards", "Dashboards as code on the metrics the code emits", _F
     ),
     ChecklistItem("performance.cache", "Cache on expensive operations", _S, "calls", "cached"),
     ChecklistItem("performance.routing", "Router for model selection", _P),

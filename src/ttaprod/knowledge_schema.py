@@ -33,6 +33,18 @@ _ROLE = {
 }
 
 SHAPES: dict[str, Any] = {
+    "dashboards": {
+        "images": [str],
+        "mount_paths": [str],
+        "env": [str],
+        "sidecar_images": [str],
+        "source": str,
+        "source_model": str,
+        "exporter_names": [str],
+        "exporter_prefixes": [str],
+        "source_exporters": str,
+        "instrumentors": [{"type": str, "prefixes": [str], "source": str}],
+    },
     "cost": {
         "usage_fields": [str],
         "usage_source": str,
@@ -41,6 +53,7 @@ SHAPES: dict[str, Any] = {
             "label_methods": [str],
             "otel_factories": [str],
             "log_methods": [str],
+            "passive_methods": [str],
             "span_methods": [str],
             "source_prometheus": str,
             "source_otel": str,

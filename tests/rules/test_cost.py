@@ -360,3 +360,61 @@ def test_promql_metric_names_and_scraped_names() -> None:
     assert metric_names(expr) == {"http_request_duration_seconds_bucket", "up"}
     assert scraped_names("llm_tokens_total", "counter") == ("llm_tokens_total", "llm_tokens_created")
     assert scraped_names("gen_ai.tokens", "histogram", otel=True)[0] == "gen_ai_tokens_bucket"
+
+
+def test_usage_returned_kept_or_handed_to_an_object_is_accounted(project) -> None:
+    files = {
+        "app/llm.py": """
+        from openai import AsyncOpenAI
+
+        client = AsyncOpenAI(timeout=30.0)
+
+
+        async def returned(question):
+            response = await client.chat.completions.create(model="m", messages=[])
+            return response.choices[0].message.content, response.usage.total_tokens
+
+
+        class Session:
+            def __init__(self, tracker):
+                self.tokens = 0
+                self.tracker = tracker
+
+            async def kept(self, question):
+                response = await client.chat.completions.create(model="m", messages=[])
+                self.tokens += response.usage.total_tokens
+                return response
+
+            async def tracked(self, question, user):
+                response = await client.chat.completions.create(model="m", messages=[])
+                self.tracker[user].add_chat_tokens(response.usage.total_tokens)
+                return response
+
+            async def only_shown(self, question):
+                response = await client.chat.completions.create(model="m", messages=[])
+                text = "{} tokens".format(response.usage.total_tokens)
+                return text
+        """
+    }
+    assert rows(_report(project, files)) == [("app/llm.py", 27, "TTP701")]
+
+
+def test_usage_only_shown_in_text_is_not_accounted(project) -> None:
+    files = {
+        "app/llm.py": """
+        import logging
+
+        from openai import OpenAI
+
+        client = OpenAI(timeout=30.0)
+        log = logging.getLogger(__name__)
+
+
+        def answer(question):
+            response = client.chat.completions.create(model="m", messages=[])
+            note = f"used {response.usage.total_tokens} tokens"
+            log.info(note)
+            return response.choices[0].message.content + note
+        """
+    }
+    assert rows(_report(project, files)) == [("app/llm.py", 10, "TTP701")]

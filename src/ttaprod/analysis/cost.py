@@ -34,6 +34,7 @@ class CostTable:
     label_methods: frozenset[str]
     otel_factories: frozenset[str]
     log_methods: frozenset[str]
+    passive_methods: frozenset[str]
     span_methods: frozenset[str]
     langfuse_roots: frozenset[str]
     trackers: tuple[Tracker, ...]
@@ -84,6 +85,7 @@ def table() -> CostTable:
         label_methods=frozenset(metrics["label_methods"]),
         otel_factories=frozenset(metrics["otel_factories"]),
         log_methods=frozenset(metrics["log_methods"]),
+        passive_methods=frozenset(metrics["passive_methods"]),
         span_methods=frozenset(metrics["span_methods"]),
         langfuse_roots=frozenset(data["langfuse_roots"]),
         trackers=trackers,

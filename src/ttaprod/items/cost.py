@@ -8,9 +8,10 @@ by, in this order:
   OpenAI drop-in, OpenLLMetry, TTA.dev cost tracking), wherever in the project it is set up;
 - a client built against a cost proxy (`TrackedClient` at the call's client construction);
 - token usage accounted on every path into its function (`UsageRecord`): recorded there on a
-  metric, Langfuse or a span; handed to a project function that records what it is given on a
-  metric (`record_usage(model, response.usage.total_tokens)`); or done by a caller, however
-  many calls and modules away (the call graph, as for the cache).
+  metric, Langfuse or a span, kept on an object, returned to the callers, or handed to a
+  function of the project (`record_usage(model, response.usage.total_tokens)`) or a method
+  the file cannot resolve; or done by a caller, however many calls and modules away (the call
+  graph, as for the cache). Logging usage, or putting it in a string, is not accounting.
 
 When nothing in the project accounts any call, that is one finding for the project (advice,
 like the cache); otherwise each call that escapes the accounting is a finding of its own.
@@ -31,7 +32,7 @@ from dataclasses import replace
 from ..analysis.cost import number, table
 from ..deploy import alerts, environment
 from ..deploy.inventory import collect
-from ..deploy.promql import emits, metric_names, scraped_names
+from ..deploy.promql import metric_names
 from ..engine.project import CheckResult, ProjectIndex
 from ..facts import (
     CostBudget,
@@ -46,6 +47,7 @@ from ..facts import (
 from ..models import Evidence, ItemResult, Severity, Status
 from ..tally import Issue, Tally, verdict, visible
 from .common import PARTIAL, at, guard_on_paths, listed, worse
+from .emitted import emitted
 
 TRACKING, BUDGETS = "cost.tracking", "cost.budgets"
 RULE = "TTP701"
@@ -139,11 +141,14 @@ def usage_roots(index: ProjectIndex) -> dict[str, tuple[str, Fact]]:
             continue
         if record.via == "here" or (record.via == "metric" and metric(record.target)):
             roots.setdefault(record.function, (record.label, record))
-        elif record.via == "handoff":
+        elif record.via == "handoff" and graph.resolve(record.target) not in graph.classes:
+            # a function of the project given the usage does something with it (a data class
+            # built with it does not)
             sink = sinks.get(graph.resolve(record.target))
+            label = record.label
             if sink is not None:
                 label = f"{record.label}, which records it ({sink.label.split(' by ')[-1]})"
-                roots.setdefault(record.function, (label, record))
+            roots.setdefault(record.function, (label, record))
     return roots
 
 
@@ -174,10 +179,11 @@ def budgets_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
             where = f"{setting.name} in the environment"
             tally.report(_not_positive(setting.path, setting.line, amount, where, setting.name))
     cost_alerts, anchor = alerts.cost_alerts(inventory)
-    emitted = _emitted(index)
+    code = emitted(index)
     for alert in cost_alerts:
-        unknown = sorted(n for n in metric_names(alert.expr) if not _emitted_by(n, emitted))
-        if emitted is None or not unknown or len(unknown) < len(metric_names(alert.expr)):
+        names = metric_names(alert.expr)
+        unknown = sorted(n for n in names if n not in code)
+        if not code.known or not unknown or len(unknown) < len(names):
             with_alert.append(Evidence(alert.path, alert.line, f"cost alert {alert.name}"))
             continue
         tally.report(
@@ -249,21 +255,3 @@ def _not_positive(path: str, line: int, amount: float, what: str, anchor: str = 
         column=1 if not anchor else 0,
         fix="set the monthly amount you mean to spend, e.g. budget_limit_usd=200.0",
     )
-
-
-def _emitted(index: ProjectIndex) -> tuple[set[str], set[str]] | None:
-    """The series names the code's metrics are scraped under, and the OpenTelemetry names (to
-    which a unit may be added); None when a metric's name is not a literal (unknown)."""
-    scraped: set[str] = set()
-    otel: set[str] = set()
-    for fact in index.facts_of(Metric):
-        if not fact.metric:
-            return None
-        scraped.update(scraped_names(fact.metric, fact.type, fact.otel))
-        if fact.otel:
-            otel.add(scraped_names(fact.metric, "gauge", True)[0])
-    return scraped, otel
-
-
-def _emitted_by(name: str, emitted: tuple[set[str], set[str]] | None) -> bool:
-    return emitted is None or emits(name, *emitted)

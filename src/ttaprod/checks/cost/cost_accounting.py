@@ -114,6 +114,19 @@ class CostAccounting(Detector):
     def _usage(self, expr: cst.CSTNode) -> bool:
         return self._carries(expr, self.frame.usage, True)
 
+    def _text(self, value: cst.BaseExpression) -> bool:
+        """`value` makes text of what it holds (an f-string, `"…".format(…)`, `str(…)`)."""
+        if isinstance(value, (cst.FormattedString, cst.ConcatenatedString)):
+            return True
+        if isinstance(value, cst.BinaryOperation):
+            return self._text(value.left) or self._text(value.right)
+        if not isinstance(value, cst.Call):
+            return False
+        func = value.func
+        if isinstance(func, cst.Attribute) and func.attr.value in table().passive_methods:
+            return True
+        return self.ctx.qualname(func) in ("builtins.str", "builtins.repr")
+
     def _param(self, expr: cst.CSTNode) -> bool:
         return bool(self.frame.params) and self._carries(expr, self.frame.params, False)
 
@@ -123,6 +136,7 @@ class CostAccounting(Detector):
             return
         targets = [t.target for t in node.targets]
         self._bind(targets, node.value)
+        self._kept(targets, node.value, node)
         t = table()
         for target in targets:
             qual = self.ctx.qualname(target)
@@ -150,7 +164,7 @@ class CostAccounting(Detector):
             )
             if isinstance(e, cst.Name)
         ]
-        if self._usage(value):
+        if self._usage(value) and not self._text(value):
             self.frame.usage.update(names)
         elif self._param(value):
             self.frame.params.update(names)
@@ -236,6 +250,31 @@ class CostAccounting(Detector):
         if target is not None and self.ctx.in_project(target):
             shown = render(func) or target
             self._record(node, "handoff", target, f"token usage handed to `{shown}()`")
+        elif (
+            target is None
+            and isinstance(func, cst.Attribute)
+            and func.attr.value not in t.passive_methods
+        ):
+            # a method of an object this file cannot resolve (`self.usage[user].add_tokens(n)`)
+            shown = f"`{render(func) or func.attr.value}()`"
+            self._record(node, "here", "", f"token usage handed to {shown}")
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if not self.off and node.value is not None and self._usage(node.value):
+            self._record(node, "here", "", "token usage returned to its callers")
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if not self.off:
+            self._kept([node.target], node.value, node)
+
+    def _kept(
+        self, targets: Sequence[cst.BaseExpression], value: cst.BaseExpression, node: cst.CSTNode
+    ) -> None:
+        """Usage stored on an object or in a mapping (`self.tokens += usage.total_tokens`)."""
+        kept = [t for t in targets if isinstance(t, (cst.Attribute, cst.Subscript))]
+        if kept and self._usage(value):
+            shown = render(kept[0]) if isinstance(kept[0], cst.Attribute) else "a mapping"
+            self._record(node, "here", "", f"token usage kept in `{shown}`")
 
     def _metric(self, receiver: cst.BaseExpression) -> str | None:
         """ "" when `receiver` is a metric of this module, its qualified name when it may be
@@ -268,7 +307,7 @@ class CostAccounting(Detector):
             return held is not None and held.ctor.split(".", 1)[0] in roots
         return False
 
-    def _record(self, node: cst.Call, via: str, target: str, label: str) -> None:
+    def _record(self, node: cst.CSTNode, via: str, target: str, label: str) -> None:
         key = (self.frame.qual, via, target)
         if key in self.recorded:
             return
