@@ -15,20 +15,20 @@ PROJECTS = ("rag_service_good", "rag_service_bad", "worker_scripts")
 
 VERDICTS = {
     "quality.tests": ("pass", "pass", "pass"),
-    "quality.type-hints": ("pass 39/39", "fail 5/30", "pass 54/54"),
+    "quality.type-hints": ("pass 40/40", "fail 5/30", "pass 54/54"),
     "quality.lint": ("skip", "skip", "skip"),
     "quality.type-check": ("skip", "skip", "skip"),
     "quality.security-scan": ("skip", "skip", "skip"),
     "errors.retry": ("skip", "fail", "skip"),
     "errors.fallback": ("skip", "fail", "skip"),
-    "errors.timeout": ("pass 6/6", "fail 6/17", "fail 28/39"),
+    "errors.timeout": ("pass 6/6", "fail 8/19", "fail 28/39"),
     "errors.compensation": ("skip", "fail 0/1", "fail 1/2"),
     "errors.logging": ("pass 6/6", "fail 1/2", "pass 8/8"),
     "observability.integration": ("pass", "fail", "fail"),
     "observability.tracing": ("pass", "fail", "fail"),
     "observability.metrics": ("pass", "fail", "fail"),
-    "observability.structured-logging": ("pass 12/12", "fail 1/5", "fail 14/16"),
-    "observability.correlation-ids": ("pass 1/1", "fail 0/5", "fail 2/3"),
+    "observability.structured-logging": ("pass 13/13", "fail 1/5", "fail 14/16"),
+    "observability.correlation-ids": ("pass 2/2", "fail 0/5", "fail 2/3"),
     "observability.dashboards": ("pass", "fail", "skip"),
     "performance.cache": ("skip", "skip", "skip"),  # TTP314 is in preview
     "performance.routing": ("pass", "skip", "skip"),  # TTP315 is in preview
@@ -39,7 +39,7 @@ VERDICTS = {
     "security.secret-storage": ("pass", "warn", "warn"),
     "security.rate-limiting": ("skip", "skip", "skip"),  # endpoints; TTP413 in preview
     "security.input-validation": ("pass 4/4", "fail 3/8", "skip"),
-    "security.tls": ("pass 2/2", "fail 5/10", "fail 14/17"),
+    "security.tls": ("pass 2/2", "fail 6/11", "fail 14/17"),
     "deploy.health-endpoint": ("pass", "warn", "fail"),
     "deploy.container": ("pass 9/9", "fail 0/9", "skip"),
     "deploy.kubernetes": ("pass 6/6", "fail 0/6", "skip"),

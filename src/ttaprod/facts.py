@@ -426,6 +426,19 @@ class Heartbeat(Fact):
     how: str
 
 
+# --- serverless functions (errors.timeout, TTP105) -----------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class CallTimeout(Fact):
+    """An outbound call, or a client construction, with a literal timeout in seconds."""
+
+    kind: ClassVar[str] = "call_timeout"
+    function: str  # qualified name of the function it is in ("" at module or class level)
+    module: str
+    seconds: float
+    what: str  # as shown to people: "`httpx.get()`"
+    anchor: str
+
+
 # --- problems a project check judges ------------------------------------------------------------
 @dataclass(frozen=True, kw_only=True)
 class Pending(Fact):
@@ -456,6 +469,7 @@ class Pending(Fact):
 KINDS: dict[str, type[Fact]] = {
     cls.kind: cls
     for cls in (
+        CallTimeout,
         Metric,
         UsageRecord,
         CostTracker,

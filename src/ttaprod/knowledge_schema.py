@@ -786,6 +786,9 @@ SHAPES: dict[str, Any] = {
                 "methods?": [str],
             }
         ],
+        "serverless": [
+            {"framework": str, "decorators": [str], "parameter_types": [str], "source": str}
+        ],
         "aws_lambda": {
             "framework": str,
             "event_params": [str],

@@ -14,6 +14,7 @@ from .errors.error_handlers import CorrelationBindings, ErrorHandlers, InboundWo
 from .errors.llm_call_fallback import LlmCallFallback
 from .errors.multi_write_compensation import MultiWriteCompensation
 from .errors.outbound_call_protection import OutboundCallProtection
+from .errors.serverless_timeouts import OutboundTimeouts
 from .errors.tta_primitive_arguments import TtaPrimitiveArguments
 from .facts.call_graph import CallGraphFacts
 from .facts.client_values import ClientValueFacts
@@ -42,6 +43,7 @@ from .security.tls_verification import TlsVerification
 DETECTORS: tuple[type[Detector], ...] = (
     # errors.*
     OutboundCallProtection,
+    OutboundTimeouts,
     TtaPrimitiveArguments,
     LlmCallFallback,
     MultiWriteCompensation,

@@ -32,7 +32,7 @@ from . import (
 
 ITEM_CHECKS: tuple[ItemCheck, ...] = (
     ItemCheck("quality.tests", testsuite.tests_item),
-    ItemCheck("errors.timeout", outbound.timeout_item),
+    ItemCheck("errors.timeout", outbound.timeout_item, ("TTP105",)),
     ItemCheck("errors.retry", outbound.retry_item),
     ItemCheck("errors.fallback", fallback.fallback_item),
     ItemCheck("errors.logging", error_logging.correlation_item),

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from ...analysis.cost import number, table
+from ...analysis.cost import literal_number, table
 from ...analysis.observability import table as observability
 from ...analysis.outbound import called_name, render, scope_qualname
 from ...engine.context import FileContext, Problem
@@ -39,16 +39,6 @@ class _Frame:
     qual: str
     params: set[str] = field(default_factory=set)  # parameters and names assigned from them
     usage: set[str] = field(default_factory=set)  # names holding token usage
-
-
-def literal_number(expr: cst.BaseExpression | None) -> float | None:
-    """The value of a numeric literal (`100`, `-5.0`), else None."""
-    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
-        inner = literal_number(expr.expression)
-        return -inner if inner is not None else None
-    if isinstance(expr, (cst.Integer, cst.Float)):
-        return number(expr.value)
-    return None
 
 
 def _keyword(call: cst.Call, name: str) -> cst.BaseExpression | None:
