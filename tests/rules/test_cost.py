@@ -418,3 +418,19 @@ def test_usage_only_shown_in_text_is_not_accounted(project) -> None:
         """
     }
     assert rows(_report(project, files)) == [("app/llm.py", 10, "TTP701")]
+
+
+def test_fixture_verdicts_with_the_preview_rules() -> None:
+    """cost.tracking on the fixture services (TTP701 is in preview; the default verdict table
+    shows it skipped)."""
+    from ..helpers import fixture_report
+
+    shown_by = {
+        name: shown(fixture_report(name, preview=True), "cost.tracking")
+        for name in ("rag_service_good", "rag_service_bad", "worker_scripts")
+    }
+    assert shown_by == {
+        "rag_service_good": "pass 3/3",
+        "rag_service_bad": "fail 0/4",
+        "worker_scripts": "fail 0/3",
+    }

@@ -45,7 +45,7 @@ from ..facts import (
     UsageRecord,
 )
 from ..models import Evidence, ItemResult, Severity, Status
-from ..tally import Issue, Tally, verdict, visible
+from ..tally import Issue, Tally, in_preview, verdict, visible
 from .common import PARTIAL, at, guard_on_paths, listed, worse
 from .emitted import emitted
 
@@ -66,6 +66,9 @@ def tracking_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     tally = Tally(index, TRACKING)
     if not calls:
         return tally.result(default, NO_LLM)
+    preview = in_preview(index, RULE)
+    if preview:
+        return tally.result(default, preview)
     if index.partial:
         return tally.result(default, PARTIAL)
     trackers = index.facts_of(CostTracker)

@@ -253,6 +253,11 @@ class CostAccounting(Detector):
         if not self.off and node.value is not None and self._usage(node.value):
             self._record(node, "here", "", "token usage returned to its callers")
 
+    def visit_Yield(self, node: cst.Yield) -> None:
+        value = node.value
+        if not self.off and isinstance(value, cst.BaseExpression) and self._usage(value):
+            self._record(node, "here", "", "token usage yielded to its callers")
+
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if not self.off:
             self._kept([node.target], node.value, node)
