@@ -9,6 +9,7 @@ they pickle across worker processes and round-trip through the JSON cache (`to_d
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -535,14 +536,18 @@ def from_dict(data: dict[str, Any], path: str) -> Fact:
     }
     fact = cls(path=path, **values)
     for field in dataclasses.fields(fact):
-        if not isinstance(getattr(fact, field.name), _TYPES[field.type]):
+        value = getattr(fact, field.name)
+        if not isinstance(value, _TYPES[field.type]):
             raise TypeError(f"{cls.kind}.{field.name}")
+        if field.type == "float" and (isinstance(value, bool) or not math.isfinite(value)):
+            raise ValueError(f"{cls.kind}.{field.name}")
     return fact
 
 
 _TYPES: dict[Any, type | tuple[type, ...]] = {
     "str": str,
     "int": int,
+    "float": (float, int),  # JSON writes 10.0 back as 10.0, a hand-made entry may say 10
     "bool": bool,
     "tuple[str, ...]": tuple,
 }
