@@ -10,6 +10,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -183,7 +184,7 @@ def _second_look(
     found = ValueIndex(project_values([results[i] for i in range(len(tasks))]))
     again: dict[int, FileTask] = {}
     for i, task in enumerate(tasks):
-        given = found.wanted(results[i])
+        given = found.wanted(results[i], partial(_source, task))
         if given:
             again[i] = replace(task, values=given)
     todo: list[int] = []
@@ -208,6 +209,15 @@ def _second_look(
         results[i] = result
         if i in keys:
             store.put(again[i], keys[i], result, slot="values")
+
+
+def _source(task: FileTask) -> bytes:
+    """The file's bytes for a second look's text test; unreadable now: empty (its first
+    result stands)."""
+    try:
+        return safeio.read_bytes(task.abs_path, task.max_bytes, False)
+    except OSError:
+        return b""
 
 
 def baseline_file(options: CheckOptions, config: Config) -> Path | None:

@@ -188,3 +188,51 @@ def test_sync_client_settings_are_typed_and_deduplicated() -> None:
     )
     assert loaded.sync_clients == ("a.B", "c.d.E")
     assert loaded.sync_calls == ("f.g",)
+
+
+SESSIONS = """
+from fastapi import Depends, FastAPI
+from sqlalchemy import create_engine, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+app = FastAPI()
+engine = create_engine(DATABASE_URL)
+
+
+@app.get("/items")
+async def items(db: Session = Depends(get_db)) -> list:
+    db.add(Item())
+    db.commit()
+    return db.query(Item).all()
+
+
+@app.get("/count")
+async def count() -> int:
+    with Session(engine) as session:
+        return session.execute(select(Item)).scalar_one()
+
+
+@app.get("/async")
+async def async_items(db: AsyncSession = Depends(get_async_db)) -> list:
+    await db.commit()
+    return (await db.execute(select(Item))).scalars().all()
+
+
+@app.get("/sync")
+def sync_items(db: Session = Depends(get_db)) -> list:
+    return db.query(Item).all()
+"""
+
+
+def test_a_sync_sqlalchemy_session_blocks_in_async_def_an_async_one_does_not(project) -> None:
+    """The corpus's main recall gap (17 of 27 missed blocking calls): ORM sessions, not only
+    engines. `add()` does no I/O; an AsyncSession is awaited; a plain `def` route runs in the
+    thread pool."""
+    report = run_check(project({"shop/items.py": SESSIONS}), select=("TTP301",))
+    session = "(sqlalchemy.orm.Session is synchronous) blocks the event loop inside `async def"
+    assert [(f.line, f.message) for f in report.findings] == [
+        (13, f"`db.commit()` {session} items`"),
+        (14, f"`db.query()` {session} items`"),
+        (20, f"`session.execute()` {session} count`"),
+    ]

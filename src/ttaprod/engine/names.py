@@ -224,6 +224,13 @@ class NameTable:
             return held
         return Instance(value.ctor, None, "project", value.name)
 
+    def names_value(self, expr: cst.BaseExpression) -> bool:
+        """Whether `expr` (`clients.http`) is a client another module builds, by its name."""
+        if not self.values or not isinstance(expr, cst.Attribute):
+            return False
+        qual = self.qualname(expr)
+        return qual is not None and qual in self.values
+
     def value_rooted(self, qual: str) -> ClientValue | None:
         """The project value `qual` (`app.clients.http.get`) is a member of, if any."""
         if not self.values:

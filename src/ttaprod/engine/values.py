@@ -11,7 +11,7 @@ values in hand (`FileTask.values`): usually a small share of the project.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from ..facts import ClientValue, Export
 from ..models import FileResult
@@ -42,10 +42,10 @@ def project_values(results: list[FileResult]) -> dict[str, ClientValue]:
 
 
 def wanted(
-    result: FileResult, values: Mapping[str, ClientValue]
+    result: FileResult, values: Mapping[str, ClientValue], source: Callable[[], bytes]
 ) -> tuple[tuple[str, ClientValue], ...]:
-    """The values a file's second look needs: under the names it imports, and its own lambdas."""
-    return Index(values).wanted(result)
+    """The values a file's second look needs (see `Index.wanted`)."""
+    return Index(values).wanted(result, source)
 
 
 class Index:
@@ -69,7 +69,17 @@ class Index:
             out.append(name)
         return out
 
-    def wanted(self, result: FileResult) -> tuple[tuple[str, ClientValue], ...]:
+    def wanted(
+        self, result: FileResult, source: Callable[[], bytes]
+    ) -> tuple[tuple[str, ClientValue], ...]:
+        """The values a file's second look needs: under the names it imports, and its own
+        lambdas.
+
+        A value reached through an imported module (`from app import models`, then
+        `models.redis_client`) is wanted only when the file's text (`source()`, read only
+        then) holds every attribute name on the way to it: most files that import a module
+        never touch the client it happens to re-export, and a second look costs a whole
+        analysis."""
         if not self.values:
             return ()
         found: dict[str, ClientValue] = {}
@@ -77,9 +87,17 @@ class Index:
             if value.inline and name == value.name:
                 found[name] = value
         imported = {f.target for f in result.facts if isinstance(f, Export)}
+        text: bytes | None = None
         for target in imported:
-            for name in (target, *self._under(target + ".")):
-                value = self.values.get(name)
-                if value is not None and value.path != result.path:
+            value = self.values.get(target)
+            if value is not None and value.path != result.path:
+                found[target] = value
+            for name in self._under(target + "."):
+                value = self.values[name]
+                if value.path == result.path or name in found:
+                    continue
+                if text is None:
+                    text = source()
+                if all(part.encode() in text for part in name[len(target) + 1 :].split(".")):
                     found[name] = value
         return tuple(sorted(found.items(), key=lambda item: item[0]))

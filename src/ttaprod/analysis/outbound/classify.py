@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,7 +103,7 @@ def _callable(
     passthrough = k.passthrough_methods.get(func.attr.value)
     if passthrough is not None and depth < 3:
         return _through(ctx, node, args, passthrough, func.attr.value, through_async, depth)
-    root, chain, options = _unwind(func, k.option_methods)
+    root, chain, options = _unwind(func, k.option_methods, ctx.names.names_value)
     if not chain:
         return None
     operation = render(func) or ".".join(reversed(chain))
@@ -177,10 +177,13 @@ def _with_args(out: OutboundCall, args: tuple[cst.Arg, ...]) -> OutboundCall:
 
 
 def _unwind(
-    func: cst.Attribute, option_methods: frozenset[str]
+    func: cst.Attribute,
+    option_methods: frozenset[str],
+    is_value: Callable[[cst.BaseExpression], bool],
 ) -> tuple[cst.BaseExpression, tuple[str, ...], tuple[cst.Call, ...]]:
     """`client.with_options(timeout=5).chat.completions.create` → (client,
-    ("create", "completions", "chat"), (the with_options call,)). `self.x` stays one root."""
+    ("create", "completions", "chat"), (the with_options call,)). `self.x` stays one root, and
+    so does `clients.http` when it names a client another module builds (`is_value`)."""
     chain: list[str] = []
     options: list[cst.Call] = []
     expr: cst.BaseExpression = func
@@ -188,6 +191,8 @@ def _unwind(
         if isinstance(expr, cst.Attribute):
             value = expr.value
             if isinstance(value, cst.Name) and value.value in ("self", "cls"):
+                break
+            if expr is not func and is_value(expr):
                 break
             chain.append(expr.attr.value)
             expr = value
