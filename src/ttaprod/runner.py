@@ -324,7 +324,8 @@ def _reap_all() -> None:
 
 # What every task of a run shares (the enabled rules, the project's top-level modules): set
 # before the pool forks, so workers inherit it and each task is sent without it. Sent with
-# every task, a tree of 10,000 top-level modules pickled 10,000 names 10,000 times (23 s).
+# every chunk of tasks, a tree of 10,000 top-level modules pickled its 10,000 names 1,250
+# times (2.3 s of CPU and 176 MB through the pipes).
 _SHARED: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
 
 
