@@ -3,9 +3,11 @@
     python bench/compare.py DIR [--runs 3] [--jobs N]
     python bench/compare.py DIR --cache [--tools ruff,bandit] [--runs 3]
 
-Each command runs `--runs` times; the table shows the median and the spread of wall time.
-ttaprod runs cold (`--no-cache`, own rules only: `--no-tools`) and warm (cache filled by a
-first run). Tools are looked up next to this interpreter first, then on PATH.
+Each command runs `--runs` times; the table shows the median and the spread of wall time,
+the median CPU time (user + system of the command and every process it waited for: ttaprod's
+workers, from `wait4`) and the peak resident memory of its largest process. ttaprod runs cold
+(`--no-cache`, own rules only: `--no-tools`) and warm (cache filled by a first run). Tools
+are looked up next to this interpreter first, then on PATH.
 
 With `--cache`, the full `ttaprod check` with the tools runs cold, warm on an unchanged tree
 and warm after one file changed (`bench/cache_runs.py`), wall and CPU seconds.
@@ -30,13 +32,21 @@ def _tool(name: str) -> str | None:
     return str(local) if local.exists() else shutil.which(name)
 
 
-def _time(command: list[str], runs: int, cwd: Path | None = None) -> list[float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
-        times.append(time.perf_counter() - start)
-    return times
+Sample = tuple[float, float, float]  # wall s, CPU s, peak RSS MB
+
+
+def run_once(command: list[str], cwd: Path | None = None) -> Sample:
+    """(wall, CPU, peak RSS) of one run. On Linux `wait4` reports the child's CPU with that
+    of the processes it waited for, and the largest resident set among them (in KB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
+    _, _, usage = os.wait4(proc.pid, 0)
+    proc.returncode = 0
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def _time(command: list[str], runs: int, cwd: Path | None = None) -> list[Sample]:
+    return [run_once(command, cwd) for _ in range(runs)]
 
 
 def _tree_size(root: Path) -> tuple[int, int]:
@@ -96,9 +106,16 @@ def main() -> None:
     )
     print(f"runs: {args.runs} (median, min–max)\n")
     width = max(len(name) for name in results)
-    for name, times in results.items():
-        spread = f"{min(times):.2f}–{max(times):.2f}"
-        print(f"{name:<{width}}  {statistics.median(times):7.2f} s  ({spread})")
+    print(f"{'':<{width}}  {'wall':>8}  {'(min–max)':>13}  {'CPU':>8}  {'peak RSS':>9}")
+    for name, samples in results.items():
+        walls = [s[0] for s in samples]
+        spread = f"({min(walls):.2f}–{max(walls):.2f})"
+        cpu = statistics.median(s[1] for s in samples)
+        rss = max(s[2] for s in samples)
+        print(
+            f"{name:<{width}}  {statistics.median(walls):6.2f} s  {spread:>13}  "
+            f"{cpu:6.2f} s  {rss:6.0f} MB"
+        )
 
 
 if __name__ == "__main__":

@@ -207,3 +207,24 @@ def test_a_worker_that_dies_loses_only_its_file(project, monkeypatch) -> None:
     assert by_path["app/crash.py"].message == "the parser crashed on this file; it was not analysed"
     assert sum(1 for f in report.findings if f.rule == "TTP901") == 20
     assert report.stats.files == 21
+
+
+def test_pool_tasks_are_sent_without_what_every_task_shares(tmp_path) -> None:
+    """The enabled rules and the project's module names reach forked workers once, by
+    inheritance: a task's message does not grow with the number of top-level modules."""
+    import pickle
+
+    from ttaprod import runner
+    from ttaprod.engine.analyze import FileTask
+
+    def task(project: frozenset[str]) -> FileTask:
+        return FileTask(str(tmp_path / "a.py"), "a.py", frozenset({"TTP101"}), project=project)
+
+    small, large = frozenset({"a"}), frozenset(f"m{i}" for i in range(5000))
+    [(_, sent_small)] = runner._pack([task(small)])
+    [(key_large, sent_large)] = runner._pack([task(large)])
+    assert len(pickle.dumps(sent_large)) == len(pickle.dumps(sent_small))
+    assert runner._SHARED[key_large] == (frozenset({"TTP101"}), large)
+    (tmp_path / "a.py").write_text("import requests\nrequests.get('https://x')\n")
+    packed = runner._pack([task(large)])
+    assert runner._guarded_packed(packed[0]) == runner._guarded(task(large))

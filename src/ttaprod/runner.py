@@ -28,6 +28,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 from multiprocessing.context import BaseContext
 from typing import NoReturn
 
@@ -321,6 +322,34 @@ def _reap_all() -> None:
     _exiting.clear()
 
 
+# What every task of a run shares (the enabled rules, the project's top-level modules): set
+# before the pool forks, so workers inherit it and each task is sent without it. Sent with
+# every chunk of tasks, a tree of 10,000 top-level modules pickled its 10,000 names 1,250
+# times (2.3 s of CPU and 176 MB through the pipes).
+_SHARED: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def _pack(tasks: Sequence[FileTask]) -> list[tuple[int, FileTask]]:
+    """(key of its shared part, the task without it) for each task; fills `_SHARED`."""
+    _SHARED.clear()
+    keys: dict[tuple[int, int], int] = {}
+    out = []
+    for task in tasks:
+        ident = (id(task.enabled), id(task.project))
+        key = keys.get(ident)
+        if key is None:
+            key = keys[ident] = len(_SHARED)
+            _SHARED[key] = (task.enabled, task.project)
+        out.append((key, replace(task, enabled=frozenset(), project=frozenset())))
+    return out
+
+
+def _guarded_packed(item: tuple[int, FileTask]) -> FileResult:
+    key, task = item
+    enabled, project = _SHARED[key]
+    return _guarded(replace(task, enabled=enabled, project=project))
+
+
 def _size(task: FileTask) -> int:
     try:
         return os.path.getsize(task.abs_path)
@@ -338,8 +367,11 @@ def _pooled(
     chunk = max(1, min(8, len(tasks) // (jobs * 16)))
     try:
         with _pool(min(jobs, len(tasks))) as pool:
-            ordered = (tasks[i] for i in order)
-            results = pool.map(_guarded, ordered, chunksize=chunk)
+            if _context().get_start_method() == "fork":
+                packed = _pack([tasks[i] for i in order])
+                results = pool.map(_guarded_packed, packed, chunksize=chunk)
+            else:  # pragma: no cover - spawned workers inherit nothing: whole tasks
+                results = pool.map(_guarded, (tasks[i] for i in order), chunksize=chunk)
             for i, result in zip(order, results, strict=True):
                 done[i] = result
                 if progress:

@@ -49,8 +49,9 @@ def calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         shim = shims / name
         shim.write_text(
             "#!/bin/sh\n"
-            f'{{ printf "%s" "{name}"; for a in "$@"; do printf "\\t%s" "$a"; done; echo; }}'
-            f' >> "{log}"\n'
+            # one write per call (O_APPEND): the tools start together and must not interleave
+            f'line=$(printf "%s" "{name}"; for a in "$@"; do printf "\\t%s" "$a"; done)\n'
+            f'printf "%s\\n" "$line" >> "{log}"\n'
             f'exec "{VENV_BIN}/{name}" "$@"\n',
             encoding="utf-8",
         )
