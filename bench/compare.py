@@ -1,12 +1,16 @@
 """Time ttaprod against bandit and ruff on the same tree.
 
     python bench/compare.py DIR [--runs 3] [--jobs N]
+    python bench/compare.py DIR --cache [--tools ruff,bandit] [--runs 3]
 
 Each command runs `--runs` times; the table shows the median and the spread of wall time,
 the median CPU time (user + system of the command and every process it waited for: ttaprod's
 workers, from `wait4`) and the peak resident memory of its largest process. ttaprod runs cold
 (`--no-cache`, own rules only: `--no-tools`) and warm (cache filled by a first run). Tools
 are looked up next to this interpreter first, then on PATH.
+
+With `--cache`, the full `ttaprod check` with the tools runs cold, warm on an unchanged tree
+and warm after one file changed (`bench/cache_runs.py`), wall and CPU seconds.
 """
 
 from __future__ import annotations
@@ -61,8 +65,16 @@ def main() -> None:
     parser.add_argument(
         "--jobs", type=int, default=0, help="ttaprod worker processes (0: all cores)"
     )
+    parser.add_argument("--cache", action="store_true", help="cold, warm and one changed file")
+    parser.add_argument("--tools", default="ruff,bandit", help="with --cache: the tools to run")
     args = parser.parse_args()
     root = args.directory.resolve()
+    if args.cache:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from cache_runs import report
+
+        report(root, args.tools, args.runs, args.jobs)
+        return
     ttaprod = [sys.executable, "-m", "ttaprod", "check", str(root), "--no-tools", "-q"]
     if args.jobs:
         ttaprod += ["--jobs", str(args.jobs)]

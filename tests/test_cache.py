@@ -4,12 +4,14 @@ Hostile caches (forged, symlinked, a FIFO, huge) are in tests/robustness/test_ca
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
 from ttaprod import cache as cache_mod
+from ttaprod import facts
 from ttaprod.formatters import json_report
 
 from .conftest import run_check
@@ -108,3 +110,27 @@ def test_cache_dir_puts_it_where_asked(project, tmp_path_factory) -> None:
     data = json.loads((where / f"v{cache_mod.FORMAT}" / "results.json").read_text("utf-8"))
     assert set(data["entries"]) == {"app/a.py"}
     assert (where / "CACHEDIR.TAG").exists()
+
+
+SAMPLE = {"str": "x", "int": 3, "float": 2.5, "bool": True, "tuple[str, ...]": ("a", "b")}
+
+
+@pytest.mark.parametrize("kind", sorted(facts.KINDS))
+def test_every_fact_kind_survives_the_cache(kind: str) -> None:
+    """A fact kind whose field types the cache cannot read back would be dropped from every
+    warm run (and refused in a shard's partial report)."""
+    cls = facts.KINDS[kind]
+    values = {
+        f.name: SAMPLE[f.type] for f in dataclasses.fields(cls) if f.name != "path"
+    }  # every field type a fact may have is in SAMPLE, or this raises KeyError
+    fact = cls(path="app/a.py", **values)
+    assert facts.from_dict(json.loads(json.dumps(facts.to_dict(fact))), "app/a.py") == fact
+
+
+def test_a_fact_with_an_infinite_number_is_refused() -> None:
+    fact = facts.CallTimeout(
+        path="a.py", function="f", module="a", seconds=5.0, what="`x()`", anchor="x"
+    )
+    raw = facts.to_dict(fact) | {"seconds": float("inf")}
+    with pytest.raises(ValueError):
+        facts.from_dict(raw, "a.py")

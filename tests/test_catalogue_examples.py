@@ -23,6 +23,9 @@ def _lines_reported(spec: RuleSpec, example: Example, tmp_path: Path) -> list[in
     target = tmp_path / example.path
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(example.code, encoding="utf-8")
+    for path, code in example.files:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(code, encoding="utf-8")
     report = run_check(tmp_path, select=(spec.code,), preview=spec.preview or None)
     return sorted(f.line for f in report.findings if f.rule == spec.code)
 

@@ -29,6 +29,7 @@ from . import (
     scope,
     selection,
     sharding,
+    timings,
     tools,
 )
 from . import baseline as baseline_mod
@@ -170,9 +171,11 @@ def _analyse(
         results[i] = result
         if i in keys:
             store.put(tasks[i], keys[i], result)
+    timings.mark("own pass: parse + rules, per file")
     if second_look:
         _second_look(tasks, results, store, config)
     store.save()
+    timings.mark("own pass: second look, cache write")
     return [results[i] for i in range(len(tasks))]
 
 
@@ -321,7 +324,11 @@ def _run(
         options.no_tools,
         options.safety_db,
         elsewhere,
+        cache=tools.ToolCache(
+            root, not options.no_cache, options.cache_dir, found.python, found.other
+        ),
     )
+    timings.mark("tools: cache lookup, start")
 
     def tick(n: int) -> None:
         nonlocal done
@@ -429,6 +436,7 @@ def _prepare(options: CheckOptions) -> _Setup:
         found = discovery.discover(list(plan.walk), root, config.exclude)
     except discovery.DiscoveryError as exc:
         raise UsageError(str(exc)) from None
+    timings.mark("config, discovery")
     focus_files = scope.focus_files(plan, found)
     return _Setup(config, plan, changes, baseline, baseline_label, found, focus_files)
 
@@ -461,6 +469,7 @@ def _assemble(
     tool_findings, absorbed = merge.absorb_suppressed(tool_findings, own_suppressed)
     sites = [site for r in results for site in r.sites]
     tool_findings, overruled = merge.overrule_covered(tool_findings, sites)
+    timings.mark("merge: tool findings checked, judged, deduplicated")
     marked = tools.with_roles(collected.suppressed, results, config.roles)
     suppressed = [*own_suppressed, *marked, *judged, *absorbed, *overruled]
     findings: list[Finding] = [f for r in results for f in r.findings]
@@ -481,6 +490,7 @@ def _assemble(
         facts=tuple(f for r in results for f in r.facts),
     )
     assessed = assess.evaluate(index, findings, ruleset.registry())
+    timings.mark("project checks (index, call graph, items)")
     suppressed.extend(assessed.suppressed)
     inputs = report.Inputs(
         root_label=str(root),
@@ -504,6 +514,7 @@ def _assemble(
     built = report.build(inputs)
     if options.suggest:
         built = _with_suggestions(built, index, config)
+    timings.mark("report (scores, gate)")
     return Checked(built, index, config)
 
 

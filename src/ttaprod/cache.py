@@ -93,6 +93,11 @@ def _data_digest() -> str:
     return digest.hexdigest()
 
 
+def data_digest() -> str:
+    """ttaprod's version, rule data and code (the tools' cache is bound to them too)."""
+    return _data_digest()
+
+
 def config_digest(config: Config) -> str:
     """The effective config, as far as its values go (not where it was read from)."""
     values = dataclasses.replace(config, source=None)
@@ -322,32 +327,10 @@ class ResultCache:
     def _read(self) -> bytes | None:
         """The file's bytes, opened under directories that are no symlinks."""
         try:
-            directory = _open_directory(self.directory)
-        except OSError:
+            return read_file(self.directory, f"v{FORMAT}", FILE_NAME, self.limit)
+        except Unusable:
             self.unusable = True
             raise
-        if directory is None:
-            return None
-        try:
-            sub = os.open(f"v{FORMAT}", os.O_RDONLY | _DIRECTORY | _NOFOLLOW, dir_fd=directory)
-        except FileNotFoundError:
-            os.close(directory)
-            return None
-        except OSError as exc:
-            os.close(directory)
-            self.unusable = True
-            raise _refused(exc) from None
-        os.close(directory)
-        try:
-            fd = os.open(FILE_NAME, os.O_RDONLY | _NOFOLLOW | _NONBLOCK, dir_fd=sub)
-        except OSError as exc:
-            raise _refused(exc) from None
-        finally:
-            os.close(sub)
-        try:
-            return _read_bounded(fd, self.limit)
-        finally:
-            os.close(fd)
 
     def get(self, task: FileTask, key: str, slot: str = "") -> FileResult | None:
         """The stored result of a file's analysis (`slot`: which look at it, "" the first)."""
@@ -393,29 +376,7 @@ class ResultCache:
             self._warn(f"not written: {exc.strerror or exc}")
 
     def _write(self, payload: bytes) -> None:
-        directory = _make_directory(self.directory)
-        try:
-            _mark(directory)
-            with contextlib.suppress(FileExistsError):
-                os.mkdir(f"v{FORMAT}", 0o700, dir_fd=directory)
-            sub = os.open(f"v{FORMAT}", os.O_RDONLY | _DIRECTORY | _NOFOLLOW, dir_fd=directory)
-        except OSError as exc:
-            os.close(directory)
-            raise _refused(exc) from None
-        os.close(directory)
-        temp = f".{FILE_NAME}.{secrets.token_hex(8)}.tmp"
-        try:
-            fd = os.open(temp, _CREATE, 0o600, dir_fd=sub)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(payload)
-                os.replace(temp, FILE_NAME, src_dir_fd=sub, dst_dir_fd=sub)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temp, dir_fd=sub)
-                raise
-        finally:
-            os.close(sub)
+        write_file(self.directory, f"v{FORMAT}", FILE_NAME, payload)
 
     def _warn(self, what: str) -> None:
         log.warning("cache %s: %s", redact.printable(str(self.file)), what)
@@ -425,6 +386,70 @@ def _refused(exc: OSError) -> OSError:
     if exc.errno in (errno.ELOOP, errno.ENOTDIR):
         return safeio.UnsafeFile(exc.errno, "a symlink or not a directory (not followed)")
     return exc
+
+
+class Unusable(OSError):
+    """The cache directory (or its version directory) cannot be used: a symlink, a file."""
+
+
+def read_file(directory: Path, sub: str, name: str, limit: int) -> bytes | None:
+    """`directory/sub/name`, opened below directory descriptors without following a symlink,
+    a regular file of at most `limit` bytes; None when it does not exist. `Unusable` when the
+    directories are not what they should be (never written through then), `OSError` (or
+    `safeio.UnsafeFile`) when the file itself is refused."""
+    try:
+        top = _open_directory(directory)
+    except OSError as exc:
+        raise Unusable(exc.errno, exc.strerror) from None
+    if top is None:
+        return None
+    try:
+        below = os.open(sub, os.O_RDONLY | _DIRECTORY | _NOFOLLOW, dir_fd=top)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        refused = _refused(exc)
+        raise Unusable(refused.errno, refused.strerror) from None
+    finally:
+        os.close(top)
+    try:
+        fd = os.open(name, os.O_RDONLY | _NOFOLLOW | _NONBLOCK, dir_fd=below)
+    except OSError as exc:
+        raise _refused(exc) from None
+    finally:
+        os.close(below)
+    try:
+        return _read_bounded(fd, limit)
+    finally:
+        os.close(fd)
+
+
+def write_file(directory: Path, sub: str, name: str, payload: bytes) -> None:
+    """Write `directory/sub/name` whole: a private temporary file renamed into place (two runs
+    at once each leave a whole file), directories created private and marked as a cache."""
+    top = _make_directory(directory)
+    try:
+        _mark(top)
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(sub, 0o700, dir_fd=top)
+        below = os.open(sub, os.O_RDONLY | _DIRECTORY | _NOFOLLOW, dir_fd=top)
+    except OSError as exc:
+        raise _refused(exc) from None
+    finally:
+        os.close(top)
+    temp = f".{name}.{secrets.token_hex(8)}.tmp"
+    try:
+        fd = os.open(temp, _CREATE, 0o600, dir_fd=below)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(payload)
+            os.replace(temp, name, src_dir_fd=below, dst_dir_fd=below)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp, dir_fd=below)
+            raise
+    finally:
+        os.close(below)
 
 
 def _read_bounded(fd: int, limit: int) -> bytes:

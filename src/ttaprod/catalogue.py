@@ -40,6 +40,9 @@ def _example(raw: dict[str, Any], where: str) -> Example:
             code=str(raw["code"]).lstrip("\n"),
             lines=tuple(int(n) for n in raw.get("lines", ())),
             path=str(raw.get("path", DEFAULT_EXAMPLE_PATH)),
+            files=tuple(
+                (str(f["path"]), str(f["code"]).lstrip("\n")) for f in raw.get("files", ())
+            ),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CatalogueError(f"{where}: bad example ({exc})") from exc

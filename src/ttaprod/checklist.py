@@ -1,4 +1,4 @@
-"""The production checklist: 29 items with stable ids (DESIGN §1)."""
+"""The production checklist: 32 items with stable ids (DESIGN §1)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ SECTIONS: dict[str, str] = {
     "performance": "Performance",
     "security": "Security",
     "deploy": "Deployment",
+    "cost": "Cost management",
 }
 
 _S, _P, _T, _F = ItemKind.SITES, ItemKind.PROJECT, ItemKind.TOOL, ItemKind.FILES
@@ -81,6 +82,9 @@ ITEMS: tuple[ChecklistItem, ...] = (
         "contexts",
         "carrying the correlation id",
     ),
+    ChecklistItem(
+        "observability.dashboards", "Dashboards as code on the metrics the code emits", _F
+    ),
     ChecklistItem("performance.cache", "Cache on expensive operations", _S, "calls", "cached"),
     ChecklistItem("performance.routing", "Router for model selection", _P),
     ChecklistItem(
@@ -124,7 +128,15 @@ ITEMS: tuple[ChecklistItem, ...] = (
     ChecklistItem("deploy.health-endpoint", "A health endpoint that checks dependencies", _P),
     ChecklistItem("deploy.container", "Dockerfile / compose follow production practice", _F),
     ChecklistItem("deploy.kubernetes", "Manifests set resources, probes, autoscaling", _F),
-    ChecklistItem("deploy.alerts", "Alert rules for errors, latency and cost", _F),
+    ChecklistItem("deploy.alerts", "Alert rules for errors and latency", _F),
+    ChecklistItem(
+        "cost.tracking",
+        "LLM and paid API calls accounted (cost tracking, token metrics)",
+        _S,
+        "calls",
+        "with their cost accounted",
+    ),
+    ChecklistItem("cost.budgets", "Budgets with an alert before they run out", _P),
 )
 
 BY_ID: dict[str, ChecklistItem] = {item.id: item for item in ITEMS}

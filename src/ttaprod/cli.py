@@ -225,6 +225,9 @@ def check(
     quiet: Quiet = False,
     no_color: NoColor = False,
     verbose: Verbose = False,
+    profile: Annotated[
+        bool, typer.Option("--profile", help="Print where the time went on stderr.")
+    ] = False,
 ) -> None:
     """Check a project against the production checklist."""
     from .commands import check as check_cmd
@@ -247,8 +250,9 @@ def check(
         shard=part,
     )
     code = check_cmd.run(
-        options, plans, quiet, no_color, show_baselined, show_suppressed, mode, unsafe_fixes
-    )
+        options, plans, quiet, no_color, show_baselined, show_suppressed, mode, unsafe_fixes,
+        profile,
+    )  # fmt: skip
     raise typer.Exit(code)
 
 
@@ -352,6 +356,41 @@ def explain(
     from .commands import catalog
 
     raise typer.Exit(catalog.explain(code))
+
+
+cache_app = typer.Typer(
+    name="cache",
+    help="The result cache: where it is, and removing it.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(cache_app)
+CachePath = Annotated[Path, typer.Argument(help="The checked project (file or directory).")]
+
+
+@cache_app.command("dir")
+def cache_dir_command(
+    path: CachePath = Path("."), cache_dir: CacheDir = None, config: ConfigFile = None
+) -> None:
+    """Print the cache directory `ttaprod check PATH` uses."""
+    from .commands import cache as cache_cmd
+
+    raise typer.Exit(cache_cmd.show(path, cache_dir, config))
+
+
+@cache_app.command("clean")
+def cache_clean_command(
+    path: CachePath = Path("."),
+    every: Annotated[
+        bool, typer.Option("--all", help="Remove every project's cache (the user cache).")
+    ] = False,
+    cache_dir: CacheDir = None,
+    config: ConfigFile = None,
+) -> None:
+    """Remove this project's cache; print what was removed and the bytes freed."""
+    from .commands import cache as cache_cmd
+
+    raise typer.Exit(cache_cmd.clean(path, every, cache_dir, config))
 
 
 class Terminated(BaseException):

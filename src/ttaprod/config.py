@@ -51,6 +51,7 @@ DEFAULT_SECTION_WEIGHTS: dict[str, float] = {
     "performance": 15.0,
     "quality": 10.0,
     "deploy": 10.0,
+    "cost": 10.0,
 }
 
 

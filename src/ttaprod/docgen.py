@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from .catalogue import Example, RuleSpec, catalogue
+from .models import language_of
 
 START, END = "<!-- rules:start -->", "<!-- rules:end -->"
 FIX_START, FIX_END = "<!-- fixes:start -->", "<!-- fixes:end -->"
@@ -42,7 +43,10 @@ def _example_block(example: Example, flagged: bool) -> str:
     lines = example.lines if flagged else ()
     note = f" (reported on line {', '.join(map(str, lines))})" if lines else ""
     title = example.title or example.path
-    return f"*{title}*{note}\n\n```{example.language}\n{example.code.rstrip()}\n```\n"
+    block = f"*{title}*{note}\n\n```{example.language}\n{example.code.rstrip()}\n```\n"
+    for path, code in example.files:
+        block += f"\nwith `{path}`:\n\n```{language_of(path)}\n{code.rstrip()}\n```\n"
+    return block
 
 
 def rule_page(spec: RuleSpec) -> str:

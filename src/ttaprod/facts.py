@@ -9,6 +9,7 @@ they pickle across worker processes and round-trip through the JSON cache (`to_d
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -172,6 +173,66 @@ class InboundWork(Fact):
 
     kind: ClassVar[str] = "inbound-work"
     api: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Metric(Fact):
+    """A metric the code defines (prometheus_client `Counter("llm_tokens", …)`, an OpenTelemetry
+    `meter.create_counter("llm.tokens")`): the names it is scraped under follow from `metric`
+    and `type` (`llm_tokens_total`; `_bucket`, `_sum`, `_count` for a histogram)."""
+
+    kind: ClassVar[str] = "metric"
+    binding: str  # qualified name of the module-level name it is bound to ("" none)
+    metric: str  # its name as written, with namespace and subsystem ("" when not a literal)
+    type: str  # "counter", "gauge", "histogram", "summary", "info", "enum"
+    otel: bool = False
+
+
+# --- cost accounting and budgets (cost.tracking, cost.budgets) --------------------------------
+@dataclass(frozen=True, kw_only=True)
+class UsageRecord(Fact):
+    """Token usage accounted in `function`: fed here to a metric, Langfuse or a span
+    (`via` "here", or "metric" when `target` is a metric of another module), a parameter
+    recorded on a metric (`via` "param": the function records what it is given), or usage
+    handed to the project function `target` (`via` "handoff")."""
+
+    kind: ClassVar[str] = "usage_record"
+    function: str  # qualified name ("" at module level)
+    via: str
+    target: str = ""
+    label: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CostTracker(Fact):
+    """Cost accounting set up for the whole process (LiteLLM callbacks, the Langfuse OpenAI
+    drop-in, OpenLLMetry, TTA.dev cost tracking): it accounts every call of `providers`."""
+
+    kind: ClassVar[str] = "cost_tracker"
+    label: str
+    api: str
+    providers: tuple[str, ...]  # LLM call providers ("*" every one)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrackedClient(Fact):
+    """An LLM client built against a cost-accounting proxy (Helicone, Portkey): recorded at its
+    construction, the line its `LlmClient` fact has."""
+
+    kind: ClassVar[str] = "tracked_client"
+    label: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CostBudget(Fact):
+    """A spending budget set in code: TTA.dev `CostTrackingConfig`, `litellm.max_budget`…"""
+
+    kind: ClassVar[str] = "cost_budget"
+    label: str
+    budget: str  # the limit: a literal's value ("-5.0"), else as written ("" the default)
+    alerts: bool  # it warns before the limit (an alert threshold), not only stops at it
+    enabled: bool = True
+    reads_env: bool = False  # the limit comes from the environment (TTA_BUDGET_LIMIT_USD)
 
 
 # --- LLM calls and what guards them ------------------------------------------------------------
@@ -366,6 +427,19 @@ class Heartbeat(Fact):
     how: str
 
 
+# --- serverless functions (errors.timeout, TTP105) -----------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class CallTimeout(Fact):
+    """An outbound call, or a client construction, with a literal timeout in seconds."""
+
+    kind: ClassVar[str] = "call_timeout"
+    function: str  # qualified name of the function it is in ("" at module or class level)
+    module: str
+    seconds: float
+    what: str  # as shown to people: "`httpx.get()`"
+    anchor: str
+
+
 # --- problems a project check judges ------------------------------------------------------------
 @dataclass(frozen=True, kw_only=True)
 class Pending(Fact):
@@ -396,6 +470,12 @@ class Pending(Fact):
 KINDS: dict[str, type[Fact]] = {
     cls.kind: cls
     for cls in (
+        CallTimeout,
+        Metric,
+        UsageRecord,
+        CostTracker,
+        TrackedClient,
+        CostBudget,
         Route,
         InboundWork,
         HandlerBody,
@@ -456,14 +536,18 @@ def from_dict(data: dict[str, Any], path: str) -> Fact:
     }
     fact = cls(path=path, **values)
     for field in dataclasses.fields(fact):
-        if not isinstance(getattr(fact, field.name), _TYPES[field.type]):
+        value = getattr(fact, field.name)
+        if not isinstance(value, _TYPES[field.type]):
             raise TypeError(f"{cls.kind}.{field.name}")
+        if field.type == "float" and (isinstance(value, bool) or not math.isfinite(value)):
+            raise ValueError(f"{cls.kind}.{field.name}")
     return fact
 
 
 _TYPES: dict[Any, type | tuple[type, ...]] = {
     "str": str,
     "int": int,
+    "float": (float, int),  # JSON writes 10.0 back as 10.0, a hand-made entry may say 10
     "bool": bool,
     "tuple[str, ...]": tuple,
 }

@@ -33,6 +33,62 @@ _ROLE = {
 }
 
 SHAPES: dict[str, Any] = {
+    "dashboards": {
+        "images": [str],
+        "mount_paths": [str],
+        "env": [str],
+        "sidecar_images": [str],
+        "source": str,
+        "source_model": str,
+        "exporter_names": [str],
+        "exporter_prefixes": [str],
+        "source_exporters": str,
+        "instrumentors": [{"type": str, "prefixes": [str], "source": str}],
+    },
+    "cost": {
+        "usage_fields": [str],
+        "usage_source": str,
+        "metrics": {
+            "record_methods": [str],
+            "label_methods": [str],
+            "otel_factories": [str],
+            "log_methods": [str],
+            "passive_methods": [str],
+            "span_methods": [str],
+            "source_prometheus": str,
+            "source_otel": str,
+        },
+        "langfuse_roots": [str],
+        "langfuse_source": str,
+        "trackers": [
+            {
+                "label": str,
+                "assign": [str],
+                "calls": [str],
+                "imports": [str],
+                "providers": [str],
+                "source": str,
+            }
+        ],
+        "tta": {
+            "config": [str],
+            "enabled": str,
+            "budget": str,
+            "threshold": str,
+            "budget_env": [str],
+            "source": str,
+        },
+        "limits": [{"label": str, "assign": [str], "calls": [str], "keyword": str, "source": str}],
+        "nonexistent": [{"names": [str], "real": str, "source": str}],
+        "proxies": {
+            "hosts": [str],
+            "headers": [str],
+            "keywords_url": [str],
+            "keywords_headers": [str],
+            "source_helicone": str,
+            "source_portkey": str,
+        },
+    },
     "roles": {
         "test": _ROLE,
         "migration": _ROLE,
@@ -729,6 +785,9 @@ SHAPES: dict[str, Any] = {
                 "source": str,
                 "methods?": [str],
             }
+        ],
+        "serverless": [
+            {"framework": str, "decorators": [str], "parameter_types": [str], "source": str}
         ],
         "aws_lambda": {
             "framework": str,

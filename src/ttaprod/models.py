@@ -61,19 +61,27 @@ class Example:
     code: str
     lines: tuple[int, ...]
     path: str = DEFAULT_EXAMPLE_PATH
+    # the other files of the example project, (path, code): the lines are those of `path`
+    files: tuple[tuple[str, str], ...] = ()
 
     @property
     def language(self) -> str:
-        """For syntax highlighting: python, dockerfile, yaml, toml or text."""
-        name = self.path.rsplit("/", 1)[-1].lower()
-        if name.endswith((".py", ".pyi")):
-            return "python"
-        if "dockerfile" in name or name == "containerfile":
-            return "dockerfile"
-        for suffix, language in ((".yml", "yaml"), (".yaml", "yaml"), (".toml", "toml")):
-            if name.endswith(suffix):
-                return language
-        return "text"
+        return language_of(self.path)
+
+
+def language_of(path: str) -> str:
+    """For syntax highlighting: python, dockerfile, yaml, toml, json or text."""
+    name = path.rsplit("/", 1)[-1].lower()
+    if name.endswith((".py", ".pyi")):
+        return "python"
+    if "dockerfile" in name or name == "containerfile":
+        return "dockerfile"
+    for suffix, language in ((".yml", "yaml"), (".yaml", "yaml"), (".toml", "toml")):
+        if name.endswith(suffix):
+            return language
+    if name.endswith(".json"):
+        return "json"
+    return "text"
 
 
 @dataclass(frozen=True)
@@ -219,6 +227,7 @@ class ToolRun:
     duration_s: float
     findings: int
     reason: str = ""
+    cached: bool = False  # its results came from the cache: no process was started
 
 
 @dataclass(frozen=True)

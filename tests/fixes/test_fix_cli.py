@@ -73,7 +73,7 @@ def test_unsafe_fixes_on_the_bad_service_compile_and_bring_no_finding(tmp_path: 
     before = Counter(f.rule for f in run_check(root, preview=True).findings)
     options = CheckOptions(paths=(root,), no_tools=True, no_cache=True, preview=True)
     outcome = fix(options, unsafe=True)
-    assert len(outcome.summary.applied) == 43
+    assert len(outcome.summary.applied) == 44
     assert outcome.summary.env == (
         "ADMIN_PASSWORD",
         "ANTHROPIC_API_KEY",
@@ -91,7 +91,7 @@ def test_unsafe_fixes_on_the_bad_service_compile_and_bring_no_finding(tmp_path: 
         assert after[rule] == 0, rule
     # open(), and three calls of the project's own blocking helpers (the fixer wraps library
     # calls only); no retrying client here
-    assert (after["TTP301"], after["TTP102"]) == (4, 10)
+    assert (after["TTP301"], after["TTP102"]) == (4, 11)
     for path in root.rglob("*.py"):
         py_compile.compile(str(path), doraise=True)
     assert fix(options, unsafe=True).changes == ()
@@ -253,7 +253,7 @@ def test_fix_report_in_json_lists_fixes_and_the_variables_to_set(
     )  # fmt: skip
     data = json.loads(out)
     assert code == 1 and data["fixes"]["mode"] == "fix"
-    assert len(data["fixes"]["applied"]) == 43 and data["fixes"]["held_back"] == 0
+    assert len(data["fixes"]["applied"]) == 44 and data["fixes"]["held_back"] == 0
     assert "OPENAI_API_KEY" in data["fixes"]["env"] and data["fixes"]["refused"] == []
 
 

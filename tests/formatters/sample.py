@@ -281,6 +281,18 @@ _ITEMS: dict[str, dict] = {
         "score": 0.0,
         "reason": "no health endpoint found",
     },
+    "cost.tracking": {
+        "status": Status.FAIL,
+        "score": 5.0,
+        "covered": 1,
+        "total": 2,
+        "reason": "1 of 2 calls with their cost accounted",
+    },
+    "cost.budgets": {
+        "status": Status.WARN,
+        "score": 5.0,
+        "reason": "a hard limit without an alert before it: litellm.max_budget: 50.0 USD, no alert",
+    },
 }
 
 
@@ -306,6 +318,7 @@ _CATEGORY_SCORES = {
     "performance": None,
     "security": 2.5,
     "deploy": 5.0,
+    "cost": 5.0,
 }
 
 

@@ -94,7 +94,7 @@ def test_score_gate_and_checklist_are_run_properties(sample_report: Report) -> N
     run = _run(sample_report)
     props = run["properties"]["ttaprod"]
     assert props["score"] == 50.3 and props["grade"] == "F" and props["passed"] is False
-    assert len(props["checklist"]) == 29
+    assert len(props["checklist"]) == 32
     assert [f["rule"] for f in props["findingsWithoutLocation"]] == ["TTP501"]
     invocation = run["invocations"][0]
     assert invocation["executionSuccessful"] is True and invocation["exitCode"] == 1

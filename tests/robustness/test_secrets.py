@@ -156,6 +156,11 @@ def test_no_output_byte_carries_a_planted_secret(tmp_path: Path, real_tools) -> 
     for path in [*out.iterdir(), baseline, *cache.rglob("*")]:
         if path.is_file():
             texts[str(path)] = path.read_bytes().decode("utf-8", "replace")
+    # the tools' cache is read back too: the first run stored their findings, the others
+    # (every format after "rich") were served from it
+    stored = {p.name for p in (cache / "tools-v1").iterdir()}
+    assert stored == {"ruff.json", "bandit.json", "pyright.json"}
+    assert "B105" in texts[str(cache / "tools-v1" / "bandit.json")]
 
     everything = "\n".join(texts.values())
     leaked = {where: _leaks(text, secrets) for where, text in texts.items()}

@@ -1,4 +1,5 @@
-"""Request handlers: the functions a web framework or AWS Lambda calls once per request.
+"""Request handlers: the functions a web framework or a serverless platform (AWS Lambda, Google
+Cloud Functions, Azure Functions) calls once per request or event.
 
 Shared by every rule that judges handlers (correlation ids, input validation, rate
 limiting, observability start-up, the health endpoint). What counts as a handler is data in
@@ -7,14 +8,17 @@ limiting, observability start-up, the health endpoint). What counts as a handler
 API (all functions take the detector's `FileContext`):
 
 - `Route`: one registered handler — `framework` ("fastapi", "starlette", "flask",
-  "aws-lambda-powertools", "aws-lambda", or "unknown" for `@x.get("/path")` on an app whose
-  type cannot be resolved in this file), `method` ("GET", "GET,POST", "WEBSOCKET", "*" for
-  Lambda), `path` as written ("" when not a literal), `prefix` (a router's literal
+  "aws-lambda-powertools", "aws-lambda", "gcp-functions", "azure-functions", or "unknown"
+  for `@x.get("/path")` on an app whose type cannot be resolved in this file), `method`
+  ("GET", "GET,POST", "WEBSOCKET", "*" for serverless functions), `path` as written ("" when
+  not a literal), `prefix` (a router's literal
   `prefix=`/`url_prefix=`, else ""), `handler` (qualified name of the handler function,
   "" when unknown) and `node` (the decorator, registration call or Lambda `def`).
 - `function_qualname(ctx)`: qualified name of the function being visited (call it from a
   `visit_FunctionDef`, where the binder has already entered the function's scope).
-- `routes_of_function(ctx, fn)`: routes declared by `fn`'s decorators, or its Lambda shape.
+- `routes_of_function(ctx, fn)`: routes declared by `fn`'s decorators, its Lambda shape
+  (`def handler(event, context)`), a Cloud Functions decorator (`@functions_framework.http`)
+  or an Azure Functions parameter type (`def main(req: func.HttpRequest)`).
 - `route_of_call(ctx, call)`: the route a registration call makes (`Route("/", home)`,
   `app.add_api_route("/x", fn)`, `app.add_url_rule(...)`), else None.
 - `HandlerIndex(ctx)`: per-file tracker for detectors; feed it `visit_function(fn)` from
@@ -82,6 +86,8 @@ class _Web:
     reg_methods: dict[str, _Registration]
     reg_last: frozenset[str]  # last segments of reg_names: a cheap test before resolving
     lambda_: dict[str, Any]
+    serverless_decorators: dict[str, str]  # qualified name → framework
+    serverless_types: dict[str, str]
 
 
 def _slot(raw: dict[str, Any]) -> tuple[int, str]:
@@ -112,6 +118,12 @@ def _web() -> _Web:
         reg_methods=reg_methods,
         reg_last=frozenset(n.rsplit(".", 1)[-1] for n in reg_names),
         lambda_=data["aws_lambda"],
+        serverless_decorators={
+            n: s["framework"] for s in data["serverless"] for n in s["decorators"]
+        },
+        serverless_types={
+            n: s["framework"] for s in data["serverless"] for n in s["parameter_types"]
+        },
     )
 
 
@@ -209,11 +221,30 @@ def _lambda_route(ctx: FileContext, fn: cst.FunctionDef, handler: str) -> Route 
     return None
 
 
+def _serverless_route(ctx: FileContext, fn: cst.FunctionDef, handler: str) -> Route | None:
+    """A Google Cloud Function (`@functions_framework.http`) or an Azure Function
+    (`def main(req: func.HttpRequest)`)."""
+    web = _web()
+    for decorator in fn.decorators:
+        expr = decorator.decorator
+        qual = ctx.qualname(expr.func if isinstance(expr, cst.Call) else expr)
+        framework = web.serverless_decorators.get(qual or "")
+        if framework is not None:
+            return Route(framework, "*", "", handler, fn)
+    params = [*fn.params.posonly_params, *fn.params.params]
+    annotation = params[0].annotation if params else None
+    if annotation is not None and len(ctx.names.scopes) == 2:
+        framework = web.serverless_types.get(ctx.qualname(annotation.annotation) or "")
+        if framework is not None:
+            return Route(framework, "*", "", handler, fn)
+    return None
+
+
 def routes_of_function(ctx: FileContext, fn: cst.FunctionDef) -> list[Route]:
     handler = function_qualname(ctx)
     routes = [r for d in fn.decorators if (r := _decorator_route(ctx, d, handler)) is not None]
     if not routes:
-        lam = _lambda_route(ctx, fn, handler)
+        lam = _lambda_route(ctx, fn, handler) or _serverless_route(ctx, fn, handler)
         if lam is not None:
             routes.append(lam)
     return routes
@@ -277,4 +308,4 @@ class HandlerIndex:
 
 
 # Bytes a file holds when it may declare a request handler (a cheap prefilter for detectors).
-ROUTE_NEEDS = (b"route", b"Route", b"@", b"event", b"add_url_rule", b"_handler")
+ROUTE_NEEDS = (b"route", b"Route", b"@", b"event", b"add_url_rule", b"_handler", b"azure")

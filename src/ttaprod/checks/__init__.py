@@ -9,10 +9,12 @@ checks (`ttaprod.items`) need to know about each file.
 from __future__ import annotations
 
 from ..engine.detector import Detector
+from .cost.cost_accounting import CostAccounting
 from .errors.error_handlers import CorrelationBindings, ErrorHandlers, InboundWorkFacts
 from .errors.llm_call_fallback import LlmCallFallback
 from .errors.multi_write_compensation import MultiWriteCompensation
 from .errors.outbound_call_protection import OutboundCallProtection
+from .errors.serverless_timeouts import OutboundTimeouts
 from .errors.tta_primitive_arguments import TtaPrimitiveArguments
 from .facts.call_graph import CallGraphFacts
 from .facts.client_values import ClientValueFacts
@@ -41,6 +43,7 @@ from .security.tls_verification import TlsVerification
 DETECTORS: tuple[type[Detector], ...] = (
     # errors.*
     OutboundCallProtection,
+    OutboundTimeouts,
     TtaPrimitiveArguments,
     LlmCallFallback,
     MultiWriteCompensation,
@@ -66,6 +69,8 @@ DETECTORS: tuple[type[Detector], ...] = (
     InboundLimitFacts,
     # quality.*
     PublicFunctionAnnotations,
+    # cost.*
+    CostAccounting,
     # facts for project items
     CallGraphFacts,
     ClientValueFacts,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -9,6 +10,7 @@ from functools import partial
 from pathlib import Path
 
 from .. import progress as progress_mod
+from .. import timings
 from ..api import CheckOptions, check, fix
 from ..formatters import github, gitlab, json_report, junit, markdown, sarif, terminal
 from ..models import Report
@@ -116,6 +118,38 @@ def run(
     show_suppressed: bool = False,
     mode: str = "",
     unsafe: bool = False,
+    profile: bool = False,
+) -> int:
+    ran: list[Report] = []
+    if not profile:
+        return _run(
+            options, plans, quiet, no_color, show_baselined, show_suppressed, mode, unsafe, ran
+        )
+    timings.start()
+    try:
+        code = _run(
+            options, plans, quiet, no_color, show_baselined, show_suppressed, mode, unsafe, ran
+        )
+    finally:
+        done = timings.stop()
+    if done is not None:  # on stderr: stdout is the report's
+        tools = [(t.name, t.status.value, t.cached) for r in ran[-1:] for t in r.tools]
+        with contextlib.suppress(OSError):
+            sys.stdout.flush()  # the report first, where both go to one terminal
+        sys.stderr.write(timings.render(done, tools))
+    return code
+
+
+def _run(
+    options: CheckOptions,
+    plans: list[Plan],
+    quiet: bool,
+    no_color: bool,
+    show_baselined: bool,
+    show_suppressed: bool,
+    mode: str,
+    unsafe: bool,
+    ran: list[Report],
 ) -> int:
     if mode in ("fix-only", "fix-diff"):
         outcome = fix(options, unsafe=unsafe, write=mode == "fix-only", mode=mode)
@@ -135,8 +169,10 @@ def run(
         report = check(options)
     if summary is not None:
         report = replace(report, fixes=summary)
+    ran.append(report)
     for name, target in plans:
         emit(report, name, target, quiet, no_color, show_baselined, show_suppressed)
+    timings.mark("render")
     if not report.stats.files and not report.findings and options.shard is None:
         print("ttaprod: warning: no Python files found under the given paths", file=sys.stderr)
     if options.shard is not None:

@@ -1,7 +1,8 @@
-"""deploy.alerts: Prometheus alerting rules for the error rate, latency and cost (TTP531–TTP533).
+"""deploy.alerts: Prometheus alerting rules for the error rate and latency (TTP531, TTP532); the
+cost alert (TTP533) is judged with the budgets (`items/cost.py`, from `cost_alerts`).
 
 Rule files are YAML with `groups:` of `rules:` (and `PrometheusRule` objects with
-`spec.groups`). The three kinds are project-wide: one alert of a kind anywhere is enough, and a
+`spec.groups`). The kinds are project-wide: one alert of a kind anywhere is enough, and a
 missing kind is reported on the `groups:` line of the first rule file. A rule file whose
 structure Prometheus would refuse (no `expr`, neither `alert` nor `record`, unbalanced brackets)
 is TTP590, one uncovered practice per file.
@@ -19,7 +20,8 @@ from ..tally import Issue, Tally
 from .inventory import Inventory, is_k8s_object, is_rules_doc
 from .yamlfiles import YamlFile, YList, YMap, get
 
-KIND_RULES = {"error-rate": "TTP531", "latency": "TTP532", "cost": "TTP533"}
+KIND_RULES = {"error-rate": "TTP531", "latency": "TTP532"}
+COST_RULE = "TTP533"
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 
 
@@ -114,6 +116,22 @@ def matches(alert: Alert, kind: dict[str, str]) -> bool:
     return (
         "requires" not in kind or re.search(kind["requires"], alert.expr, re.IGNORECASE) is not None
     )
+
+
+def cost_alerts(inventory: Inventory) -> tuple[list[Alert], tuple[str, int] | None]:
+    """The cost or budget alerts of the rule files that parse, and where the first rule file's
+    `groups:` is (None when no rule file has one)."""
+    kind = knowledge.table("deploy")["alerts"]["kinds"]["cost"]
+    found: list[Alert] = []
+    anchor: tuple[str, int] | None = None
+    for file in inventory.rules:
+        if file.error is not None:
+            continue
+        alerts, _, groups_line = _read(file)
+        found.extend(a for a in alerts if matches(a, kind))
+        if anchor is None and groups_line is not None:
+            anchor = (file.path, groups_line)
+    return found, anchor
 
 
 def check(inventory: Inventory, tally: Tally, whole_project: bool = True) -> None:

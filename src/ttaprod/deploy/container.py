@@ -297,7 +297,7 @@ def _healthcheck(df: Dockerfile, final: Stage, path: str) -> tuple[Issue | None,
     return None, Evidence(path, ins.line, "HEALTHCHECK " + ins.args.text.strip()[:60])
 
 
-def _env_pairs(ins: Instruction, escape: str) -> list[tuple[str, str | None, int]]:
+def env_pairs(ins: Instruction, escape: str) -> list[tuple[str, str | None, int]]:
     """(name, value or None when not set, offset of the name) of an ENV or ARG."""
     words = tokens(ins.args, escape)
     if ins.keyword == "ENV" and words and "=" not in words[0][0]:
@@ -313,7 +313,7 @@ def _env_pairs(ins: Instruction, escape: str) -> list[tuple[str, str | None, int
 def _secrets(df: Dockerfile, path: str, production: bool) -> list[Issue]:
     out = []
     for ins in (i for i in df.instructions if i.keyword in ("ENV", "ARG")):
-        for name, value, offset in _env_pairs(ins, df.escape):
+        for name, value, offset in env_pairs(ins, df.escape):
             line, anchor = ins.args.line_at(offset), f"{ins.keyword} {name}"
             secret = values.literal_secret(name, value)
             if not production and (secret is None or secret.severity is not Severity.CRITICAL):

@@ -33,6 +33,7 @@ CATEGORY_BY_SECTION = {
     "errors": "Bug Risk",
     "observability": "Bug Risk",
     "deploy": "Bug Risk",
+    "cost": "Performance",
 }
 
 

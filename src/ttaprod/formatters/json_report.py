@@ -167,6 +167,7 @@ def report_dict(
                 "duration_s": t.duration_s,
                 "findings": t.findings,
                 "reason": t.reason,
+                **({"cached": True} if t.cached else {}),
             }
             for t in report.tools
         ],

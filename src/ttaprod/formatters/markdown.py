@@ -197,7 +197,8 @@ def _tools(report: Report) -> list[str]:
     for run in report.tools:
         status = TOOL_MARK[run.status] + (f": {escape(run.reason)}" if run.reason else "")
         version = escape(run.version) if run.version else "–"
-        cells = [escape(run.name), version, status, str(run.findings), f"{run.duration_s:.1f}s"]
+        took = "cached" if run.cached else f"{run.duration_s:.1f}s"
+        cells = [escape(run.name), version, status, str(run.findings), took]
         lines.append("| " + " | ".join(cells) + " |")
     return [*lines, ""]
 

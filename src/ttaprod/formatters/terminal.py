@@ -201,9 +201,8 @@ def _tools(report: Report) -> RenderableType | None:
         status = Text(tool.status.value, style=TOOL_STYLE[tool.status])
         if tool.reason:
             status.append(f" ({tool.reason})", style="dim")
-        table.add_row(
-            tool.name, tool.version or "–", status, f"{tool.duration_s:.1f}s", str(tool.findings)
-        )
+        took = "cached" if tool.cached else f"{tool.duration_s:.1f}s"
+        table.add_row(tool.name, tool.version or "–", status, took, str(tool.findings))
     return table
 
 

@@ -14,6 +14,8 @@ from ..engine.registry import ItemCheck
 from . import (
     async_io,
     caching,
+    cost,
+    dashboards,
     deploy_secrets,
     deployment,
     error_logging,
@@ -30,7 +32,7 @@ from . import (
 
 ITEM_CHECKS: tuple[ItemCheck, ...] = (
     ItemCheck("quality.tests", testsuite.tests_item),
-    ItemCheck("errors.timeout", outbound.timeout_item),
+    ItemCheck("errors.timeout", outbound.timeout_item, ("TTP105",)),
     ItemCheck("errors.retry", outbound.retry_item),
     ItemCheck("errors.fallback", fallback.fallback_item),
     ItemCheck("errors.logging", error_logging.correlation_item),
@@ -38,6 +40,7 @@ ITEM_CHECKS: tuple[ItemCheck, ...] = (
     ItemCheck("observability.tracing", observability.tracing_item),
     ItemCheck("observability.metrics", observability.metrics_item),
     ItemCheck("observability.structured-logging", logs.structured_logging_item),
+    ItemCheck("observability.dashboards", dashboards.dashboards_item, ("TTP221", "TTP222")),
     ItemCheck("performance.cache", caching.cache_item, ("TTP314",)),
     ItemCheck("performance.async-io", async_io.async_io_item),
     ItemCheck("performance.routing", routing.routing_item, ("TTP315",)),
@@ -53,4 +56,6 @@ ITEM_CHECKS: tuple[ItemCheck, ...] = (
     ),
     ItemCheck("deploy.kubernetes", deployment.kubernetes_item, kubernetes.RULES),
     ItemCheck("deploy.alerts", deployment.alerts_item, tuple(alerts.KIND_RULES.values())),
+    ItemCheck("cost.tracking", cost.tracking_item, ("TTP701",)),
+    ItemCheck("cost.budgets", cost.budgets_item, ("TTP533", "TTP711", "TTP713")),
 )

@@ -4,7 +4,9 @@ retry, a decorator defined in another module, a TTA.dev wrapper applied to its p
 elsewhere (`engine/graph.py`). Otherwise it is TTP101/TTP102 at the call, with the path that
 reaches it unprotected as the finding's trace.
 
-A run on some files only cannot see the callers: the per-module verdict stands.
+A run on some files only cannot see the callers: the per-module verdict stands. errors.timeout
+also carries TTP105 (`items/serverless.py`): a call whose timeout outlasts its serverless
+function's.
 """
 
 from __future__ import annotations
@@ -17,23 +19,27 @@ from ..facts import CallEdge, Pending
 from ..models import ItemResult
 from ..tally import Tally
 from .pending import pending_facts, pending_issue
+from .serverless import function_timeouts
 
 TIMEOUT, RETRY = "errors.timeout", "errors.retry"
 
 
 def timeout_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
-    return _judge(index, default, TIMEOUT, "TTP101")
+    tally = Tally(index, TIMEOUT)
+    function_timeouts(index, tally)  # TTP105
+    return _judge(index, default, TIMEOUT, "TTP101", tally)
 
 
 def retry_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
-    return _judge(index, default, RETRY, "TTP102")
+    return _judge(index, default, RETRY, "TTP102", Tally(index, RETRY))
 
 
-def _judge(index: ProjectIndex, default: ItemResult, item: str, rule: str) -> CheckResult:
+def _judge(
+    index: ProjectIndex, default: ItemResult, item: str, rule: str, tally: Tally
+) -> CheckResult:
     facts = [f for f in pending_facts(index, (rule,)) if f.function]
-    if not facts:
+    if not facts and not tally.findings:
         return default, ()
-    tally = Tally(index, item)
     graph = index.graph
     # the calls that rely on one client constructor are one problem there, each call a site
     groups: dict[tuple[str, int, str, str, int, bool], list[Pending]] = {}

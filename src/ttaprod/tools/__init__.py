@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .. import timings
 from ..config import Config
 from ..models import Finding, ToolRun
 from . import settings as settings_mod
 from .base import Context, Settings
+from .cache import ToolCache
 from .finalize import finalize
 from .judgement import judge, with_roles
 from .runner import Session, scratch_dir
@@ -23,6 +25,7 @@ __all__ = [
     "TOOL_NAMES",
     "Collected",
     "Session",
+    "ToolCache",
     "collect",
     "judge",
     "parse_selection",
@@ -60,9 +63,10 @@ def start(
     no_tools: bool = False,
     safety_db: Path | None = None,
     elsewhere: frozenset[str] = frozenset(),
+    cache: ToolCache | None = None,
 ) -> Session:
-    """Launch every enabled tool; returns at once. The tools in `elsewhere` are left to
-    another shard (`ttaprod check --shard`)."""
+    """Launch every enabled tool (with a `cache`: only what it cannot answer); returns at once.
+    The tools in `elsewhere` are left to another shard (`ttaprod check --shard`)."""
     chosen = settings_mod.resolve(config, only, no_tools)
     for name in elsewhere & chosen.keys():
         if chosen[name].enabled:
@@ -78,7 +82,7 @@ def start(
         scratch=scratch_dir(),
         safety_db=database_path(config.safety_db, safety_db, config_dir),
     )
-    return Session(ctx, chosen).start()
+    return Session(ctx, chosen, cache).start()
 
 
 def collect(
@@ -91,6 +95,9 @@ def collect(
     failed is run again without the `unanalysed` files (see `Session.finish`)."""
     try:
         runs = session.finish(unanalysed)
+        timings.mark("waiting for the tools")
+        if session.store is not None:
+            session.store.save()
         kept, suppressed = finalize(session.findings(), session.ctx.root, known_files, unparsed)
     finally:
         session.close()

@@ -28,6 +28,7 @@ from .base import (
     load_json,
     make_finding,
     pyproject_has_tool,
+    relative_path,
     span,
     text_field,
     typed,
@@ -126,7 +127,7 @@ def parse(stdout: str, stderr: str, exit_code: int, root: Path) -> Parsed:
     errors = data.get("errors") or []
     if not isinstance(errors, list):
         raise unexpected("'errors' is not a list")
-    return Parsed(tuple(findings), note=_note(len(errors)))
+    return Parsed(tuple(findings), note=_note(len(errors)), failed=_failed_files(errors, root))
 
 
 def _note(errors: int) -> str:
@@ -145,3 +146,13 @@ def merged_note(notes: list[str]) -> str | None:
             return None
         total += int(words[3])
     return _note(total)
+
+
+def _failed_files(errors: list[Any], root: Path) -> tuple[str, ...]:
+    out = []
+    for error in errors:
+        name = error.get("filename") if isinstance(error, dict) else None
+        rel = relative_path(name, root) if isinstance(name, str) else None
+        if rel is not None:
+            out.append(rel)
+    return tuple(out)

@@ -74,6 +74,7 @@ class Parsed:
     findings: tuple[Finding, ...]
     version: str | None = None  # when the output itself names the version
     note: str = ""  # said in the status reason (e.g. hidden environment noise)
+    failed: tuple[str, ...] = ()  # files the tool could not check (never cached)
 
 
 def _argv_budget() -> int:

@@ -5,9 +5,17 @@ Concurrency without threads: every tool (and its `--version` probe) is started w
 analysis forks its process pool. No thread exists while the pool forks (forking a
 threaded process can deadlock the child), no pipe can fill up and stall a tool, and the
 tools run alongside the analysis and each other. `poll()` is cheap and is called after
-every analysed file, so each tool's time is measured when it ends, not when it is
-collected. `finish()` waits for the rest against each tool's deadline, kills the process
-group of a tool past its timeout, and parses what each one printed.
+every analysed file; `finish()` waits for the rest against each tool's deadline, kills the
+process group of a tool past its timeout, and parses what each one printed.
+
+A tool's time runs from its start to its exit, not to when ttaprod next looked (which can
+be seconds later, while a large file is parsed): a SIGCHLD handler (in the main thread,
+while a session is open) notes which tool has exited, without reaping it, and when.
+Reaping it with `wait4` also gives the CPU seconds it used (for `--profile`).
+
+With a cache (`tools/cache.py`), ruff and bandit are given only the files without a valid
+entry and their findings are merged with the cached ones; pyright and the advisory check
+are not started at all when nothing they read has changed.
 
 Statuses: `ok`; `failed` (an exit code that is not "findings", or output that cannot be
 read: the reason is stderr's last line); `timeout`; `unavailable` (not installed, no
@@ -24,15 +32,17 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import IO
 
-from .. import redact
+from .. import redact, timings
 from ..models import Finding, ToolRun, ToolStatus
 from . import bandit, pyright, ruff, safety
+from . import cache as cache_mod
 from .base import (
     Context,
     Invocation,
@@ -55,6 +65,47 @@ _PARSE_ERRORS = (
 )  # fmt: skip
 
 
+class _ExitClock:
+    """When each tool exits, without a thread: on SIGCHLD, every watched process that has
+    exited (asked with `waitid(WNOWAIT)`, which leaves it to be reaped) is given the time.
+    Installed only from the main thread (elsewhere a tool's end is when it was found ended),
+    and chained to a handler that was there before."""
+
+    def __init__(self) -> None:
+        self.watched: list[_Proc] = []
+        self.previous: object = None
+        self.installed = False
+
+    def install(self) -> None:
+        number = getattr(signal, "SIGCHLD", None)
+        if number is None or threading.current_thread() is not threading.main_thread():
+            return
+        try:
+            self.previous = signal.signal(number, self._note)
+        except (ValueError, OSError):  # ttaprod: ignore[TTP112] embedded: polling times it
+            return
+        self.installed = True
+
+    def watch(self, proc: _Proc) -> None:
+        self.watched.append(proc)
+        if _has_exited(proc.popen.pid):  # it exited before it was watched
+            proc.exited_at = time.monotonic()
+
+    def _note(self, signum: int, frame: object) -> None:
+        now = time.monotonic()
+        for proc in self.watched:
+            if proc.exited_at is None and _has_exited(proc.popen.pid):
+                proc.exited_at = now
+        if callable(self.previous):
+            self.previous(signum, frame)
+
+    def uninstall(self) -> None:
+        if self.installed:
+            previous = self.previous if self.previous is not None else signal.SIG_DFL
+            signal.signal(signal.SIGCHLD, previous)  # type: ignore[arg-type]
+            self.installed = False
+
+
 @dataclass
 class _Proc:
     popen: subprocess.Popen[bytes]
@@ -64,6 +115,8 @@ class _Proc:
     deadline: float
     ended: float | None = None
     timed_out: bool = False
+    exited_at: float | None = None  # noted on SIGCHLD (`_ExitClock`)
+    cpu: float | None = None  # user + system seconds, once reaped
 
     def poll(self, now: float) -> bool:
         """True once the process is over (ended or killed). A tool that exits leaves no child
@@ -73,8 +126,8 @@ class _Proc:
             return True
         if _exited(self.popen):
             _kill_group(self.popen)
-            self.popen.poll()
-            self.ended = now
+            self.cpu = _reap(self.popen)
+            self.ended = min(self.exited_at or now, now)
             return True
         if now >= self.deadline:
             _kill(self.popen)
@@ -108,6 +161,12 @@ class _Job:
     probe: _Proc | None = None
     run: ToolRun | None = None  # decided without running (skipped, unavailable, failed to start)
     findings: list[Finding] = field(default_factory=list)
+    # the cache: each given file's key (per-file tools) or the project's key, the findings
+    # of the files it had, and the version they were found with
+    keys: dict[str, str | None] = field(default_factory=dict)
+    key: str | None = None
+    hits: dict[str, tuple[Finding, ...]] = field(default_factory=dict)
+    cached_version: str | None = None
 
 
 def _exited(popen: subprocess.Popen[bytes]) -> bool:
@@ -121,6 +180,36 @@ def _exited(popen: subprocess.Popen[bytes]) -> bool:
         return waitid(os.P_PID, popen.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
     except ChildProcessError:
         return popen.poll() is not None
+
+
+def _has_exited(pid: int) -> bool:
+    """For the SIGCHLD handler: whether `pid` has exited, leaving it unreaped."""
+    waitid = getattr(os, "waitid", None)
+    if waitid is None:  # pragma: no cover - macOS before 3.13, Windows
+        return False
+    try:
+        return waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except OSError:  # reaped already
+        return False
+
+
+def _reap(popen: subprocess.Popen[bytes]) -> float | None:
+    """Reap an exited process; the CPU seconds it and what it waited for used (None where
+    `wait4` is missing)."""
+    wait4 = getattr(os, "wait4", None)
+    if wait4 is None or popen.returncode is not None:  # pragma: no cover - Windows
+        popen.poll()
+        return None
+    try:
+        pid, status, usage = wait4(popen.pid, os.WNOHANG)
+    except ChildProcessError:  # reaped elsewhere
+        popen.poll()
+        return None
+    if pid == 0:
+        popen.poll()
+        return None
+    popen.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _kill_group(popen: subprocess.Popen[bytes]) -> None:
@@ -178,9 +267,16 @@ def _launch(
 class Session:
     """Tools in flight. Use as a context manager: leaving it kills whatever still runs."""
 
-    def __init__(self, ctx: Context, settings: dict[str, Settings]) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        settings: dict[str, Settings],
+        store: cache_mod.ToolCache | None = None,
+    ) -> None:
         self.ctx = ctx
         self.jobs = [_Job(name, s) for name, s in settings.items()]
+        self.store = store if store is not None and store.enabled else None
+        self.clock = _ExitClock()
 
     def __enter__(self) -> Session:
         return self
@@ -189,6 +285,7 @@ class Session:
         self.close()
 
     def start(self) -> Session:
+        self.clock.install()
         for job in self.jobs:
             if not job.settings.enabled:
                 job.run = ToolRun(job.name, None, ToolStatus.SKIPPED, 0.0, 0, job.settings.reason)
@@ -212,7 +309,12 @@ class Session:
             ctx = replace(ctx, python_files=tuple(f for f in ctx.python_files if f not in without))
         try:
             inv: Invocation = adapter.build(ctx)
+            if self.store is not None:
+                inv = self._from_cache(job, ctx, inv, executable)
+                if job.run is not None:
+                    return
             job.main = _launch(inv.argv, inv, scratch, "main", job.settings.timeout)
+            self.clock.watch(job.main)
         except ToolUnavailable as exc:
             job.run = ToolRun(job.name, None, ToolStatus.UNAVAILABLE, 0.0, 0, str(exc))
             return
@@ -229,6 +331,51 @@ class Session:
             except OSError:
                 job.probe = None  # the version stays unknown; the tool itself runs
 
+    def _from_cache(self, job: _Job, ctx: Context, inv: Invocation, executable: str) -> Invocation:
+        """What is left to run once the cache has answered: the files without a valid entry
+        (ruff, bandit), or nothing (pyright, when nothing it reads changed; `job.run` is then
+        set). `inv` is the invocation for every file."""
+        assert self.store is not None
+        store = self.store
+        scratch = str(ctx.scratch)
+        argv = tuple(a.replace(scratch, "<scratch>") for a in inv.argv)
+        job.keys, job.hits, job.key = {}, {}, None
+        if job.name not in cache_mod.PER_FILE:
+            python = pyright.project_python(ctx.root)
+            extra = cache_mod.interpreter(
+                python or shutil.which("python3") or shutil.which("python")
+            )
+            settings = store.settings_key(job.name, executable, argv, extra + repr(inv.env))
+            job.key = store.project_key(settings, ctx.python_files)
+            cached = store.whole(job.name, job.key)
+            if cached is not None:
+                self._cached_run(job, list(cached.findings), cached.version, cached.note)
+            return inv
+        # the file names come last, after `--`: the rest is the tool's effective settings
+        cut = argv.index("--") if "--" in argv else len(argv)
+        settings = store.settings_key(job.name, executable, argv[:cut], repr(inv.env))
+        keys = {rel: store.file_key(settings, rel) for rel in ctx.python_files}
+        job.hits, job.cached_version = store.split(job.name, keys)
+        left = tuple(rel for rel in ctx.python_files if rel not in job.hits)
+        job.keys = {rel: keys[rel] for rel in left}
+        cached = [f for rel in ctx.python_files for f in job.hits.get(rel, ())]
+        if not left:
+            self._cached_run(job, cached, job.cached_version, "")
+            return inv
+        try:
+            return SUBPROCESS_ADAPTERS[job.name].build(replace(ctx, python_files=left))
+        except NothingToCheck:  # what is left is not for this tool (bandit: tests only)
+            self._cached_run(job, cached, job.cached_version, "")
+            return inv
+
+    def _cached_run(
+        self, job: _Job, findings: list[Finding], version: str | None, note: str
+    ) -> None:
+        job.findings = findings
+        job.run = ToolRun(job.name, version, ToolStatus.OK, 0.0, len(findings), note, cached=True)
+        files = len(job.hits) if job.name in cache_mod.PER_FILE else 0
+        timings.tool(job.name, None, None, f"{_files(files)} from the cache" if files else "")
+
     def poll(self) -> None:
         """Note the end time of every tool that has finished; never blocks."""
         now = time.monotonic()
@@ -239,6 +386,11 @@ class Session:
 
     def _in_process(self, job: _Job) -> None:
         started = time.monotonic()
+        key = self.store.safety_key(self.ctx.safety_db) if self.store is not None else None
+        cached = self.store.whole(job.name, key) if self.store is not None else None
+        if cached is not None:
+            self._cached_run(job, list(cached.findings), cached.version, cached.note)
+            return
         try:
             parsed = safety.scan(replace(self.ctx, settings=job.settings))
         except ToolUnavailable as exc:
@@ -251,15 +403,25 @@ class Session:
             reason = f"unexpected advisory database ({type(exc).__name__})"
             job.run = ToolRun(job.name, None, ToolStatus.FAILED, _since(started), 0, reason)
             return
-        job.findings = list(parsed.findings)
+        job.findings = self._masked(parsed.findings)
         job.run = ToolRun(
             job.name,
             parsed.version,
             ToolStatus.OK,
             _since(started),
-            len(parsed.findings),
+            len(job.findings),
             parsed.note,
         )
+        if self.store is not None:
+            entry = cache_mod.Cached(tuple(job.findings), parsed.version, parsed.note)
+            self.store.keep_whole(job.name, key, entry)
+        timings.tool(job.name, job.run.duration_s, None, "in ttaprod's process")
+
+    def _masked(self, findings: tuple[Finding, ...] | list[Finding]) -> list[Finding]:
+        """With a cache, findings as the cache would give them back (masked the same way)."""
+        if self.store is None:
+            return list(findings)
+        return [cache_mod.masked(f) for f in findings]
 
     def finish(self, unanalysed: frozenset[str] = frozenset()) -> list[ToolRun]:
         """Wait for every tool (each against its deadline) and turn each into a ToolRun.
@@ -314,6 +476,7 @@ class Session:
         assert job.main is not None and job.adapter is not None
         proc = job.main
         duration = round((proc.ended or time.monotonic()) - proc.started, 3)
+        timings.tool(job.name, duration, proc.cpu, self._cache_note(job))
         try:
             stdout, stderr = proc.output()
         except ToolError as exc:
@@ -331,11 +494,37 @@ class Session:
         except _PARSE_ERRORS as exc:  # output no version of the tool prints: never the run
             reason = f"unexpected output ({type(exc).__name__})"
             return ToolRun(job.name, version, ToolStatus.FAILED, duration, 0, reason)
-        job.findings = list(parsed.findings)
         version = parsed.version or version
-        return ToolRun(
-            job.name, version, ToolStatus.OK, duration, len(parsed.findings), parsed.note
-        )
+        job.findings = self._merged(job, parsed, version)
+        return ToolRun(job.name, version, ToolStatus.OK, duration, len(job.findings), parsed.note)
+
+    def _merged(self, job: _Job, parsed: Parsed, version: str | None) -> list[Finding]:
+        """A tool's findings, stored in the cache, and merged with what the cache had."""
+        if self.store is None:
+            return list(parsed.findings)
+        fresh = self._masked(parsed.findings)
+        if job.name not in cache_mod.PER_FILE:
+            entry = cache_mod.Cached(tuple(fresh), version, parsed.note)
+            self.store.keep_whole(job.name, job.key, entry)
+            return fresh
+        given = job.keys
+        fresh = [f for f in fresh if f.path in given]  # as a run from the cache would say
+        failed = frozenset(parsed.failed)
+        keys = {rel: key for rel, key in given.items() if rel not in failed}
+        self.store.keep_files(job.name, keys, fresh, version)
+        by_file: dict[str, list[Finding]] = {}
+        for finding in fresh:
+            by_file.setdefault(finding.path, []).append(finding)
+        return [
+            finding
+            for rel in sorted({*job.hits, *given})
+            for finding in (job.hits[rel] if rel in job.hits else by_file.get(rel, ()))
+        ]
+
+    def _cache_note(self, job: _Job) -> str:
+        if self.store is None or job.name not in cache_mod.PER_FILE:
+            return ""
+        return f"{_files(len(job.keys))} checked, {len(job.hits)} from the cache"
 
     def _probe_version(self, job: _Job) -> str | None:
         probe = job.probe
@@ -368,8 +557,13 @@ class Session:
                     for handle in (proc.stdout, proc.stderr):
                         if not handle.closed:
                             handle.close()
+        self.clock.uninstall()
         shutil.rmtree(self.ctx.scratch, ignore_errors=True)
         _SCRATCH.discard(self.ctx.scratch)
+
+
+def _files(count: int) -> str:
+    return f"{count} file{'' if count == 1 else 's'}"
 
 
 def _failed(run: ToolRun | None) -> bool:

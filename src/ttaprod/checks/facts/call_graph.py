@@ -31,7 +31,7 @@ from ...facts import (
 
 class CallGraphFacts(Detector):
     # the rules whose verdicts follow calls across functions and modules
-    feeds = ("TTP101", "TTP102", "TTP110", "TTP301")
+    feeds = ("TTP101", "TTP102", "TTP105", "TTP110", "TTP301", "TTP701")
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)

@@ -10,7 +10,9 @@ Facts (`ttaprod.facts`):
   (`console`: the exporter prints to the console); `TraceSetup` at a one-call set-up
   (`configure_azure_monitor()`).
 - `MetricsDefined` once per file at its first metric (prometheus_client Counter/Gauge/…, or
-  an instrumentor that defines request metrics); `MetricsExposed` at what serves them.
+  an instrumentor that defines request metrics); `MetricsExposed` at what serves them;
+  `Metric` at each prometheus_client metric, with its name (namespace and subsystem joined)
+  and the module-level name it is bound to (cost alerts and dashboards compare with them).
 - `JsonLogging` at what makes log lines JSON.
 """
 
@@ -34,6 +36,7 @@ from ...engine.context import FileContext
 from ...engine.detector import Derived, Detector
 from ...facts import (
     JsonLogging,
+    Metric,
     MetricsDefined,
     MetricsExposed,
     ObservabilityInit,
@@ -127,6 +130,8 @@ class ObservabilityFacts(Detector):
         obs = table()
         if qual in obs.metric_types or qual in obs.instrumentors:
             self.metrics.append((node, qual))
+            if qual in obs.metric_types:
+                self._metric(node, qual)
             if obs.instrumentors.get(qual) == "":
                 self.ctx.fact(node, MetricsExposed(how="instrumentor", api=qual))
         elif qual in obs.servers or qual in obs.apps or qual in obs.push:
@@ -137,6 +142,28 @@ class ObservabilityFacts(Detector):
             expose = obs.instrumentors.get(owner)
             if expose and expose != "-" and method == expose:
                 self.ctx.fact(node, MetricsExposed(how="instrumentor", api=qual))
+
+    def _metric(self, node: cst.Call, qual: str) -> None:
+        parts = [
+            (literal_str(value) or "") if value is not None else ""
+            for value in (keyword(node, "namespace"), keyword(node, "subsystem"))
+        ]
+        name = argument(node, 0, "name")
+        written = literal_str(name) if name is not None else None
+        metric = "_".join(p for p in (*parts, written) if p) if written else ""
+        binding = ""
+        statement = self.ctx.statement()
+        if (
+            not self.ctx.functions
+            and not self.ctx.classes
+            and isinstance(statement, cst.SimpleStatementLine)
+            and isinstance(statement.body[0], cst.Assign)
+            and statement.body[0].value is node
+            and isinstance(statement.body[0].targets[0].target, cst.Name)
+        ):
+            binding = f"{self.ctx.names.module_name}.{statement.body[0].targets[0].target.value}"
+        kind = qual.rsplit(".", 1)[-1].lower()
+        self.ctx.fact(node, Metric(binding=binding, metric=metric, type=kind))
 
     def _logging(self, node: cst.Call, qual: str) -> None:
         obs = table()

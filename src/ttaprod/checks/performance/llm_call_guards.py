@@ -122,7 +122,7 @@ class _Site:
 
 
 class CallGuards(Detector):
-    feeds = ("TTP314", "TTP413")
+    feeds = ("TTP314", "TTP413", "TTP701", "TTP533", "TTP711", "TTP713")
     needs = Derived(lambda: _table().needs)
 
     def __init__(self, ctx: FileContext) -> None:

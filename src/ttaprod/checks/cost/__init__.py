@@ -1,0 +1,1 @@
+"""Cost management: the accounting of LLM calls and the budgets above them."""
