@@ -75,6 +75,18 @@ def _suffix(handler: str) -> str:
     return f"{module}.{function}" if module else function
 
 
+def _timeout(spec: YMap, defaults: YMap | None, key: str, fallback: float) -> tuple[float, int]:
+    """The function's own timeout, else the file's default for every function, else the
+    platform's; with the line that sets it (0: none does)."""
+    own = _number(spec.get(key))
+    if own:
+        return own, spec.line(key)
+    default = _number(defaults.get(key)) if defaults is not None else None
+    if default and defaults is not None:
+        return default, defaults.line(key)
+    return fallback, 0
+
+
 def _serverless(rel: str, text: str) -> list[Function]:
     out: list[Function] = []
     for doc in load_yaml(rel, text).docs:
@@ -82,16 +94,12 @@ def _serverless(rel: str, text: str) -> list[Function]:
         if not isinstance(doc, YMap) or not isinstance(funcs, YMap):
             continue
         provider = get(doc, "provider")
-        default = _number(get(provider, "timeout")) if isinstance(provider, YMap) else None
+        defaults = provider if isinstance(provider, YMap) else None
         for name, spec in funcs.items():
             handler = get(spec, "handler")
             if not isinstance(spec, YMap) or not isinstance(handler, str) or "." not in handler:
                 continue
-            own = _number(spec.get("timeout"))
-            timeout = own or default or SERVERLESS_DEFAULT_S
-            where = spec.line("timeout") if own else 0
-            if not own and default and isinstance(provider, YMap):
-                where = provider.line("timeout")
+            timeout, where = _timeout(spec, defaults, "timeout", SERVERLESS_DEFAULT_S)
             out.append(
                 Function(
                     rel,
@@ -113,7 +121,7 @@ def _template(rel: str, text: str) -> list[Function]:
         if not isinstance(doc, YMap) or not isinstance(resources, YMap):
             continue
         globals_ = get(doc, "Globals", "Function")
-        default = _number(get(globals_, "Timeout")) if isinstance(globals_, YMap) else None
+        defaults = globals_ if isinstance(globals_, YMap) else None
         for name, resource in resources.items():
             props = get(resource, "Properties")
             if get(resource, "Type") not in _FUNCTION_TYPES or not isinstance(props, YMap):
@@ -121,11 +129,7 @@ def _template(rel: str, text: str) -> list[Function]:
             handler = props.get("Handler")
             if not isinstance(handler, str) or "." not in handler:
                 continue
-            own = _number(props.get("Timeout"))
-            timeout = own or default or LAMBDA_DEFAULT_S
-            where = props.line("Timeout") if own else 0
-            if not own and default and isinstance(globals_, YMap):
-                where = globals_.line("Timeout")
+            timeout, where = _timeout(props, defaults, "Timeout", LAMBDA_DEFAULT_S)
             out.append(
                 Function(
                     rel, props.line("Handler"), str(name), _suffix(handler), timeout, where,
