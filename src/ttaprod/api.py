@@ -37,7 +37,7 @@ from . import config as config_mod
 from .cache import ResultCache, config_digest
 from .config import Config, ConfigError
 from .engine.analyze import FileTask
-from .engine.names import module_name_for
+from .engine.names import module_aliases, module_name_for
 from .engine.project import ProjectIndex
 from .engine.values import Index as ValueIndex
 from .engine.values import project_values
@@ -364,7 +364,12 @@ def _tasks(config: Config, root: Path, found: discovery.Discovered) -> list[File
         if selection.is_selected(code, config.select, config.ignore)
         and (config.preview or not spec.preview)
     )
-    project = frozenset(module_name_for(rel).split(".", 1)[0] for rel in found.python)
+    modules = [module_name_for(rel) for rel in found.python]
+    modules += module_aliases(found.python)
+    project = frozenset(module.split(".", 1)[0] for module in modules)
+    from .analysis.targets import call_results  # knowledge only: light, and only for a check
+
+    results = call_results()
     return [
         FileTask(
             str(root / rel),
@@ -375,6 +380,7 @@ def _tasks(config: Config, root: Path, found: discovery.Discovered) -> list[File
             project,
             sync_clients=config.sync_clients,
             sync_calls=config.sync_calls,
+            results=results,
         )
         for rel in found.python
     ]

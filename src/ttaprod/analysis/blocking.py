@@ -63,11 +63,12 @@ def blocking_call(ctx: FileContext, call: cst.Call) -> tuple[str, Blocking] | No
         return None
     ctor, path = target
     for base in ctx.names.bases_of(ctor):
+        what = f"what {base} returns" if base.endswith(")") else base
         for rule in table.methods.get(base, ()):
             if rule.covers(path):
-                return f"`{ctx.code_for(func)}()` ({base} is synchronous)", rule.blocking
+                return f"`{ctx.code_for(func)}()` ({what} is synchronous)", rule.blocking
         if base in ctx.sync_clients and not path.startswith("_"):
-            return f"`{ctx.code_for(func)}()` ({base} is synchronous)", DECLARED
+            return f"`{ctx.code_for(func)}()` ({what} is synchronous)", DECLARED
     return None
 
 

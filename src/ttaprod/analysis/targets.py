@@ -133,6 +133,14 @@ def blocking_table() -> BlockingTable:
     )
 
 
+@knowledge.derived
+def call_results() -> frozenset[str]:
+    """The objects the table names by what a call of an instance returns ("X()", "X.m()")."""
+    return frozenset(
+        name for lib in libraries() for _, name in _names(lib.get("objects")) if name.endswith(")")
+    )
+
+
 # --- pooled clients, engines and connections (performance.connection-pooling) ------------
 @dataclass(frozen=True)
 class Built:

@@ -39,6 +39,9 @@ class FileTask:
     values: tuple[tuple[str, ClientValue], ...] = ()
     sync_clients: tuple[str, ...] = ()  # [tool.ttaprod] sync-clients
     sync_calls: tuple[str, ...] = ()  # [tool.ttaprod] sync-calls
+    # what calls of instances return that the knowledge describes ("X()", "X.m()"): the name
+    # table tracks only these (`NameTable.returned`)
+    results: frozenset[str] = frozenset()
 
 
 def count_lines(data: bytes) -> int:
@@ -135,7 +138,12 @@ def _run_detectors(
     role: roles.Role,
 ) -> FileResult:
     values = dict(task.values)
-    names = NameTable(module_name_for(task.rel_path), task.rel_path.endswith("__init__.py"), values)
+    names = NameTable(
+        module_name_for(task.rel_path),
+        task.rel_path.endswith("__init__.py"),
+        values,
+        task.results,
+    )
     ctx = FileContext(
         task.rel_path,
         parsed.module,

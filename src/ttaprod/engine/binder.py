@@ -15,11 +15,11 @@ def value_binding(names: NameTable, value: cst.BaseExpression | None) -> Binding
     if isinstance(value, cst.Await):
         value = value.expression
     if isinstance(value, cst.Call):
-        ctor = names.qualname(value.func)
-        if ctor is not None:
-            return Instance(ctor, value, "assign")
-        # `client = self.factory()`-style calls on a tracked instance stay unknown
-        return None
+        ctor = names.qualname(value.func) or names.returned(value.func)
+        return Instance(ctor, value, "assign") if ctor is not None else None
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Divide):
+        held = names.instance(value.left)  # `Path(root) / "x"` is a Path
+        return Instance(held.ctor, None, "assign") if held is not None else None
     if isinstance(value, (cst.Name, cst.Attribute)):
         held = names.instance(value)
         if held is not None:
@@ -48,6 +48,10 @@ def _bind_target(names: NameTable, target: cst.BaseExpression, value: Binding) -
     elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
         if target.value.value in ("self", "cls"):
             names.bind_self_attr(target.attr.value, value)
+        else:
+            names.bind_path(target, value)
+    elif isinstance(target, cst.Attribute):
+        names.bind_path(target, value)
     elif isinstance(target, (cst.Tuple, cst.List)):
         for element in target.elements:
             _bind_target(names, element.value, None)

@@ -19,7 +19,7 @@ a function only called that way has no call sites, so it keeps its own verdict.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ..facts import (
@@ -33,6 +33,7 @@ from ..facts import (
     Protected,
     ProtectingDecorator,
 )
+from .names import unalias
 
 # Sync helpers followed below a coroutine's call: the helper it calls and the helpers that one
 # calls. Deeper chains were mostly data-dependent on real code (a lazy `if x is None: x =
@@ -78,7 +79,8 @@ def _weakest(guards: Iterable[Guard]) -> Guard:
 
 
 class CallGraph:
-    def __init__(self, facts: Iterable[Fact]) -> None:
+    def __init__(self, facts: Iterable[Fact], aliases: Mapping[str, str] | None = None) -> None:
+        self.aliases: Mapping[str, str] = aliases or {}  # `names.module_aliases`
         self.functions: dict[str, Function] = {}
         self.classes: dict[str, ClassInfo] = {}
         self.exports: dict[str, str] = {}
@@ -127,6 +129,9 @@ class CallGraph:
         """The definition a name reaches: through re-exports (`app.fetch` → `app.client.fetch`)
         and, for a method, through the bases of its class."""
         for _ in range(10):
+            if qual in self.functions or qual in self.classes:
+                return qual
+            qual = unalias(qual, self.aliases)
             if qual in self.functions or qual in self.classes:
                 return qual
             target = self.exports.get(qual)

@@ -10,11 +10,12 @@ no cross-module inference, but 10× faster, which keeps ttaprod usable as a pre-
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
 
+from .. import roles
 from ..facts import ClientValue
 
 _BUILTINS = frozenset(dir(builtins))
@@ -69,12 +70,53 @@ def module_name_for(rel_path: str) -> str:
     return ".".join(p for p in parts if p)
 
 
+def module_aliases(rel_paths: Iterable[str]) -> dict[str, str]:
+    """Modules under a source root other than `src/`, by the name they are imported by:
+    `backend/chainlit/config.py` in a package `backend/chainlit/` (no `backend/__init__.py`)
+    is "backend.chainlit.config" by its path and imported as "chainlit.config" → the alias
+    maps the second to the first. A name another file has by its own path keeps its file;
+    tests and examples get none (a `tests/fixtures/requests/` package is not `requests`)."""
+    paths = [p.replace("\\", "/") for p in rel_paths]
+    kept = (roles.Role.SERVICE, roles.Role.CLI, roles.Role.SCRIPT)
+    packages = {p.rpartition("/")[0] for p in paths if p.rpartition("/")[2] == "__init__.py"}
+    primary = {module_name_for(p) for p in paths}
+    out: dict[str, str] = {}
+    for path in paths:
+        if roles.classify(path) not in kept:
+            continue
+        dirs = path.split("/")[:-1]
+        start = len(dirs)
+        while start > 0 and "/".join(dirs[:start]) in packages:
+            start -= 1
+        if start == 0 or start == len(dirs) or dirs[:start] == ["src"]:
+            continue
+        own = module_name_for(path)
+        alias = module_name_for("/".join(path.split("/")[start:]))
+        if alias and alias != own and alias not in primary:
+            out[alias] = own
+    return out
+
+
+def unalias(qual: str, aliases: Mapping[str, str]) -> str:
+    """`chainlit.config.load` → "backend.chainlit.config.load" when "chainlit.config" is an
+    alias (`module_aliases`); any other name as it is."""
+    if not aliases:
+        return qual
+    parts = qual.split(".")
+    for i in range(len(parts), 0, -1):
+        found = aliases.get(".".join(parts[:i]))
+        if found is not None:
+            return ".".join([found, *parts[i:]])
+    return qual
+
+
 class NameTable:
     def __init__(
         self,
         module_name: str,
         is_package: bool = False,
         values: Mapping[str, ClientValue] | None = None,
+        results: frozenset[str] = frozenset(),
     ) -> None:
         self.module_name = module_name
         self.is_package = is_package
@@ -82,6 +124,7 @@ class NameTable:
         self.class_bases: dict[str, tuple[str, ...]] = {}
         # clients and factories other modules of the project hand out (`engine/values.py`)
         self.values: Mapping[str, ClientValue] = values or {}
+        self.results = results  # the call results worth tracking (`returned`)
 
     # --- scopes -----------------------------------------------------------------------
     @property
@@ -119,6 +162,13 @@ class NameTable:
         cls = self.enclosing_class()
         if cls is not None:
             cls.self_attrs[attr] = value
+
+    def bind_path(self, target: cst.Attribute, value: Binding) -> None:
+        """`request.state.db = SessionLocal()`: the dotted path holds that instance in this
+        scope, until it is bound again."""
+        path = dotted(target)
+        if path is not None:
+            self.bind(path, value if isinstance(value, Instance) else None)
 
     def bind_import(self, node: cst.Import) -> None:
         for alias in node.names:
@@ -191,6 +241,9 @@ class NameTable:
                 return self._imported(bound)
             return self._through(bound) if isinstance(bound, Instance) else None
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+            bound = self.lookup(f"{expr.value.value}.{expr.attr.value}")
+            if isinstance(bound, Instance):
+                return self._through(bound)
             if expr.value.value in ("self", "cls"):
                 cls = self.enclosing_class()
                 if cls is not None:
@@ -199,8 +252,15 @@ class NameTable:
                     return self._through(bound) if isinstance(bound, Instance) else None
             qual = self.qualname(expr)
             return self._imported(qual) if qual is not None else None
+        if isinstance(expr, cst.Attribute):
+            path = dotted(expr)
+            bound = self.lookup(path) if path is not None else None
+            return self._through(bound) if isinstance(bound, Instance) else None
         if isinstance(expr, cst.Call):
             ctor = self.qualname(expr.func)
+            returned = self.returned(expr.func) if ctor is None else None
+            if returned is not None:
+                return Instance(returned, expr, "inline")
             if ctor is None and isinstance(expr.func, cst.Name) and self.values:
                 ctor = f"{self.module_name}.{expr.func.value}"  # a lambda of this module
                 return (
@@ -209,6 +269,22 @@ class NameTable:
             if ctor is not None:
                 return self._through(Instance(ctor, expr, "inline"))
         return None
+
+    def returned(self, func: cst.BaseExpression) -> str | None:
+        """What calling `func` returns when `func` is not a name but an instance or its
+        method, named after it: `SessionLocal()` → "sqlalchemy.orm.sessionmaker()",
+        `conn.getresponse()` → "http.client.HTTPSConnection.getresponse()"; only the results
+        in `results` (what the knowledge describes), anything else stays unknown."""
+        if not self.results:
+            return None
+        held = self.instance(func)
+        if held is not None:
+            name = f"{held.ctor}()"
+        elif isinstance(func, cst.Attribute) and (owner := self.instance(func.value)) is not None:
+            name = f"{owner.ctor}.{func.attr.value}()"
+        else:
+            return None
+        return name if name in self.results else None
 
     def _imported(self, qual: str) -> Instance | None:
         """A module-level client of another module, imported by name."""

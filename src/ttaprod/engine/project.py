@@ -13,6 +13,7 @@ from ..config import Config
 from ..facts import Fact
 from ..models import FileResult, Finding, ItemResult, ToolRun
 from .graph import CallGraph
+from .names import module_aliases
 
 F = TypeVar("F", bound=Fact)
 
@@ -40,7 +41,7 @@ class ProjectIndex:
     @cached_property
     def graph(self) -> CallGraph:
         """The project's call graph, joined from every file's facts."""
-        return CallGraph(self.facts)
+        return CallGraph(self.facts, module_aliases(f.path for f in self.files))
 
     @cached_property
     def _roles(self) -> dict[str, str]:

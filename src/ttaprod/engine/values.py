@@ -15,12 +15,14 @@ from collections.abc import Callable, Mapping
 
 from ..facts import ClientValue, Export
 from ..models import FileResult
+from .names import module_aliases
 
 MAX_HOPS = 10  # re-exports followed from an imported name to its definition
 
 
 def project_values(results: list[FileResult]) -> dict[str, ClientValue]:
-    """Every value by the names it can be imported by (its own and its re-exports)."""
+    """Every value by the names it can be imported by (its own, its re-exports, and its
+    module's alias under a source root: `names.module_aliases`)."""
     values: dict[str, ClientValue] = {}
     exports: dict[str, str] = {}
     for result in results:
@@ -38,6 +40,13 @@ def project_values(results: list[FileResult]) -> dict[str, ClientValue]:
             target = exports[target]
         if target in values:
             values.setdefault(name, values[target])
+    aliases = module_aliases(r.path for r in results)
+    if aliases:
+        primary = {own: alias for alias, own in aliases.items()}
+        for name, value in list(values.items()):
+            module, _, local = name.rpartition(".")
+            if module in primary:
+                values.setdefault(f"{primary[module]}.{local}", value)
     return values
 
 

@@ -251,8 +251,9 @@ def _factory_key(
 ) -> str | None:
     """The local function or property whose result `root` is, for deferred resolution."""
     module = ctx.names.module_name
-    if instance is not None:
-        return instance.ctor if module and instance.ctor.startswith(module + ".") else None
+    if instance is not None:  # not what a call of an instance returns ("x.make()")
+        local = module and instance.ctor.startswith(module + ".")
+        return instance.ctor if local and not instance.ctor.endswith(")") else None
     if isinstance(root, cst.Call):
         root = root.func
     if is_self_attribute(root):

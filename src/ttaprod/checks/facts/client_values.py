@@ -4,7 +4,9 @@ a module-level name holds, and what a module-level function or lambda returns.
 The engine gives these to the files that import them (a second look at only those files,
 `engine/values.py`), so `from .clients import llm; await llm().chat.completions.create(...)`
 is an OpenAI call there, a transport with retries injected from another module retries, and
-a factory that builds a new client on every call is seen where it is called.
+a factory that builds a new client on every call is seen where it is called. A function
+annotated as returning a synchronous object (`def refetch_session(org) -> Session`) hands one
+out too, so its callers' `session.query(...)` block in `async def`.
 
 Reports nothing. A factory is `fresh` when it builds what it returns on every call: not
 memoized (`@lru_cache`), not kept in a module-level name or container (a dict cache of
@@ -150,7 +152,9 @@ class ClientValueFacts(Detector):
             declared = annotation_binding(self.ctx.names, node.returns)
             ctor = declared.ctor if isinstance(declared, Instance) else ""
             known = ctor and (
-                client_spec(self.ctx.names, ctor) is not None or ctor in targets.pooled()
+                client_spec(self.ctx.names, ctor) is not None
+                or ctor in targets.pooled()
+                or ctor in targets.blocking_table().methods  # `def get_db() -> Session`
             )
             qual = self._name(node.name.value)
             self.functions.append(_Function(qual, node, memoized, ctor if known else ""))
