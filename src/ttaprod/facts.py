@@ -304,6 +304,7 @@ class Function(Fact):
     kind: ClassVar[str] = "function"
     qual: str
     is_async: bool
+    returns: str = ""  # the class its return annotation names (`-> SlackHandler`), qualified
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -319,12 +320,14 @@ class BlockingCall(Fact):
 
 @dataclass(frozen=True, kw_only=True)
 class Coroutine(Fact):
-    """An `async def` that blocks nowhere in its own body but calls sync functions of the
-    project: whether one of them blocks is for the project check to say."""
+    """An `async def` that calls sync functions of the project: whether one of them blocks is
+    for the project check to say. `judged`: its own body blocks, so its site is already
+    uncovered and the helpers' blocking calls are only reported."""
 
     kind: ClassVar[str] = "coroutine"
     qual: str
     name: str
+    judged: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

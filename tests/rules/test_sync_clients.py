@@ -236,3 +236,191 @@ def test_a_sync_sqlalchemy_session_blocks_in_async_def_an_async_one_does_not(pro
         (14, f"`db.query()` {session} items`"),
         (20, f"`session.execute()` {session} count`"),
     ]
+
+
+SESSION_FACTORIES = """
+from fastapi import FastAPI, Request
+from fastapi_sqlalchemy import db
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import create_engine, inspect
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+app = FastAPI()
+engine = create_engine(DATABASE_URL)
+SessionLocal = sessionmaker(bind=engine)
+flask_db = SQLAlchemy()
+
+
+@app.middleware("http")
+async def db_session_middleware(request: Request, call_next):
+    if "tenant" not in inspect(engine).get_schema_names():
+        return None
+    request.state.db = scoped_session(sessionmaker(bind=engine))()
+    response = await call_next(request)
+    request.state.db.commit()
+    return response
+
+
+@app.get("/users")
+async def users() -> list:
+    with SessionLocal() as session:
+        rows = session.execute(QUERY).all()
+    first = db.session.query(User).first()
+    flask_db.session.commit()
+    return [rows, first]
+
+
+@app.get("/fine")
+async def fine(request: Request) -> list:
+    session = SessionLocal()  # sessions connect lazily: building one does no I/O
+    session.add(User())
+    state = inspect(user).attrs  # the state of an ORM object, not the database
+    request.state.user = "x"
+    request.state.user.upper()
+    return [session, state]
+"""
+
+
+def test_sessions_from_factories_and_flask_and_fastapi_extensions_block(project) -> None:
+    """The sessions the corpus's coroutines really use: a sessionmaker's and a scoped session's
+    (kept on `request.state.db`), Flask-SQLAlchemy's `db.session`, fastapi-sqlalchemy's global
+    `db`, and an Inspector; building a session, `add()` and an object's inspection do no I/O."""
+    report = run_check(project({"api/main.py": SESSION_FACTORIES}), select=("TTP301",))
+    inside = "blocks the event loop inside `async def"
+    assert [(f.line, f.message) for f in report.findings] == [
+        (
+            15,
+            f"`inspect(engine).get_schema_names()` (sqlalchemy.inspect is synchronous) {inside}"
+            " db_session_middleware`",
+        ),
+        (
+            19,
+            "`request.state.db.commit()` (what sqlalchemy.orm.scoped_session() returns is"
+            f" synchronous) {inside} db_session_middleware`",
+        ),
+        (
+            26,
+            "`session.execute()` (what sqlalchemy.orm.sessionmaker() returns is synchronous)"
+            f" {inside} users`",
+        ),
+        (27, f"`fastapi_sqlalchemy.db.session.query()` {inside} users`"),
+        (
+            28,
+            f"`flask_db.session.commit()` (flask_sqlalchemy.SQLAlchemy is synchronous) {inside}"
+            " users`",
+        ),
+    ]
+
+
+RESPONSES_AND_PATHS = """
+import http.client
+from pathlib import Path
+
+from gtts import gTTS
+
+
+async def token(code: str, root: str) -> bytes:
+    conn = http.client.HTTPSConnection("api.example.com", timeout=10)
+    conn.request("POST", "/oauth/token", code)
+    res = conn.getresponse()
+    body = res.read()
+    page = Path(root) / "README.md"
+    text = page.read_text(encoding="utf-8")
+    gTTS(text).save("/tmp/readme.mp3")
+    return body
+
+
+async def only_values(root: str) -> str:
+    page = Path(root) / "README.md"  # a path is a value: nothing is read yet
+    return page.name
+"""
+
+
+def test_what_a_client_method_returns_and_a_joined_path_are_followed(project) -> None:
+    report = run_check(project({"api/oauth.py": RESPONSES_AND_PATHS}), select=("TTP301",))
+    assert [(f.line, f.message.split(" blocks")[0]) for f in report.findings] == [
+        (8, "`http.client.HTTPSConnection()`"),
+        (9, "`conn.request()` (http.client.HTTPSConnection is synchronous)"),
+        (10, "`conn.getresponse()` (http.client.HTTPSConnection is synchronous)"),
+        (
+            11,
+            "`res.read()` (what http.client.HTTPSConnection.getresponse() returns is synchronous)",
+        ),
+        (13, "`page.read_text()` (pathlib.Path is synchronous)"),
+        (14, '`gTTS(text).save()` (gtts.gTTS is synchronous)'),
+    ]
+
+
+SESSION_MODULE = """
+from sqlalchemy.orm import Session, sessionmaker
+
+SessionLocal = sessionmaker()
+
+
+def refetch_db_session(organization: str) -> Session:
+    return SessionLocal()
+
+
+def tenant_name(organization: str) -> str:
+    return organization.lower()
+"""
+
+SLACK_ENDPOINT = """
+from chat.database import refetch_db_session, tenant_name
+
+
+def request_handler(organization: str) -> list:
+    session = refetch_db_session(organization)
+    return session.query(Plugin).all()
+
+
+async def slack_events(organization: str) -> list:
+    name = tenant_name(organization)
+    return [name, request_handler(organization)]
+"""
+
+
+@pytest.mark.parametrize("root", ["", "backend/"])
+def test_a_session_handed_out_by_an_annotated_function_in_another_module_blocks(
+    project, root: str
+) -> None:
+    """`def refetch_db_session(...) -> Session` in one module, its session queried by a sync
+    helper of another, which a coroutine calls: found through the helper, whether the package
+    sits at the top or under a source root other than `src/` (imported as `chat.…`)."""
+    files = {
+        f"{root}chat/__init__.py": "",
+        f"{root}chat/database.py": SESSION_MODULE,
+        f"{root}chat/endpoints.py": SLACK_ENDPOINT,
+    }
+    report = run_check(project(files), select=("TTP301",))
+    assert [(f.path, f.line, f.message) for f in report.findings] == [
+        (
+            f"{root}chat/endpoints.py",
+            11,
+            "`request_handler()` blocks the event loop inside `async def slack_events`: it calls"
+            " `session.query()` (sqlalchemy.orm.Session is synchronous)"
+            f" ({root}chat/endpoints.py:6).",
+        )
+    ]
+    assert [step[1:] for step in report.findings[0].trace] == [
+        (11, "slack_events() calls request_handler()"),
+        (6, "`session.query()` (sqlalchemy.orm.Session is synchronous) blocks"),
+    ]
+
+
+def test_a_package_under_a_source_root_is_its_import_name_tests_keep_theirs() -> None:
+    from ttaprod.engine.names import module_aliases, unalias
+
+    aliases = module_aliases(
+        [
+            "backend/chainlit/__init__.py",
+            "backend/chainlit/config.py",
+            "src/app/__init__.py",
+            "src/app/api.py",
+            "tests/fixtures/requests/__init__.py",
+            "main.py",
+        ]
+    )
+    assert aliases == {"chainlit": "backend.chainlit", "chainlit.config": "backend.chainlit.config"}
+    assert unalias("chainlit.config.Config.load", aliases) == "backend.chainlit.config.Config.load"
+    assert unalias("requests.get", aliases) == "requests.get"

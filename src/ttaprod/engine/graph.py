@@ -142,6 +142,9 @@ class CallGraph:
                     target = f"{target}.{name}"
                 elif owner in self.classes:
                     return self._inherited(owner, name) or qual
+                elif owner in self.functions and self.functions[owner].returns:
+                    # `handler = get_handler(); handler.handle()`: a method of what it returns
+                    target = f"{self.functions[owner].returns}.{name}"
             if target is None or target == qual:
                 return qual
             qual = target

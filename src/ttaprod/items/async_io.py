@@ -1,5 +1,5 @@
-"""performance.async-io, project half: an `async def` that blocks nowhere in its own body but
-calls a sync function of the project (in its module or another) which, directly or through
+"""performance.async-io, project half: an `async def` that calls a sync function of the
+project (in its module or another) which, directly or through
 its own calls, reads a file, calls `requests`, runs a subprocess or sleeps. That call stops
 the event loop as surely as the blocking call itself: TTP301 at the call in the coroutine,
 with the chain of calls down to what blocks as its trace.
@@ -33,25 +33,34 @@ def async_io_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     for coroutine in coroutines:
         if not tally.applies(RULE, coroutine.path):
             continue
-        found = None if index.partial else _blocking_call(graph, coroutine)
-        if found is None:
+        found = [] if index.partial else _blocking_calls(graph, coroutine)
+        if coroutine.judged:  # its body blocks: the site is uncovered there already
+            for edge, chain in found:
+                tally.report(_issue(graph, coroutine, edge, chain))
+            continue
+        if not found:
             tally.covered_site(coroutine.path, coroutine.line, "no blocking call in its helpers")
-        else:
-            tally.uncovered_site(_issue(graph, coroutine, *found))
+            continue
+        tally.uncovered_site(_issue(graph, coroutine, *found[0]))
+        for edge, chain in found[1:]:  # one site, each blocking call reported, as in its body
+            tally.report(_issue(graph, coroutine, edge, chain))
     return tally.added_to(default)
 
 
-def _blocking_call(
+def _blocking_calls(
     graph: CallGraph, coroutine: Coroutine
-) -> tuple[CallEdge, list[CallEdge | BlockingCall]] | None:
-    """The first call of the coroutine into a sync helper that blocks, and the chain below it."""
+) -> list[tuple[CallEdge, list[CallEdge | BlockingCall]]]:
+    """Each call of the coroutine into a sync helper that blocks, with the chain below it."""
+    found = []
+    seen: set[tuple[int, str]] = set()
     for edge in graph.calls_from.get(coroutine.qual, ()):
-        if edge.awaited or edge.offloaded:
+        if edge.awaited or edge.offloaded or (edge.line, edge.callee) in seen:
             continue
+        seen.add((edge.line, edge.callee))
         chain = graph.blocking(edge.callee)
         if chain:
-            return edge, chain
-    return None
+            found.append((edge, chain))
+    return found
 
 
 def _issue(

@@ -15,8 +15,10 @@ from ...analysis.blocking import blocking_call, executing_function, offloaded
 from ...analysis.outbound import called_name, render, scope_qualname
 from ...analysis.protection.guards import guard
 from ...analysis.protection.paths import Paths
+from ...engine.binder import annotation_binding
 from ...engine.context import FileContext
 from ...engine.detector import Detector
+from ...engine.names import Instance
 from ...facts import (
     BlockingCall,
     CallEdge,
@@ -39,11 +41,15 @@ class CallGraphFacts(Detector):
         self.defs: dict[str, cst.FunctionDef] = {}
         # sync function → its first blocking call: (what, severity, the call)
         self.blocks: dict[str, tuple[str, str, cst.Call]] = {}
+        self.returns: dict[str, str] = {}  # function → the project class it is annotated to return
 
     # --- definitions ------------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         qual = self.paths.enter_function(node)
         self.defs[qual] = node
+        declared = annotation_binding(self.ctx.names, node.returns)
+        if isinstance(declared, Instance) and self.ctx.in_project(declared.ctor):
+            self.returns[qual] = declared.ctor
         for decorator in node.decorators:
             expr = decorator.decorator
             name = self.ctx.qualname(expr.func if isinstance(expr, cst.Call) else expr)
@@ -126,7 +132,8 @@ class CallGraphFacts(Detector):
                 )
                 ctx.fact(self.defs.get(target, ctx.module), fact)
         for qual, node in self.defs.items():
-            fact = Function(qual=qual, is_async=node.asynchronous is not None)
+            returns = self.returns.get(qual, "")
+            fact = Function(qual=qual, is_async=node.asynchronous is not None, returns=returns)
             ctx.fact(node.name, fact, ctx.statement_line(node))
         for qual, (what, severity, call) in self.blocks.items():
             anchor = render(call.func) or ""

@@ -11,7 +11,8 @@ Only calls the coroutine itself executes count: a call inside a nested sync `def
 requests.get(url))` is fine, and a callable passed uncalled to an offloader
 (`await asyncio.to_thread(requests.get, url)`) is not a call at all. Decorators, default
 values and annotations of a nested function run in the enclosing scope. A helper called
-from the coroutine is not followed (same-module call graphs are out of scope here).
+from the coroutine is followed by the project check (`items/async_io.py`), from a
+`coroutine` fact: whether it blocks needs the other modules.
 
 The site of an async function with blocking calls is its first blocking call (that line is
 the evidence); suppressing that finding inline marks the function covered. Test files are
@@ -56,11 +57,13 @@ class BlockingCallInAsync(Detector):
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         frame = self._frames.pop(id(node), None)
-        if frame is None or frame.blocking:
+        if frame is None:
             return
-        if frame.calls_project:  # judged with the call graph (`items/async_io.py`)
-            fact = Coroutine(qual=scope_qualname(self.ctx.names), name=node.name.value)
+        if frame.calls_project:  # its helpers are judged with the call graph (`items/async_io.py`)
+            qual = scope_qualname(self.ctx.names)
+            fact = Coroutine(qual=qual, name=node.name.value, judged=frame.blocking > 0)
             self.ctx.fact(node.name, fact, self.ctx.statement_line(node))
+        if frame.blocking or frame.calls_project:
             return
         label = f"offloads blocking work via {frame.offloaded}" if frame.offloaded else ""
         self.ctx.site(ITEM, RULE, node, label=label)
