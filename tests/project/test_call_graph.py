@@ -260,3 +260,121 @@ def test_a_client_re_exported_by_a_module_is_followed_only_where_the_module_uses
     report = run_check(root, select=("TTP101",))
     assert [(f.path, f.line, f.rule) for f in report.findings] == [("app/handlers.py", 4, "TTP101")]
     assert sorted(looked_again) == ["app/handlers.py", "app/models.py"]  # not app/orders.py
+
+
+REPOSITORIES = {
+    "app/__init__.py": "",
+    "app/repos.py": """
+        from functools import cached_property
+
+        from sqlalchemy.orm import Session
+
+
+        class RecipeRepository:
+            session: Session
+
+            def __init__(self, session: Session) -> None:
+                self.session = session
+
+            def get_one(self, slug: str) -> object:
+                return self.session.execute(QUERY, {"slug": slug}).scalar_one()
+
+
+        class AllRepositories:
+            def __init__(self, session: Session) -> None:
+                self.session = session
+
+            @cached_property
+            def recipes(self) -> RecipeRepository:
+                return RecipeRepository(self.session)
+        """,
+    "app/routes.py": """
+        from .repos import AllRepositories
+
+
+        class RecipeController:
+            def __init__(self, session) -> None:
+                self.session = session
+                self._repos = None
+
+            @property
+            def repos(self):
+                if not self._repos:
+                    self._repos = AllRepositories(self.session)
+                return self._repos
+
+            async def get_recipe(self, slug: str) -> object:
+                return self.repos.recipes.get_one(slug)
+
+            async def slug_of(self, slug: str) -> str:
+                return self.repos.recipes.__class__.__name__ + slug
+        """,
+}
+
+
+def test_a_method_reached_through_properties_of_other_modules_is_followed(tmp_path: Path) -> None:
+    """`self.repos.recipes.get_one()`: an unannotated property that returns the instance it
+    keeps, then an annotated cached_property of another module; the repository's typed session
+    blocks two calls down."""
+    report = run_check(write(tmp_path, REPOSITORIES), select=("TTP301",))
+    assert [(f.path, f.line, f.message) for f in report.findings] == [
+        (
+            "app/routes.py",
+            16,
+            "`RecipeRepository.get_one()` blocks the event loop inside `async def get_recipe`: it"
+            " calls `self.session.execute()` (sqlalchemy.orm.Session is synchronous)"
+            " (app/repos.py:13).",
+        )
+    ]
+
+
+CCXT = {
+    "bot/__init__.py": "",
+    "bot/exchange.py": """
+        import ccxt
+
+
+        class Exchange:
+            def __init__(self, name: str) -> None:
+                self._api: ccxt.Exchange
+                self._api = self._init_ccxt(name)
+
+            def _init_ccxt(self, name: str):
+                return getattr(ccxt, name)({"enableRateLimit": True})
+
+            def fetch_balance(self) -> dict:
+                return self._api.fetch_balance()
+
+            def precision(self, amount: float) -> str:
+                return self._api.amount_to_precision("BTC/USDT", amount)
+        """,
+    "bot/telegram.py": """
+        from .exchange import Exchange
+
+
+        class Telegram:
+            def __init__(self, exchange: Exchange) -> None:
+                self._exchange = exchange
+
+            async def balance(self) -> str:
+                return str(self._exchange.fetch_balance())
+
+            async def rounded(self, amount: float) -> str:
+                return self._exchange.precision(amount)
+        """,
+}
+
+
+def test_a_declared_attribute_type_holds_when_assigned_an_unknown_value(tmp_path: Path) -> None:
+    """`self._api: ccxt.Exchange`, then `self._api = self._init_ccxt(...)`: still a sync
+    exchange (as a type checker reads it), so a REST call two modules up blocks; the local
+    precision helpers do no I/O."""
+    report = run_check(write(tmp_path, CCXT), select=("TTP301",))
+    assert [(f.path, f.line, f.message) for f in report.findings] == [
+        (
+            "bot/telegram.py",
+            9,
+            "`Exchange.fetch_balance()` blocks the event loop inside `async def balance`: it calls"
+            " `self._api.fetch_balance()` (ccxt.Exchange is synchronous) (bot/exchange.py:13).",
+        )
+    ]

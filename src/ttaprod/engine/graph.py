@@ -81,6 +81,7 @@ def _weakest(guards: Iterable[Guard]) -> Guard:
 class CallGraph:
     def __init__(self, facts: Iterable[Fact], aliases: Mapping[str, str] | None = None) -> None:
         self.aliases: Mapping[str, str] = aliases or {}  # `names.module_aliases`
+        self._resolved: dict[str, str] = {}
         self.functions: dict[str, Function] = {}
         self.classes: dict[str, ClassInfo] = {}
         self.exports: dict[str, str] = {}
@@ -126,8 +127,15 @@ class CallGraph:
 
     # --- names ---------------------------------------------------------------------------
     def resolve(self, qual: str) -> str:
-        """The definition a name reaches: through re-exports (`app.fetch` → `app.client.fetch`)
-        and, for a method, through the bases of its class."""
+        """The definition a name reaches: through re-exports (`app.fetch` → `app.client.fetch`),
+        for a method through the bases of its class, and through what a function or property
+        returns (`Controller.repos.recipes.get_one` → `RecipeRepository.get_one`)."""
+        found = self._resolved.get(qual)
+        if found is None:
+            found = self._resolved[qual] = self._resolve(qual, 0)
+        return found
+
+    def _resolve(self, qual: str, depth: int) -> str:
         for _ in range(10):
             if qual in self.functions or qual in self.classes:
                 return qual
@@ -145,6 +153,13 @@ class CallGraph:
                 elif owner in self.functions and self.functions[owner].returns:
                     # `handler = get_handler(); handler.handle()`: a method of what it returns
                     target = f"{self.functions[owner].returns}.{name}"
+                elif owner and depth < 8:
+                    resolved = self._resolve(owner, depth + 1)
+                    if resolved in self.classes:
+                        return self._inherited(resolved, name) or qual
+                    function = self.functions.get(resolved)
+                    if function is not None and function.returns:
+                        target = f"{function.returns}.{name}"
             if target is None or target == qual:
                 return qual
             qual = target

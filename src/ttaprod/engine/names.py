@@ -70,6 +70,14 @@ def module_name_for(rel_path: str) -> str:
     return ".".join(p for p in parts if p)
 
 
+def _rebound(old: Binding, new: Binding) -> Binding:
+    """A declared type (`self._api: ccxt.Exchange`) holds when the name is later assigned a
+    value of unknown type (`self._api = self._init_ccxt(...)`), as it does for a type checker."""
+    if new is None and isinstance(old, Instance) and old.via == "annotation":
+        return old
+    return new
+
+
 def module_aliases(rel_paths: Iterable[str]) -> dict[str, str]:
     """Modules under a source root other than `src/`, by the name they are imported by:
     `backend/chainlit/config.py` in a package `backend/chainlit/` (no `backend/__init__.py`)
@@ -156,12 +164,12 @@ class NameTable:
 
     # --- binding ----------------------------------------------------------------------
     def bind(self, name: str, value: Binding) -> None:
-        self.current.bindings[name] = value
+        self.current.bindings[name] = _rebound(self.current.bindings.get(name), value)
 
     def bind_self_attr(self, attr: str, value: Binding) -> None:
         cls = self.enclosing_class()
         if cls is not None:
-            cls.self_attrs[attr] = value
+            cls.self_attrs[attr] = _rebound(cls.self_attrs.get(attr), value)
 
     def bind_path(self, target: cst.Attribute, value: Binding) -> None:
         """`request.state.db = SessionLocal()`: the dotted path holds that instance in this

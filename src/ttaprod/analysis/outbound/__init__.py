@@ -61,6 +61,7 @@ from .knowledge import (
 from .values import (
     ArgValue,
     called_name,
+    chained_name,
     disables_timeout,
     enclosing_class_qualname,
     find_arg,
@@ -88,6 +89,7 @@ __all__ = [
     "RetryWrapper",
     "TimeoutWrapper",
     "called_name",
+    "chained_name",
     "class_defaults",
     "classify",
     "client_of",

@@ -91,6 +91,31 @@ def called_name(ctx: FileContext, func: cst.BaseExpression, qual: str | None) ->
     return f"{held.ctor}.{func.attr.value}" if held is not None else None
 
 
+def chained_name(ctx: FileContext, func: cst.BaseExpression) -> str | None:
+    """`self.repos.recipes.get_one` → "app.Controller.repos.recipes.get_one": a method reached
+    through attributes of the enclosing class or of a tracked instance, named from there for
+    the call graph to resolve through what properties and functions return (`CallGraph.
+    resolve`); None for a plain `x.method` (see `called_name`) or an untracked root."""
+    if not isinstance(func, cst.Attribute):
+        return None
+    attrs = [func.attr.value]
+    receiver = func.value
+    while isinstance(receiver, cst.Attribute):
+        held = ctx.instance(receiver)
+        if held is not None:
+            return ".".join([held.ctor, *reversed(attrs)]) if len(attrs) > 1 else None
+        attrs.append(receiver.attr.value)
+        receiver = receiver.value
+    if not isinstance(receiver, cst.Name) or len(attrs) < 2:
+        return None
+    if receiver.value in ("self", "cls"):
+        owner = enclosing_class_qualname(ctx.names)
+    else:
+        held = ctx.instance(receiver)
+        owner = held.ctor if held is not None else None
+    return ".".join([owner, *reversed(attrs)]) if owner else None
+
+
 def local_callee(ctx: FileContext, func: cst.BaseExpression, qual: str | None) -> str | None:
     """`called_name`, when it is a function or method defined in this module."""
     name = called_name(ctx, func, qual)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import libcst as cst
 
 from ...analysis.blocking import blocking_call, executing_function, offloaded
-from ...analysis.outbound import called_name, render, scope_qualname
+from ...analysis.outbound import called_name, chained_name, render, scope_qualname
 from ...analysis.protection.guards import guard
 from ...analysis.protection.paths import Paths
 from ...engine.binder import annotation_binding
@@ -59,6 +59,16 @@ class CallGraphFacts(Detector):
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.paths.leave_function()
 
+    def visit_Return(self, node: cst.Return) -> None:
+        """An unannotated function (a property) that returns a project class's instance:
+        `return self._repos` where `self._repos = AllRepositories(...)`."""
+        function = self.paths.function
+        if function is None or function in self.returns or node.value is None:
+            return
+        held = self.ctx.instance(node.value)
+        if held is not None and self.ctx.in_project(held.ctor) and not held.ctor.endswith(")"):
+            self.returns[function] = held.ctor
+
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         qual = scope_qualname(self.ctx.names)
         bases = self.ctx.names.bases_of(qual)[1:]
@@ -82,7 +92,7 @@ class CallGraphFacts(Detector):
             found = blocking_call(ctx, node)
             if found is not None:
                 self.blocks[caller] = (found[0], found[1].severity.value, node)
-        callee = called_name(ctx, node.func, qual)
+        callee = called_name(ctx, node.func, qual) or chained_name(ctx, node.func)
         if not ctx.in_project(callee) or callee is None:
             return
         parent = ctx.parent()

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from ...analysis.blocking import blocking_call, executing_function, offloaded, offloader
-from ...analysis.outbound import called_name, scope_qualname
+from ...analysis.outbound import called_name, chained_name, scope_qualname
 from ...engine.context import FileContext, Problem
 from ...engine.detector import Detector
 from ...facts import Coroutine
@@ -82,7 +82,8 @@ class BlockingCallInAsync(Detector):
             if not frame.offloaded:
                 frame.offloaded = offloader(self.ctx, node)
             if not frame.calls_project:
-                callee = called_name(self.ctx, node.func, self.ctx.qualname(node.func))
+                qual = self.ctx.qualname(node.func)
+                callee = called_name(self.ctx, node.func, qual) or chained_name(self.ctx, node.func)
                 frame.calls_project = self.ctx.in_project(callee) and not offloaded(self.ctx)
             return
         what, blocking = found
