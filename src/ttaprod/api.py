@@ -367,9 +367,9 @@ def _tasks(config: Config, root: Path, found: discovery.Discovered) -> list[File
     modules = [module_name_for(rel) for rel in found.python]
     modules += module_aliases(found.python)
     project = frozenset(module.split(".", 1)[0] for module in modules)
-    from .analysis.targets import call_results  # knowledge only: light, and only for a check
+    from .analysis.targets import known_objects  # knowledge only: light, and only for a check
 
-    results = call_results()
+    objects = known_objects()
     return [
         FileTask(
             str(root / rel),
@@ -380,7 +380,7 @@ def _tasks(config: Config, root: Path, found: discovery.Discovered) -> list[File
             project,
             sync_clients=config.sync_clients,
             sync_calls=config.sync_calls,
-            results=results,
+            objects=objects,
         )
         for rel in found.python
     ]

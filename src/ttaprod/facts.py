@@ -305,6 +305,8 @@ class Function(Fact):
     qual: str
     is_async: bool
     returns: str = ""  # the class its return annotation names (`-> SlackHandler`), qualified
+    # its positional parameters, in order, without the `self`/`cls` a bound call fills in
+    params: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -375,6 +377,21 @@ class CallEdge(Fact):
     timeout_label: str = ""
     retry: str = ""  # what retries the call there ("" nothing)
     anchor: str = ""  # the call's source, for a finding on it
+    # arguments of a known type: "0=sqlalchemy.orm.Session" (by position), "db=…" (keyword);
+    # "1=@session": the caller's own untyped parameter `session`, passed on
+    args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParamUse(Fact):
+    """A method called on an untyped parameter of a sync function (`session.query(...)` in
+    `def store_key(session, ...)`): it blocks when a caller passes a synchronous object."""
+
+    kind: ClassVar[str] = "param_use"
+    function: str
+    param: str
+    method: str  # the dotted path after the parameter: "query", "session.commit"
+    anchor: str  # the call's source: "session.query"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -473,6 +490,7 @@ class Pending(Fact):
 KINDS: dict[str, type[Fact]] = {
     cls.kind: cls
     for cls in (
+        ParamUse,
         CallTimeout,
         Metric,
         UsageRecord,

@@ -482,6 +482,7 @@ SHAPES: dict[str, Any] = {
                         "what?": str,
                         "async?": bool,
                         "except?": [str],
+                        "instance?": bool,
                     }
                 ],
                 "write_prefixes?": [str],

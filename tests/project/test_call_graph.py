@@ -378,3 +378,74 @@ def test_a_declared_attribute_type_holds_when_assigned_an_unknown_value(tmp_path
             " `self._api.fetch_balance()` (ccxt.Exchange is synchronous) (bot/exchange.py:13).",
         )
     ]
+
+
+SESSION_PARAMETERS = {
+    "app/__init__.py": "",
+    "app/models.py": """
+        class ModelsConfig:
+            @classmethod
+            def store_api_key(cls, session, organisation_id, key):
+                row = session.query(ModelsConfig).filter_by(organisation_id=organisation_id).first()
+                session.commit()
+                return row
+
+            @staticmethod
+            def count(session, organisation_id):
+                return _count(session, organisation_id)
+
+            @staticmethod
+            def lookup(data, organisation_id):
+                return data.get(organisation_id)
+
+
+        def _count(db, organisation_id):
+            return db.execute(COUNT, {"id": organisation_id}).scalar()
+        """,
+    "app/routes.py": """
+        from fastapi_sqlalchemy import db
+
+        from .models import ModelsConfig
+
+
+        async def store_api_keys(organisation_id: int, key: str):
+            return ModelsConfig.store_api_key(db.session, organisation_id, key)
+
+
+        async def count(organisation_id: int):
+            return ModelsConfig.count(session=db.session, organisation_id=organisation_id)
+
+
+        async def lookup(organisation_id: int):
+            return ModelsConfig.lookup({}, organisation_id)
+        """,
+}
+
+
+def test_a_sync_session_passed_to_an_untyped_parameter_blocks_where_it_is_used(
+    tmp_path: Path,
+) -> None:
+    """fastapi-sqlalchemy's `db.session` handed by position to a classmethod, by keyword to a
+    staticmethod that passes it on: the untyped `session` parameter is what the caller passes.
+    A dict passed the same way (`data.get`) does not block."""
+    report = run_check(write(tmp_path, SESSION_PARAMETERS), select=("TTP301",))
+    session = "(fastapi_sqlalchemy.db.session is synchronous)"
+    assert [(f.path, f.line, f.message) for f in report.findings] == [
+        (
+            "app/routes.py",
+            7,
+            "`ModelsConfig.store_api_key()` blocks the event loop inside `async def"
+            f" store_api_keys`: it calls `session.query()` {session} (app/models.py:4).",
+        ),
+        (
+            "app/routes.py",
+            11,
+            "`ModelsConfig.count()` blocks the event loop inside `async def count`: it calls"
+            f" `db.execute()` {session} (app/models.py:18, 1 call(s) further down).",
+        ),
+    ]
+    assert [step[1:] for step in report.findings[1].trace] == [
+        (11, "count() calls ModelsConfig.count()"),
+        (10, "ModelsConfig.count() calls _count()"),
+        (18, f"`db.execute()` {session} blocks"),
+    ]

@@ -303,7 +303,10 @@ def test_sessions_from_factories_and_flask_and_fastapi_extensions_block(project)
             "`session.execute()` (what sqlalchemy.orm.sessionmaker() returns is synchronous)"
             f" {inside} users`",
         ),
-        (27, f"`fastapi_sqlalchemy.db.session.query()` {inside} users`"),
+        (
+            27,
+            f"`db.session.query()` (fastapi_sqlalchemy.db.session is synchronous) {inside} users`",
+        ),
         (
             28,
             f"`flask_db.session.commit()` (flask_sqlalchemy.SQLAlchemy is synchronous) {inside}"

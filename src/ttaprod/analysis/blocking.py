@@ -14,14 +14,7 @@ from collections.abc import Sequence
 import libcst as cst
 
 from ..engine.context import FileContext
-from ..models import Severity
-from .targets import Blocking, blocking_table
-
-DECLARED = Blocking(
-    Severity.HIGH,
-    "declared synchronous in [tool.ttaprod]: run it with `await asyncio.to_thread(...)` or "
-    "use an async client",
-)
+from .targets import DECLARED, Blocking, blocking_table, method_blocks, synchronous
 
 
 def executing_function(stack: Sequence[cst.CSTNode]) -> cst.FunctionDef | cst.Lambda | None:
@@ -48,6 +41,15 @@ def _method_path(ctx: FileContext, func: cst.Attribute) -> tuple[str, str] | Non
         receiver = receiver.value
 
 
+def _on_object(qual: str, objects: frozenset[str]) -> bool:
+    """`fastapi_sqlalchemy.db.session.query`: a method of a module-level object."""
+    while "." in qual:
+        qual = qual.rpartition(".")[0]
+        if qual in objects:
+            return True
+    return False
+
+
 def blocking_call(ctx: FileContext, call: cst.Call) -> tuple[str, Blocking] | None:
     """(what is called, how it blocks) when `call` blocks its thread, else None."""
     table = blocking_table()
@@ -55,7 +57,10 @@ def blocking_call(ctx: FileContext, call: cst.Call) -> tuple[str, Blocking] | No
     qual = ctx.qualname(func)
     if qual is not None and ctx.names.value_rooted(qual) is None:
         found = table.calls.get(qual) or (DECLARED if qual in ctx.sync_calls else None)
-        return (f"`{qual.removeprefix('builtins.')}()`", found) if found is not None else None
+        if found is not None:
+            return f"`{qual.removeprefix('builtins.')}()`", found
+        if not _on_object(qual, ctx.names.objects):
+            return None
     if not isinstance(func, cst.Attribute):
         return None
     target = _method_path(ctx, func)
@@ -63,12 +68,9 @@ def blocking_call(ctx: FileContext, call: cst.Call) -> tuple[str, Blocking] | No
         return None
     ctor, path = target
     for base in ctx.names.bases_of(ctor):
-        what = f"what {base} returns" if base.endswith(")") else base
-        for rule in table.methods.get(base, ()):
-            if rule.covers(path):
-                return f"`{ctx.code_for(func)}()` ({what} is synchronous)", rule.blocking
-        if base in ctx.sync_clients and not path.startswith("_"):
-            return f"`{ctx.code_for(func)}()` ({what} is synchronous)", DECLARED
+        found = method_blocks(base, path, ctx.sync_clients)
+        if found is not None:
+            return f"`{ctx.code_for(func)}()` ({synchronous(base)})", found
     return None
 
 

@@ -133,11 +133,55 @@ def blocking_table() -> BlockingTable:
     )
 
 
+DECLARED = Blocking(
+    Severity.HIGH,
+    "declared synchronous in [tool.ttaprod]: run it with `await asyncio.to_thread(...)` or "
+    "use an async client",
+)
+
+
+def method_blocks(ctor: str, path: str, declared: frozenset[str] = frozenset()) -> Blocking | None:
+    """How calling `path` (a dotted method path) on an instance of `ctor` blocks, if it does."""
+    for rule in blocking_table().methods.get(ctor, ()):
+        if rule.covers(path):
+            return rule.blocking
+    if ctor in declared and not path.startswith("_"):
+        return DECLARED
+    return None
+
+
+def synchronous(ctor: str) -> str:
+    """ "httpx.Client is synchronous", "what sqlalchemy.orm.sessionmaker() returns is …"."""
+    return f"{f'what {ctor} returns' if ctor.endswith(')') else ctor} is synchronous"
+
+
 @knowledge.derived
-def call_results() -> frozenset[str]:
-    """The objects the table names by what a call of an instance returns ("X()", "X.m()")."""
+def listed_methods() -> frozenset[str]:
+    """Every method path some synchronous object lists by name: a method called on an
+    untyped parameter is worth a fact only when it is one of these."""
     return frozenset(
-        name for lib in libraries() for _, name in _names(lib.get("objects")) if name.endswith(")")
+        path
+        for rules in blocking_table().methods.values()
+        for rule in rules
+        if rule.methods is not None
+        for path in rule.methods
+    )
+
+
+def blocks_on_methods(ctor: str, declared: frozenset[str] = frozenset()) -> bool:
+    """Whether some method of `ctor`'s instances blocks (worth following as an argument)."""
+    return ctor in blocking_table().methods or ctor in declared
+
+
+@knowledge.derived
+def known_objects() -> frozenset[str]:
+    """The objects the table names by an expression rather than a class: what a call of an
+    instance returns ("X()", "X.m()") and module-level instances (`instance = true`)."""
+    return frozenset(
+        name
+        for lib in libraries()
+        for entry, name in _names(lib.get("objects"))
+        if name.endswith(")") or entry.get("instance")
     )
 
 

@@ -39,9 +39,9 @@ class FileTask:
     values: tuple[tuple[str, ClientValue], ...] = ()
     sync_clients: tuple[str, ...] = ()  # [tool.ttaprod] sync-clients
     sync_calls: tuple[str, ...] = ()  # [tool.ttaprod] sync-calls
-    # what calls of instances return that the knowledge describes ("X()", "X.m()"): the name
-    # table tracks only these (`NameTable.returned`)
-    results: frozenset[str] = frozenset()
+    # objects the knowledge names by an expression: what calls of instances return ("X()",
+    # "X.m()", tracked only for these: `NameTable.returned`) and module-level instances
+    objects: frozenset[str] = frozenset()
 
 
 def count_lines(data: bytes) -> int:
@@ -142,7 +142,7 @@ def _run_detectors(
         module_name_for(task.rel_path),
         task.rel_path.endswith("__init__.py"),
         values,
-        task.results,
+        task.objects,
     )
     ctx = FileContext(
         task.rel_path,

@@ -19,7 +19,7 @@ a function only called that way has no call sites, so it keeps its own verdict.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from ..facts import (
@@ -30,6 +30,7 @@ from ..facts import (
     Export,
     Fact,
     Function,
+    ParamUse,
     Protected,
     ProtectingDecorator,
 )
@@ -60,6 +61,9 @@ class Guard:
     def covers(self, timeout: int, retry: bool) -> bool:
         return self.timeout >= timeout and (not retry or bool(self.retry))
 
+
+# how a method of an object of some type blocks: (what to call it, severity) or None
+MethodBlocks = Callable[[str, str], "tuple[str, str] | None"]
 
 NONE = Guard()
 _TOP = Guard(2, "protected on every path", "protected on every path")  # the fixpoint's start
@@ -92,6 +96,7 @@ class CallGraph:
         self.decorators: dict[str, ProtectingDecorator] = {}
         self.decorated: list[Decorated] = []
         self.blocking_calls: dict[str, BlockingCall] = {}
+        self.param_uses: dict[str, list[ParamUse]] = defaultdict(list)
         edges: list[CallEdge] = []
         for fact in facts:
             if isinstance(fact, Function):
@@ -112,6 +117,8 @@ class CallGraph:
                 self.decorated.append(fact)
             elif isinstance(fact, BlockingCall):
                 self.blocking_calls.setdefault(fact.function, fact)
+            elif isinstance(fact, ParamUse):
+                self.param_uses[fact.function].append(fact)
         for decorated in self.decorated:
             found = self.decorators.get(self.resolve(decorated.decorator))
             if found is not None:
@@ -340,12 +347,17 @@ class CallGraph:
         return found
 
     # --- blocking --------------------------------------------------------------------------
-    def blocking(self, qual: str) -> list[CallEdge | BlockingCall]:
-        """The chain from sync function `qual` to a call that blocks its thread ([] when it
-        does not block, as far as the graph shows)."""
-        return self._blocking(self.resolve(qual), set(), 0)
+    def blocking(self, edge: CallEdge, blocks: MethodBlocks) -> list[CallEdge | BlockingCall]:
+        """The chain from the sync function `edge` calls to a call that blocks its thread ([]
+        when it does not block, as far as the graph shows). `blocks(type, method)` says how a
+        method of an object passed in blocks: `def store(session): session.query(...)` blocks
+        when called with a synchronous session."""
+        callee = self.resolve(edge.callee)
+        return self._blocking(callee, self._arg_types(edge, callee, {}), blocks, set(), 0)
 
-    def _blocking(self, qual: str, seen: set[str], depth: int) -> list[CallEdge | BlockingCall]:
+    def _blocking(
+        self, qual: str, types: Mapping[str, str], blocks: MethodBlocks, seen: set[str], depth: int
+    ) -> list[CallEdge | BlockingCall]:
         function = self.functions.get(qual)
         if function is None or function.is_async or qual in seen or depth > MAX_DEPTH:
             return []
@@ -353,13 +365,53 @@ class CallGraph:
         direct = self.blocking_calls.get(qual)
         if direct is not None:
             return [direct]
+        for use in self.param_uses.get(qual, ()) if types else ():
+            found = blocks(types[use.param], use.method) if use.param in types else None
+            if found is not None:
+                what, severity = found
+                step = BlockingCall(
+                    function=qual,
+                    what=f"`{use.anchor}()` ({what})",
+                    anchor=use.anchor,
+                    severity=severity,
+                    path=use.path,
+                    line=use.line,
+                )
+                return [step]
         for edge in self.calls_from.get(qual, ()):
             if edge.offloaded:
                 continue
-            rest = self._blocking(self.resolve(edge.callee), seen, depth + 1)
+            callee = self.resolve(edge.callee)
+            rest = self._blocking(
+                callee, self._arg_types(edge, callee, types), blocks, seen, depth + 1
+            )
             if rest:
                 return [edge, *rest]
         return []
+
+    def _arg_types(
+        self, edge: CallEdge, callee: str, caller_types: Mapping[str, str]
+    ) -> dict[str, str]:
+        """The callee's parameters a call fills with an object of known type: by position
+        through its parameter list, by keyword, or passing on the caller's own parameter."""
+        function = self.functions.get(callee)
+        if function is None or not edge.args:
+            return {}
+        out: dict[str, str] = {}
+        for arg in edge.args:
+            key, _, ctor = arg.partition("=")
+            if key.isdigit():
+                index = int(key)
+                if index >= len(function.params):
+                    continue
+                key = function.params[index]
+            if ctor.startswith("@"):
+                passed = caller_types.get(ctor[1:])
+                if passed is None:
+                    continue
+                ctor = passed
+            out[key] = ctor
+        return out
 
 
 def edge_guard(edge: CallEdge) -> Guard:

@@ -124,7 +124,7 @@ class NameTable:
         module_name: str,
         is_package: bool = False,
         values: Mapping[str, ClientValue] | None = None,
-        results: frozenset[str] = frozenset(),
+        objects: frozenset[str] = frozenset(),
     ) -> None:
         self.module_name = module_name
         self.is_package = is_package
@@ -132,7 +132,8 @@ class NameTable:
         self.class_bases: dict[str, tuple[str, ...]] = {}
         # clients and factories other modules of the project hand out (`engine/values.py`)
         self.values: Mapping[str, ClientValue] = values or {}
-        self.results = results  # the call results worth tracking (`returned`)
+        # the objects the knowledge names by an expression (`FileTask.objects`)
+        self.objects = objects
 
     # --- scopes -----------------------------------------------------------------------
     @property
@@ -282,8 +283,8 @@ class NameTable:
         """What calling `func` returns when `func` is not a name but an instance or its
         method, named after it: `SessionLocal()` → "sqlalchemy.orm.sessionmaker()",
         `conn.getresponse()` → "http.client.HTTPSConnection.getresponse()"; only the results
-        in `results` (what the knowledge describes), anything else stays unknown."""
-        if not self.results:
+        in `objects` (what the knowledge describes), anything else stays unknown."""
+        if not self.objects:
             return None
         held = self.instance(func)
         if held is not None:
@@ -292,10 +293,13 @@ class NameTable:
             name = f"{owner.ctor}.{func.attr.value}()"
         else:
             return None
-        return name if name in self.results else None
+        return name if name in self.objects else None
 
     def _imported(self, qual: str) -> Instance | None:
-        """A module-level client of another module, imported by name."""
+        """A module-level client of another module, imported by name, or a library's own
+        module-level object (`fastapi_sqlalchemy.db.session`)."""
+        if qual in self.objects:
+            return Instance(qual, None, "module")
         value = self.values.get(qual)
         if value is None or value.factory:
             return None

@@ -11,7 +11,10 @@ counted covered, as its own body shows nothing that blocks.
 
 from __future__ import annotations
 
-from ..engine.graph import CallGraph
+from functools import partial
+
+from ..analysis.targets import method_blocks, synchronous
+from ..engine.graph import CallGraph, MethodBlocks
 from ..engine.project import CheckResult, ProjectIndex
 from ..facts import BlockingCall, CallEdge, Coroutine
 from ..models import ItemResult, Severity
@@ -30,10 +33,11 @@ def async_io_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
         return default, ()
     tally = Tally(index, ITEM)
     graph = index.graph
+    blocks = partial(_method_blocks, frozenset(index.config.sync_clients))
     for coroutine in coroutines:
         if not tally.applies(RULE, coroutine.path):
             continue
-        found = [] if index.partial else _blocking_calls(graph, coroutine)
+        found = [] if index.partial else _blocking_calls(graph, coroutine, blocks)
         if coroutine.judged:  # its body blocks: the site is uncovered there already
             for edge, chain in found:
                 tally.report(_issue(graph, coroutine, edge, chain))
@@ -48,7 +52,7 @@ def async_io_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
 
 
 def _blocking_calls(
-    graph: CallGraph, coroutine: Coroutine
+    graph: CallGraph, coroutine: Coroutine, blocks: MethodBlocks
 ) -> list[tuple[CallEdge, list[CallEdge | BlockingCall]]]:
     """Each call of the coroutine into a sync helper that blocks, with the chain below it."""
     found = []
@@ -57,10 +61,17 @@ def _blocking_calls(
         if edge.awaited or edge.offloaded or (edge.line, edge.callee) in seen:
             continue
         seen.add((edge.line, edge.callee))
-        chain = graph.blocking(edge.callee)
+        chain = graph.blocking(edge, blocks)
         if chain:
             found.append((edge, chain))
     return found
+
+
+def _method_blocks(declared: frozenset[str], ctor: str, method: str) -> tuple[str, str] | None:
+    """How `method` of a `ctor` object passed into a helper blocks (the table's objects and
+    the team's `sync-clients`)."""
+    found = method_blocks(ctor, method, declared)
+    return (synchronous(ctor), found.severity.value) if found is not None else None
 
 
 def _issue(

@@ -9,12 +9,15 @@ their calls are paths too, and the rules judge them by role).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 
 from ...analysis.blocking import blocking_call, executing_function, offloaded
 from ...analysis.outbound import called_name, chained_name, render, scope_qualname
 from ...analysis.protection.guards import guard
 from ...analysis.protection.paths import Paths
+from ...analysis.targets import blocks_on_methods, listed_methods
 from ...engine.binder import annotation_binding
 from ...engine.context import FileContext
 from ...engine.detector import Detector
@@ -26,9 +29,12 @@ from ...facts import (
     Decorated,
     Export,
     Function,
+    ParamUse,
     Protected,
     ProtectingDecorator,
 )
+
+MAX_PARAM_USES = 20  # per function: methods called on untyped parameters, kept as facts
 
 
 class CallGraphFacts(Detector):
@@ -42,6 +48,9 @@ class CallGraphFacts(Detector):
         # sync function → its first blocking call: (what, severity, the call)
         self.blocks: dict[str, tuple[str, str, cst.Call]] = {}
         self.returns: dict[str, str] = {}  # function → the project class it is annotated to return
+        self.params: dict[str, tuple[str, ...]] = {}  # function → positional parameters
+        self.untyped: dict[str, frozenset[str]] = {}  # function → parameters with no annotation
+        self.uses: dict[str, int] = {}  # function → methods recorded as called on those
 
     # --- definitions ------------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -50,6 +59,17 @@ class CallGraphFacts(Detector):
         declared = annotation_binding(self.ctx.names, node.returns)
         if isinstance(declared, Instance) and self.ctx.in_project(declared.ctor):
             self.returns[qual] = declared.ctor
+        params = [*node.params.posonly_params, *node.params.params]
+        scopes = self.ctx.names.scopes
+        in_class = len(scopes) > 1 and scopes[-2].kind == "class"
+        static = any(
+            self.ctx.qualname(d.decorator) == "builtins.staticmethod" for d in node.decorators
+        )
+        if in_class and not static and params:
+            params = params[1:]  # self / cls: filled in by the bound call
+        self.params[qual] = tuple(p.name.value for p in params)
+        every = [*params, *node.params.kwonly_params]
+        self.untyped[qual] = frozenset(p.name.value for p in every if p.annotation is None)
         for decorator in node.decorators:
             expr = decorator.decorator
             name = self.ctx.qualname(expr.func if isinstance(expr, cst.Call) else expr)
@@ -92,6 +112,8 @@ class CallGraphFacts(Detector):
             found = blocking_call(ctx, node)
             if found is not None:
                 self.blocks[caller] = (found[0], found[1].severity.value, node)
+            else:
+                self._param_use(caller, node.func)
         callee = called_name(ctx, node.func, qual) or chained_name(ctx, node.func)
         if not ctx.in_project(callee) or callee is None:
             return
@@ -106,8 +128,56 @@ class CallGraphFacts(Detector):
             timeout_label=protection.timeout_label,
             retry=protection.retry_label,
             anchor=render(node.func) or "",
+            args=self._typed_args(caller, node.args),
         )
         ctx.fact(node, edge, ctx.statement_line())
+
+    # --- what flows into parameters ---------------------------------------------------------
+    def _param_use(self, function: str, func: cst.BaseExpression) -> None:
+        """`session.query(...)` on an untyped parameter `session`: blocking if a caller passes
+        a synchronous object (the call graph decides, `CallGraph.blocking`)."""
+        path: list[str] = []
+        while isinstance(func, cst.Attribute):
+            path.append(func.attr.value)
+            func = func.value
+        if (
+            not path
+            or ".".join(reversed(path)) not in listed_methods()
+            or not isinstance(func, cst.Name)
+            or func.value not in self.untyped.get(function, ())
+            or self.ctx.instance(func) is not None
+            or self.uses.get(function, 0) >= MAX_PARAM_USES
+        ):
+            return
+        self.uses[function] = self.uses.get(function, 0) + 1
+        method = ".".join(reversed(path))
+        use = ParamUse(
+            function=function, param=func.value, method=method, anchor=f"{func.value}.{method}"
+        )
+        self.ctx.fact(self.ctx.stack[-1], use, self.ctx.statement_line())
+
+    def _typed_args(self, caller: str, args: Sequence[cst.Arg]) -> tuple[str, ...]:
+        """The arguments of a call whose type is known and has blocking methods, or that are
+        the caller's own untyped parameters (`CallEdge.args`)."""
+        out: list[str] = []
+        position = 0
+        for arg in args:
+            if arg.star:
+                if arg.star == "*":
+                    break  # positions after *args are unknown
+                continue
+            key = arg.keyword.value if arg.keyword is not None else str(position)
+            if arg.keyword is None:
+                position += 1
+            value = arg.value
+            held = self.ctx.instance(value)
+            if held is None and isinstance(value, cst.Name):
+                if value.value in self.untyped.get(caller, ()):
+                    out.append(f"{key}=@{value.value}")
+                continue
+            if held is not None and blocks_on_methods(held.ctor, self.ctx.sync_clients):
+                out.append(f"{key}={held.ctor}")
+        return tuple(out)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         """`api_retry = retry(stop=…)` at module level: a decorator other modules import."""
@@ -143,7 +213,12 @@ class CallGraphFacts(Detector):
                 ctx.fact(self.defs.get(target, ctx.module), fact)
         for qual, node in self.defs.items():
             returns = self.returns.get(qual, "")
-            fact = Function(qual=qual, is_async=node.asynchronous is not None, returns=returns)
+            fact = Function(
+                qual=qual,
+                is_async=node.asynchronous is not None,
+                returns=returns,
+                params=self.params.get(qual, ()),
+            )
             ctx.fact(node.name, fact, ctx.statement_line(node))
         for qual, (what, severity, call) in self.blocks.items():
             anchor = render(call.func) or ""
