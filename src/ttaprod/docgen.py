@@ -1,15 +1,17 @@
 """Generate the rules reference from the catalogue: `python -m ttaprod.docgen`.
 
-Writes docs/rules.md (every rule's documentation and examples) and the rules table
-between the markers in README.md. tests/test_docs.py fails when either is stale.
+Writes docs/rules.md (every rule's documentation and examples), the rules table between the
+markers in README.md and rules/catalogue.json (the catalogue parsed, for a fast start).
+tests/test_docs.py fails when any of them is stale.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
-from .catalogue import Example, RuleSpec, catalogue
+from .catalogue import PRECOMPILED, Example, RuleSpec, catalogue, precompiled
 from .models import language_of
 
 START, END = "<!-- rules:start -->", "<!-- rules:end -->"
@@ -97,8 +99,19 @@ def readme_with_table(readme: str) -> str:
     return _between(readme, FIX_START, FIX_END, fixes_table(specs))
 
 
+def catalogue_json(repo: Path) -> str:
+    """`rules/catalogue.json` as the catalogue's TOML files in `repo` make it."""
+    data = precompiled(repo / "rules" / "catalogue")
+    return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def write(repo: Path) -> list[Path]:
     changed = []
+    compiled = repo / "rules" / PRECOMPILED
+    text = catalogue_json(repo)
+    if not compiled.exists() or compiled.read_text(encoding="utf-8") != text:
+        compiled.write_text(text, encoding="utf-8")
+        changed.append(compiled)
     docs = repo / "docs" / "rules.md"
     if not docs.exists() or docs.read_text(encoding="utf-8") != rules_document():
         docs.parent.mkdir(parents=True, exist_ok=True)
