@@ -38,3 +38,42 @@ def test_light_commands_import_no_engine(args: tuple[str, ...]) -> None:
     assert heavy == []
     if args == ("--version",):
         assert "rich" not in loaded and "ttaprod.catalogue" not in loaded
+
+
+WARM_PROBE = """
+import json, sys
+from pathlib import Path
+from ttaprod import api
+options = api.CheckOptions(paths=(Path(sys.argv[1]),), no_tools=True, cache_dir=Path(sys.argv[2]))
+report = api.check(options)
+found = [[f.rule, f.path, f.line, f.message] for f in report.findings]
+print(json.dumps({"modules": sorted(sys.modules), "score": report.score, "findings": found}))
+"""
+# Only what analysing a file needs: a run whose files all come from the cache never loads it.
+ANALYSIS = ("libcst", "ttaprod.checks", "ttaprod.runner", "ttaprod.engine.analyze", "ttaprod.fixes")
+
+
+def test_a_warm_check_loads_no_analysis(tmp_path) -> None:
+    root = tmp_path / "service"
+    (root / "app").mkdir(parents=True)
+    (root / "app" / "main.py").write_text(
+        "import requests\n\n\ndef fetch(url: str) -> bytes:\n"
+        "    return requests.get(url).content\n",
+        encoding="utf-8",
+    )
+    (root / "Dockerfile").write_text("FROM python:3.12-slim\nUSER app\n", encoding="utf-8")
+
+    def run() -> dict[str, object]:
+        done = subprocess.run(
+            [sys.executable, "-c", WARM_PROBE, str(root), str(tmp_path / "cache")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    cold, warm = run(), run()
+    assert "libcst" in cold["modules"]
+    assert sorted(m for m in warm["modules"] if m.startswith(ANALYSIS)) == []
+    assert (warm["score"], warm["findings"]) == (cold["score"], cold["findings"])
+    assert cold["findings"], "the probe's call without a timeout is reported"

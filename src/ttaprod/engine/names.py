@@ -54,21 +54,6 @@ def dotted(expr: cst.BaseExpression) -> str | None:
     return None
 
 
-def module_name_for(rel_path: str) -> str:
-    """`src/app/api/routes.py` → "app.api.routes" (a leading `src/` is dropped)."""
-    parts = rel_path.replace("\\", "/").split("/")
-    if parts and parts[0] == "src" and len(parts) > 1:
-        parts = parts[1:]
-    last = parts[-1]
-    for suffix in (".pyi", ".py"):
-        if last.endswith(suffix):
-            last = last[: -len(suffix)]
-    parts[-1] = last
-    if parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(p for p in parts if p)
-
-
 class NameTable:
     def __init__(
         self,
