@@ -1,11 +1,12 @@
-"""Generated files are fresh: docs/rules.md, the README's rules table, rules/catalogue.json."""
+"""Generated files are fresh: docs/rules.md, the README's rules table, the JSON copies of rules/."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from ttaprod import catalogue, docgen
+import pytest
+
+from ttaprod import catalogue, docgen, precompiled
 from ttaprod.tomlcompat import loads
 
 from .conftest import REPO
@@ -17,10 +18,12 @@ def test_rules_reference_is_fresh() -> None:
     )
 
 
-def test_precompiled_catalogue_is_fresh() -> None:
-    stored = (REPO / "rules" / "catalogue.json").read_text(encoding="utf-8")
-    assert stored == docgen.catalogue_json(REPO), (
-        "rules/catalogue.json is stale: run `python -m ttaprod.docgen`"
+@pytest.mark.parametrize("name", docgen.PRECOMPILED)
+def test_precompiled_copies_are_fresh(name: str) -> None:
+    directory = REPO / "rules" / name
+    stored = precompiled.copy_path(directory).read_text(encoding="utf-8")
+    assert stored == precompiled.render(directory), (
+        f"rules/{name}.json is stale: run `python -m ttaprod.docgen`"
     )
 
 
@@ -39,10 +42,10 @@ def test_readme_gives_the_two_commands() -> None:
     assert "python -m pytest" in readme and "python -m pytest" in ci
 
 
-def test_precompiled_catalogue_is_what_the_toml_files_give() -> None:
-    directory = REPO / "rules" / "catalogue"
-    parsed = {name: catalogue.parse_rule(raw, name) for name, raw in _parsed(directory).items()}
-    assert catalogue.load_dir(directory) == {spec.code: spec for spec in parsed.values()}
+@pytest.mark.parametrize("name", docgen.PRECOMPILED)
+def test_a_precompiled_copy_holds_what_the_toml_files_give(name: str) -> None:
+    directory = REPO / "rules" / name
+    assert list(precompiled.tables(directory).items()) == list(_parsed(directory).items())
 
 
 def test_an_edited_catalogue_is_read_from_its_toml_files(tmp_path: Path) -> None:
@@ -51,9 +54,7 @@ def test_an_edited_catalogue_is_read_from_its_toml_files(tmp_path: Path) -> None
     source = REPO / "rules" / "catalogue" / "TTP101-http-call-without-timeout.toml"
     text = source.read_text(encoding="utf-8")
     (directory / source.name).write_text(text, encoding="utf-8")
-    (tmp_path / catalogue.PRECOMPILED).write_text(
-        json.dumps(catalogue.precompiled(directory)), encoding="utf-8"
-    )
+    precompiled.copy_path(directory).write_text(precompiled.render(directory), encoding="utf-8")
     assert catalogue.load_dir(directory)["TTP101"].title == catalogue.get("TTP101").title
     edited = text.replace('title = "', 'title = "Edited: ', 1)
     (directory / source.name).write_text(edited, encoding="utf-8")

@@ -1,23 +1,15 @@
-"""The rule catalogue: one TOML file per rule in `rules/catalogue/`, loaded into RuleSpec values.
-
-Parsing the TOML files costs more than the rest of `ttaprod rules`, so `rules/catalogue.json`
-holds them already parsed, with the digest of the files it was made from (written by
-`python -m ttaprod.docgen`, kept fresh by a test). It is used only while that digest is the
-files' own: an edited catalogue is read from its TOML files until the JSON is written again.
-"""
+"""The rule catalogue: one TOML file per rule in `rules/catalogue/`, loaded into RuleSpec values
+(through `precompiled`: its JSON copy while that is fresh)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import checklist
+from . import checklist, precompiled
 from .models import DEFAULT_EXAMPLE_PATH, Example, RuleSpec, Severity
 from .resources import rules_dir
-from .tomlcompat import loads
 
 
 class CatalogueError(Exception):
@@ -104,43 +96,9 @@ def parse_rule(raw: dict[str, Any], where: str) -> RuleSpec:
     )
 
 
-PRECOMPILED = "catalogue.json"  # beside the `catalogue/` directory
-
-
-def _sources(directory: Path) -> tuple[dict[str, str], str]:
-    """The catalogue's TOML texts by file name, and their digest."""
-    texts: dict[str, str] = {}
-    digest = hashlib.sha256()
-    for path in sorted(directory.glob("*.toml")):
-        data = path.read_bytes()
-        digest.update(f"{path.name}\0{len(data)}\0".encode())
-        digest.update(data)
-        texts[path.name] = data.decode("utf-8")
-    return texts, digest.hexdigest()
-
-
-def precompiled(directory: Path) -> dict[str, Any]:
-    """What `rules/catalogue.json` holds for the TOML files of `directory`."""
-    texts, digest = _sources(directory)
-    return {"digest": digest, "files": {name: loads(text) for name, text in texts.items()}}
-
-
-def _raw_rules(directory: Path) -> dict[str, dict[str, Any]]:
-    """Each TOML file's table by file name: from the precompiled JSON when it was made from
-    these very files, else parsed."""
-    texts, digest = _sources(directory)
-    try:
-        stored = json.loads((directory.parent / PRECOMPILED).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        stored = None
-    if isinstance(stored, dict) and stored.get("digest") == digest:
-        return stored["files"]
-    return {name: loads(text) for name, text in texts.items()}
-
-
 def load_dir(directory: Path) -> dict[str, RuleSpec]:
     specs: dict[str, RuleSpec] = {}
-    for name, raw in sorted(_raw_rules(directory).items()):
+    for name, raw in precompiled.tables(directory).items():
         spec = parse_rule(raw, name)
         if spec.code in specs:
             raise CatalogueError(f"{name}: duplicate rule code {spec.code}")

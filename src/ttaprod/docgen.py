@@ -1,17 +1,18 @@
 """Generate the rules reference from the catalogue: `python -m ttaprod.docgen`.
 
 Writes docs/rules.md (every rule's documentation and examples), the rules table between the
-markers in README.md and rules/catalogue.json (the catalogue parsed, for a fast start).
+markers in README.md, and rules/catalogue.json and rules/knowledge.json (those directories'
+TOML files parsed in advance, for a fast start: `precompiled.py`).
 tests/test_docs.py fails when any of them is stale.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-from .catalogue import PRECOMPILED, Example, RuleSpec, catalogue, precompiled
+from . import precompiled
+from .catalogue import Example, RuleSpec, catalogue
 from .models import language_of
 
 START, END = "<!-- rules:start -->", "<!-- rules:end -->"
@@ -99,19 +100,17 @@ def readme_with_table(readme: str) -> str:
     return _between(readme, FIX_START, FIX_END, fixes_table(specs))
 
 
-def catalogue_json(repo: Path) -> str:
-    """`rules/catalogue.json` as the catalogue's TOML files in `repo` make it."""
-    data = precompiled(repo / "rules" / "catalogue")
-    return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+PRECOMPILED = ("catalogue", "knowledge")  # directories of rules/ with a JSON copy
 
 
 def write(repo: Path) -> list[Path]:
     changed = []
-    compiled = repo / "rules" / PRECOMPILED
-    text = catalogue_json(repo)
-    if not compiled.exists() or compiled.read_text(encoding="utf-8") != text:
-        compiled.write_text(text, encoding="utf-8")
-        changed.append(compiled)
+    for name in PRECOMPILED:
+        directory = repo / "rules" / name
+        copy, text = precompiled.copy_path(directory), precompiled.render(directory)
+        if not copy.exists() or copy.read_text(encoding="utf-8") != text:
+            copy.write_text(text, encoding="utf-8")
+            changed.append(copy)
     docs = repo / "docs" / "rules.md"
     if not docs.exists() or docs.read_text(encoding="utf-8") != rules_document():
         docs.parent.mkdir(parents=True, exist_ok=True)
