@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from . import checklist, precompiled
-from .models import DEFAULT_EXAMPLE_PATH, Example, RuleSpec, Severity
 from .resources import rules_dir
+from .rulespec import DEFAULT_EXAMPLE_PATH, Example, RuleSpec, Severity
 
 
 class CatalogueError(Exception):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import precompiled
 from .catalogue import Example, RuleSpec, catalogue
-from .models import language_of
+from .rulespec import language_of
 
 START, END = "<!-- rules:start -->", "<!-- rules:end -->"
 FIX_START, FIX_END = "<!-- fixes:start -->", "<!-- fixes:end -->"

@@ -15,7 +15,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .tomlcompat import loads
+
+def _parse(texts: dict[str, str]) -> dict[str, dict[str, Any]]:
+    from .tomlcompat import loads  # the TOML parser: only when the copy cannot be used
+
+    return {name: loads(text) for name, text in texts.items()}
 
 
 def _sources(directory: Path) -> tuple[dict[str, str], str]:
@@ -37,7 +41,7 @@ def copy_path(directory: Path) -> Path:
 def render(directory: Path) -> str:
     """The copy of `directory` as `docgen` writes it."""
     texts, digest = _sources(directory)
-    data = {"digest": digest, "files": {name: loads(text) for name, text in texts.items()}}
+    data = {"digest": digest, "files": _parse(texts)}
     return json.dumps(data, indent=1, ensure_ascii=False) + "\n"  # key order as in the TOML
 
 
@@ -51,4 +55,4 @@ def tables(directory: Path) -> dict[str, dict[str, Any]]:
         stored = None
     if isinstance(stored, dict) and stored.get("digest") == digest:
         return stored["files"]
-    return {name: loads(text) for name, text in texts.items()}
+    return _parse(texts)

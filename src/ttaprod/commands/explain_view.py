@@ -12,7 +12,7 @@ from rich.text import Text
 
 from .. import precision
 from ..checklist import SECTIONS
-from ..models import Example, RuleSpec
+from ..rulespec import Example, RuleSpec
 
 ENGINE = "Engine notes"
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s")
