@@ -1,8 +1,8 @@
 """Generate the rules reference from the catalogue: `python -m ttaprod.docgen`.
 
 Writes docs/rules.md (every rule's documentation and examples), the rules table between the
-markers in README.md, and rules/catalogue.json and rules/knowledge.json (those directories'
-TOML files parsed in advance, for a fast start: `precompiled.py`).
+markers in README.md, and the JSON copies of rules/catalogue/, rules/knowledge/ and
+rules/tools/ (their TOML files parsed in advance, for a fast start: `precompiled.py`).
 tests/test_docs.py fails when any of them is stale.
 """
 
@@ -100,7 +100,7 @@ def readme_with_table(readme: str) -> str:
     return _between(readme, FIX_START, FIX_END, fixes_table(specs))
 
 
-PRECOMPILED = ("catalogue", "knowledge")  # directories of rules/ with a JSON copy
+PRECOMPILED = ("catalogue", "knowledge", "tools")  # directories of rules/ with a JSON copy
 
 
 def write(repo: Path) -> list[Path]:

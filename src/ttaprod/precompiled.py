@@ -1,7 +1,7 @@
-"""The TOML data directories of `rules/` (the catalogue, the knowledge tables), read from a copy
-parsed in advance: `rules/<directory>.json` beside each, written by `python -m ttaprod.docgen`
-and kept fresh by a test. Parsing the TOML files costs more than the rest of `ttaprod rules`
-and a good part of a warm check; the JSON is a few times faster.
+"""The TOML data directories of `rules/` (the catalogue, the knowledge tables, the tool code
+maps), read from a copy parsed in advance: `rules/<directory>.json` beside each, written by
+`python -m ttaprod.docgen` and kept fresh by a test. Parsing the TOML files costs more than
+the rest of `ttaprod rules` and a good part of a warm check; the JSON is a few times faster.
 
 The copy holds the digest of the files it was made from and is used only while that digest is
 theirs (reading and hashing them is cheap): a file edited since is read from its TOML, so the
