@@ -1,13 +1,17 @@
 """Start-up of ttaprod's light commands and of a warm check, as a user's shell sees it
 (hyperfine-like).
 
-    python bench/startup.py [--runs 20]
+    python bench/startup.py [--runs 20] [--no-bytecode-cache]
 
 Each command runs `--runs` times in a fresh interpreter (the installed `ttaprod` script);
 the table shows the median and minimum wall time and the median CPU time (user + system,
 from `wait4`, so a busy machine shows in wall, much less in CPU). The warm row checks
-fixtures/rag_service_good with every file in the cache: it is filled by one untimed run, in a
-user cache directory of its own (`XDG_CACHE_HOME`), so the timed runs read only it.
+fixtures/rag_service_good with every file in the cache.
+
+Every command runs once untimed first: it fills the result cache (in a user cache directory
+of the bench's own, `XDG_CACHE_HOME`) and Python's bytecode cache (in a directory of its own,
+`PYTHONPYCACHEPREFIX`), as an installed ttaprod has both. `--no-bytecode-cache` sets
+`PYTHONDONTWRITEBYTECODE=1` instead: every module is compiled from source at each start.
 `python -X importtime -m ttaprod …` shows what the rest is.
 """
 
@@ -47,18 +51,30 @@ def run_once(argv: list[str], env: dict[str, str] | None = None) -> tuple[float,
     return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
 
 
+def _environment(scratch: str, bytecode: bool) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["XDG_CACHE_HOME"] = str(Path(scratch) / "cache")
+    if bytecode:
+        env["PYTHONPYCACHEPREFIX"] = str(Path(scratch) / "pycache")
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument(
+        "--no-bytecode-cache", action="store_true", help="compile every module at each start"
+    )
     args = parser.parse_args()
     script = _script()
     print(f"{'command':<24} {'wall median':>12} {'wall min':>9} {'CPU median':>11}")
-    with tempfile.TemporaryDirectory(prefix="ttaprod-startup-") as cache_home:
-        env = {**os.environ, "XDG_CACHE_HOME": cache_home}
+    with tempfile.TemporaryDirectory(prefix="ttaprod-startup-") as scratch:
+        env = _environment(scratch, not args.no_bytecode_cache)
         for name, argv in COMMANDS:
             full = argv if argv[0] == sys.executable else [script, *argv]
-            if argv[0] == "check":
-                run_once(full, env)  # fills the cache
+            run_once(full, env)
             runs = [run_once(full, env) for _ in range(args.runs)]
             wall = statistics.median(r[0] for r in runs)
             cpu = statistics.median(r[1] for r in runs)
