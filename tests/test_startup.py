@@ -1,5 +1,6 @@
 """Start-up: `ttaprod --version`, `rules` and `explain` load no engine, no libcst and no
-rule (what they import is what every pre-commit run pays before its first file)."""
+rule, and a check whose files all come from the cache loads nothing that analyses a file
+(what they import is what every pre-commit run pays before its first file)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,10 @@ def test_light_commands_import_no_engine(args: tuple[str, ...]) -> None:
     assert heavy == []
     if args == ("--version",):
         assert "rich" not in loaded and "ttaprod.catalogue" not in loaded
+    # the catalogue's own shapes (rulespec) only: not the report's, nor the facts'
+    assert not {"ttaprod.models", "ttaprod.facts"} & loaded
+    if args[0] != "explain":  # explain reads the precision table (TOML)
+        assert not {"tomllib", "tomli"} & loaded, "a JSON copy of rules/ is stale"
 
 
 WARM_PROBE = """
