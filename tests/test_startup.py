@@ -46,16 +46,22 @@ def test_light_commands_import_no_engine(args: tuple[str, ...]) -> None:
 
 
 WARM_PROBE = """
-import json, sys
-from pathlib import Path
-from ttaprod import api
-options = api.CheckOptions(paths=(Path(sys.argv[1]),), no_tools=True, cache_dir=Path(sys.argv[2]))
-report = api.check(options)
-found = [[f.rule, f.path, f.line, f.message] for f in report.findings]
-print(json.dumps({"modules": sorted(sys.modules), "score": report.score, "findings": found}))
+import io, json, sys
+from ttaprod import cli
+root, cache = sys.argv[1:]
+sys.stdout = io.StringIO()
+try:
+    cli.main(["check", root, "--no-tools", "-f", "json", "--cache-dir", cache])
+except SystemExit:
+    pass
+report = json.loads(sys.stdout.getvalue())
+sys.stdout = sys.__stdout__
+found = [[f["rule"], f["path"], f["line"], f["message"]] for f in report["findings"]]
+print(json.dumps({"modules": sorted(sys.modules), "score": report["score"], "findings": found}))
 """
 # Only what analysing a file needs: a run whose files all come from the cache never loads it.
 ANALYSIS = ("libcst", "ttaprod.checks", "ttaprod.runner", "ttaprod.engine.analyze", "ttaprod.fixes")
+DRAWING = ("rich", "ttaprod.formatters.terminal")  # not for a JSON report
 
 
 def test_a_warm_check_loads_no_analysis(tmp_path) -> None:
@@ -80,5 +86,6 @@ def test_a_warm_check_loads_no_analysis(tmp_path) -> None:
     cold, warm = run(), run()
     assert "libcst" in cold["modules"]
     assert sorted(m for m in warm["modules"] if m.startswith(ANALYSIS)) == []
+    assert sorted(m for m in warm["modules"] if m.startswith(DRAWING)) == []
     assert (warm["score"], warm["findings"]) == (cold["score"], cold["findings"])
     assert cold["findings"], "the probe's call without a timeout is reported"
