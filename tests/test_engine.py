@@ -14,8 +14,9 @@ from ttaprod.engine import analyze
 from ttaprod.engine.binder import Binder, prebind_module
 from ttaprod.engine.context import FileContext, Problem
 from ttaprod.engine.detector import Detector
-from ttaprod.engine.names import NameTable, module_name_for
+from ttaprod.engine.names import NameTable
 from ttaprod.engine.positions import resolve_positions
+from ttaprod.engine.task import module_name_for
 from ttaprod.engine.walker import HookTable, walk
 
 from .conftest import run_check

@@ -177,7 +177,7 @@ def test_a_rule_that_raises_is_ttp906_and_the_run_goes_on(project, capsys, monke
     root = project({"app/a.py": "import requests\nrequests.get('https://x.example.com')\n"})
     real = ruleset.registry()
     broken = Registry(
-        (*real.detectors, _Raises),
+        lambda: (*real.detectors, _Raises),
         (*real.item_checks, ItemCheck("performance.cache", _broken_item)),
     )
     monkeypatch.setattr(ruleset, "registry", lambda: broken)

@@ -26,6 +26,8 @@ def test_wheel_installs_and_runs_in_a_fresh_venv(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "ttaprod/_rules/catalogue/TTP901-syntax-error.toml" in names
     assert "ttaprod/_rules/knowledge/secrets.toml" in names
+    for copy in ("catalogue", "knowledge", "tools"):  # the parsed copies ttaprod starts from
+        assert f"ttaprod/_rules/{copy}.json" in names
     assert "ttaprod/report.schema.json" in names
 
     env_dir = tmp_path / "venv"

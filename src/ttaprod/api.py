@@ -12,19 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from . import (
     assess,
     catalogue,
     discovery,
-    fixes,
     gitdiff,
     merge,
     ratchet,
     report,
     ruleset,
-    runner,
     safeio,
     scope,
     selection,
@@ -36,17 +34,17 @@ from . import baseline as baseline_mod
 from . import config as config_mod
 from .cache import ResultCache, config_digest
 from .config import Config, ConfigError
-from .engine.analyze import FileTask
-from .engine.names import module_aliases, module_name_for
 from .engine.project import ProjectIndex
+from .engine.task import FileTask, module_aliases, module_name_for
 from .engine.values import Index as ValueIndex
 from .engine.values import project_values
 from .errors import UsageError
 from .findings import new_finding
-from .fixes import files as fix_files
-from .items import health
 from .models import AppliedFix, FileResult, Finding, FixSummary, Report
 from .sharding import Shard
+
+if TYPE_CHECKING:
+    from . import fixes
 
 
 class Progress(Protocol):
@@ -166,7 +164,7 @@ def _analyse(
             results[i] = hit
             if tick:
                 tick(1)
-    fresh = runner.run([tasks[i] for i in todo], config.jobs, tick)
+    fresh = _analysed([tasks[i] for i in todo], config.jobs, tick)
     for i, result in zip(todo, fresh, strict=True):
         results[i] = result
         if i in keys:
@@ -177,6 +175,18 @@ def _analyse(
     store.save()
     timings.mark("own pass: second look, cache write")
     return [results[i] for i in range(len(tasks))]
+
+
+def _analysed(
+    tasks: list[FileTask], jobs: int, tick: Callable[[int], None] | None
+) -> list[FileResult]:
+    """The files the cache did not have, analysed; the engine, libcst and the detectors are
+    imported only then (a warm run of an unchanged tree never loads them)."""
+    if not tasks:
+        return []
+    from . import runner
+
+    return runner.run(tasks, jobs, tick)
 
 
 def _second_look(
@@ -206,9 +216,7 @@ def _second_look(
             todo.append(i)
         else:
             results[i] = hit
-    for i, result in zip(
-        todo, runner.run([again[i] for i in todo], config.jobs, None), strict=True
-    ):
+    for i, result in zip(todo, _analysed([again[i] for i in todo], config.jobs, None), strict=True):
         results[i] = result
         if i in keys:
             store.put(again[i], keys[i], result, slot="values")
@@ -693,6 +701,9 @@ def _merged_results(
 
 # --- fixes ---------------------------------------------------------------------------------
 def fix_settings(index: ProjectIndex, config: Config) -> fixes.Settings:
+    from . import fixes
+    from .items import health
+
     return fixes.settings(config, index.root, index.other_files, health.health_paths(index))
 
 
@@ -701,6 +712,8 @@ def _every_finding(built: Report) -> tuple[Finding, ...]:
 
 
 def _with_suggestions(built: Report, index: ProjectIndex, config: Config) -> Report:
+    from . import fixes
+
     planned = fixes.plan(
         built.findings, index.root, fix_settings(index, config), _every_finding(built)
     )
@@ -727,6 +740,9 @@ def fix(
     """Apply (or, with `write=False`, only compute) the fixes of what `check` reports: ttaprod's
     own findings, after suppressions, the baseline and `--diff` scope. The external tools are
     not run for this: none of their findings is fixed here."""
+    from . import fixes
+    from .fixes import files as fix_files
+
     first = run_check(replace(options, no_tools=True, tools=None, suggest=False))
     planned = fixes.plan(
         first.report.findings,

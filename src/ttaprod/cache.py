@@ -39,7 +39,7 @@ from typing import Any
 
 from . import __version__, catalogue, checklist, facts, redact, roles, safeio
 from .config import Config
-from .engine.analyze import FileTask
+from .engine.task import FileTask
 from .models import FileResult, Finding, Severity, Site
 from .resources import rules_dir
 

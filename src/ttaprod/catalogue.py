@@ -1,4 +1,5 @@
-"""The rule catalogue: one TOML file per rule in `rules/catalogue/`, loaded into RuleSpec values."""
+"""The rule catalogue: one TOML file per rule in `rules/catalogue/`, loaded into RuleSpec values
+(through `precompiled`: its JSON copy while that is fresh)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import checklist
-from .models import DEFAULT_EXAMPLE_PATH, Example, RuleSpec, Severity
+from . import checklist, precompiled
 from .resources import rules_dir
-from .tomlcompat import loads
+from .rulespec import DEFAULT_EXAMPLE_PATH, Example, RuleSpec, Severity
 
 
 class CatalogueError(Exception):
@@ -98,12 +98,12 @@ def parse_rule(raw: dict[str, Any], where: str) -> RuleSpec:
 
 def load_dir(directory: Path) -> dict[str, RuleSpec]:
     specs: dict[str, RuleSpec] = {}
-    for path in sorted(directory.glob("*.toml")):
-        spec = parse_rule(loads(path.read_text(encoding="utf-8")), path.name)
+    for name, raw in precompiled.tables(directory).items():
+        spec = parse_rule(raw, name)
         if spec.code in specs:
-            raise CatalogueError(f"{path.name}: duplicate rule code {spec.code}")
-        if not path.stem.startswith(spec.code):
-            raise CatalogueError(f"{path.name}: file name must start with {spec.code}")
+            raise CatalogueError(f"{name}: duplicate rule code {spec.code}")
+        if not Path(name).stem.startswith(spec.code):
+            raise CatalogueError(f"{name}: file name must start with {spec.code}")
         specs[spec.code] = spec
     return specs
 

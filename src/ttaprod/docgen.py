@@ -1,7 +1,9 @@
 """Generate the rules reference from the catalogue: `python -m ttaprod.docgen`.
 
-Writes docs/rules.md (every rule's documentation and examples) and the rules table
-between the markers in README.md. tests/test_docs.py fails when either is stale.
+Writes docs/rules.md (every rule's documentation and examples), the rules table between the
+markers in README.md, and the JSON copies of rules/catalogue/, rules/knowledge/ and
+rules/tools/ (their TOML files parsed in advance, for a fast start: `precompiled.py`).
+tests/test_docs.py fails when any of them is stale.
 """
 
 from __future__ import annotations
@@ -9,8 +11,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from . import precompiled
 from .catalogue import Example, RuleSpec, catalogue
-from .models import language_of
+from .rulespec import language_of
 
 START, END = "<!-- rules:start -->", "<!-- rules:end -->"
 FIX_START, FIX_END = "<!-- fixes:start -->", "<!-- fixes:end -->"
@@ -97,8 +100,17 @@ def readme_with_table(readme: str) -> str:
     return _between(readme, FIX_START, FIX_END, fixes_table(specs))
 
 
+PRECOMPILED = ("catalogue", "knowledge", "tools")  # directories of rules/ with a JSON copy
+
+
 def write(repo: Path) -> list[Path]:
     changed = []
+    for name in PRECOMPILED:
+        directory = repo / "rules" / name
+        copy, text = precompiled.copy_path(directory), precompiled.render(directory)
+        if not copy.exists() or copy.read_text(encoding="utf-8") != text:
+            copy.write_text(text, encoding="utf-8")
+            changed.append(copy)
     docs = repo / "docs" / "rules.md"
     if not docs.exists() or docs.read_text(encoding="utf-8") != rules_document():
         docs.parent.mkdir(parents=True, exist_ok=True)

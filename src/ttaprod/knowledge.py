@@ -1,6 +1,7 @@
 """Library knowledge shipped as data in `rules/knowledge/*.toml` (one table per file).
 
-Each file is checked against its shape (`knowledge_schema.SHAPES`) when it is first read. Rules
+The files are read through `precompiled` (their JSON copy while it is fresh), and each is
+checked against its shape (`knowledge_schema.SHAPES`) when it is first asked for. Rules
 read a file through a loader of their own that turns it into typed values; those loaders are
 `@derived`, so `reload()` (after a knowledge file changes, in tests) recomputes them all.
 """
@@ -11,9 +12,9 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any, TypeVar
 
+from . import precompiled
 from .knowledge_schema import SHAPES, Map
 from .resources import rules_dir
-from .tomlcompat import loads
 
 F = TypeVar("F", bound=Callable[..., Any])
 _DERIVED: list[Any] = []
@@ -24,10 +25,17 @@ class KnowledgeError(Exception):
 
 
 @cache
+def _tables() -> dict[str, dict[str, Any]]:
+    return precompiled.tables(rules_dir() / "knowledge")
+
+
+@cache
 def table(name: str) -> dict[str, Any]:
     """The parsed `rules/knowledge/<name>.toml`, checked against its shape."""
-    path = rules_dir() / "knowledge" / f"{name}.toml"
-    data = loads(path.read_text(encoding="utf-8"))
+    try:
+        data = _tables()[f"{name}.toml"]
+    except KeyError:
+        raise FileNotFoundError(rules_dir() / "knowledge" / f"{name}.toml") from None
     check(name, data)
     return data
 
@@ -93,6 +101,7 @@ def derived(loader: F) -> F:
 
 def reload() -> None:
     """Forget every file read and every value derived from them."""
+    _tables.cache_clear()
     table.cache_clear()
     for loader in _DERIVED:
         loader.cache_clear()

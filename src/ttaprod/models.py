@@ -11,30 +11,13 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from .rulespec import DEFAULT_EXAMPLE_PATH as DEFAULT_EXAMPLE_PATH
+from .rulespec import Example as Example
+from .rulespec import RuleSpec, Severity
+from .rulespec import language_of as language_of
+
 if TYPE_CHECKING:  # annotations only: `ttaprod rules` need not build the fact types
     from .facts import Fact
-
-
-class Severity(str, Enum):
-    CRITICAL = "critical"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-    INFO = "info"
-
-    @property
-    def rank(self) -> int:
-        """Higher is worse: info 0 … critical 4."""
-        return _SEVERITY_RANK[self]
-
-
-_SEVERITY_RANK = {
-    Severity.INFO: 0,
-    Severity.LOW: 1,
-    Severity.MEDIUM: 2,
-    Severity.HIGH: 3,
-    Severity.CRITICAL: 4,
-}
 
 
 class Status(str, Enum):
@@ -50,62 +33,6 @@ class ToolStatus(str, Enum):
     UNAVAILABLE = "unavailable"
     SKIPPED = "skipped"
     TIMEOUT = "timeout"
-
-
-DEFAULT_EXAMPLE_PATH = "app/example.py"
-
-
-@dataclass(frozen=True)
-class Example:
-    title: str
-    code: str
-    lines: tuple[int, ...]
-    path: str = DEFAULT_EXAMPLE_PATH
-    # the other files of the example project, (path, code): the lines are those of `path`
-    files: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def language(self) -> str:
-        return language_of(self.path)
-
-
-def language_of(path: str) -> str:
-    """For syntax highlighting: python, dockerfile, yaml, toml, json or text."""
-    name = path.rsplit("/", 1)[-1].lower()
-    if name.endswith((".py", ".pyi")):
-        return "python"
-    if "dockerfile" in name or name == "containerfile":
-        return "dockerfile"
-    for suffix, language in ((".yml", "yaml"), (".yaml", "yaml"), (".toml", "toml")):
-        if name.endswith(suffix):
-            return language
-    if name.endswith(".json"):
-        return "json"
-    return "text"
-
-
-@dataclass(frozen=True)
-class RuleSpec:
-    code: str
-    name: str
-    checklist_item: str | None
-    severity: Severity
-    title: str
-    summary: str
-    why: str
-    options: str
-    references: tuple[str, ...]
-    bad: tuple[Example, ...]
-    good: tuple[Example, ...]
-    use_instead: str = ""
-    roles: dict[str, str] | None = None  # role → "default", "off" or the highest severity
-    preview: bool = False  # below 90 % precision on real code: runs only in preview mode
-    fix: str = ""  # "safe", "unsafe" or "" (no automatic fix): `ttaprod check --fix`
-    fix_summary: str = ""  # what the fix does, one sentence (docs, `ttaprod rules`)
-
-    @property
-    def family(self) -> str:
-        return self.code[:4]
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,12 @@ import os
 import sys
 import time
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.progress import Progress as RichProgress
+if TYPE_CHECKING:  # rich is imported when a display is drawn: `wanted` is asked on every run
+    from rich.console import Console
+    from rich.progress import Progress as RichProgress
+    from rich.progress import TaskID
 
 DELAY_S = 1.0
 INTERVAL_S = 0.1
@@ -68,6 +70,9 @@ class TerminalProgress:
         self._draw()
 
     def _start(self) -> RichProgress:
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as RichProgress
+
         display = RichProgress(
             TextColumn("{task.description:<16}"),
             BarColumn(bar_width=24),
@@ -101,5 +106,7 @@ class TerminalProgress:
 
 
 def for_terminal(no_color: bool = False) -> TerminalProgress:
+    from rich.console import Console
+
     console = Console(stderr=True, no_color=no_color or bool(os.environ.get("NO_COLOR")))
     return TerminalProgress(console)

@@ -33,9 +33,10 @@ from multiprocessing.context import BaseContext
 from typing import NoReturn
 
 from . import ruleset
-from .engine.analyze import FileTask, analyze_bytes, analyze_file, notice_finding
+from .engine.analyze import analyze_bytes, analyze_file, notice_finding
 from .engine.detector import Detector
 from .engine.source import Notice
+from .engine.task import FileTask
 from .models import FileResult
 
 IN_PROCESS_BELOW = 12  # files; a pool costs more than it saves under this
@@ -171,6 +172,7 @@ def run(
     jobs = jobs or os.cpu_count() or 1
     if not tasks:
         return []
+    detectors()  # imported here, before any fork: every child and worker inherits them
     if jobs == 1 or len(tasks) < IN_PROCESS_BELOW:
         if not hasattr(os, "fork"):  # pragma: no cover - Windows
             return [_tick(_guarded(task), progress) for task in tasks]

@@ -218,16 +218,16 @@ def test_a_client_re_exported_by_a_module_is_followed_only_where_the_module_uses
     session `models` re-exports, and the call is judged on it. A file importing `models` for
     something else is not looked at again (a second look costs a whole analysis; on redash it
     was 29 files, now 9)."""
-    from ttaprod import api
+    from ttaprod import runner
 
     looked_again: list[str] = []
-    run = api.runner.run
+    run = runner.run
 
     def spy(tasks, jobs, tick):
         looked_again.extend(t.rel_path for t in tasks if t.values)
         return run(tasks, jobs, tick)
 
-    monkeypatch.setattr(api.runner, "run", spy)
+    monkeypatch.setattr(runner, "run", spy)
     root = write(
         tmp_path,
         {

@@ -412,7 +412,7 @@ def test_a_session_handed_out_by_an_annotated_function_in_another_module_blocks(
 
 
 def test_a_package_under_a_source_root_is_its_import_name_tests_keep_theirs() -> None:
-    from ttaprod.engine.names import module_aliases, unalias
+    from ttaprod.engine.task import module_aliases, unalias
 
     aliases = module_aliases(
         [

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import libcst as cst
-
 from .. import knowledge
 
 
@@ -112,13 +110,3 @@ def number(text: str) -> float | None:
         return float(text.replace("_", ""))
     except ValueError:
         return None
-
-
-def literal_number(expr: cst.BaseExpression | None) -> float | None:
-    """The value of a numeric literal (`100`, `-5.0`), else None."""
-    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
-        inner = literal_number(expr.expression)
-        return -inner if inner is not None else None
-    if isinstance(expr, (cst.Integer, cst.Float)):
-        return number(expr.value)
-    return None

@@ -1,5 +1,6 @@
-"""Helpers shared by the security detectors (secrets.py, tls.py): name words, literal
-values, the names a statement binds, the call a node makes, and which hosts are local.
+"""Helpers shared by the security detectors (secrets.py, tls.py): literal values, the names
+a statement binds, the call a node makes. Name words, URLs and local hosts, which need no
+syntax tree, are in `strings.py`.
 
 No detector lives here; everything is cheap and cached, because these run on every
 assignment, keyword and string literal of a file.
@@ -7,29 +8,16 @@ assignment, keyword and string literal of a file.
 
 from __future__ import annotations
 
-import ipaddress
-import re
 import warnings
 from ast import literal_eval
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import libcst as cst
 
-from .. import knowledge
 from ..engine.context import FileContext
-
-_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
-
-
-@knowledge.derived
-@lru_cache(maxsize=4096)
-def words(name: str) -> tuple[str, ...]:
-    """`openaiApiKey` / `OPENAI_API_KEY` / `x-api-key` → ("openai", "api", "key");
-    digits are dropped (`password2` → ("password",))."""
-    return tuple(w.lower() for w in _WORD.findall(name) if not w.isdigit())
+from .cost import number
 
 
 # --- literal values ---------------------------------------------------------------------------
@@ -172,66 +160,11 @@ def argument_index(
     return None
 
 
-# --- hosts ------------------------------------------------------------------------------------
-@knowledge.derived
-def _hosts() -> dict[str, Any]:
-    return knowledge.table("tls")["exempt_hosts"]
-
-
-@knowledge.derived
-@lru_cache(maxsize=1024)
-def is_local_host(host: str) -> bool:
-    """localhost, loopback / private / link-local addresses, cluster and reserved names,
-    and bare service names without dots (`redis`, `ollama`)."""
-    table = _hosts()
-    host = host.strip("[]").rstrip(".").lower()
-    if not host:
-        return True
-    if host in table["names"]:
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
-    if address is not None:
-        return bool(table.get("private_addresses")) and (
-            address.is_private
-            or address.is_loopback
-            or address.is_link_local
-            or address.is_unspecified
-        )
-    if "." not in host and table.get("bare_names"):
-        return True
-    if host in table["example_domains"]:
-        return True
-    return any(host.endswith(suffix) for suffix in table["suffixes"])
-
-
-_URL = re.compile(
-    r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?:(?P<user>[^:/@\s]*)(?::(?P<password>[^@/\s]*))?@)?"
-    r"(?P<host>\[[^\]]*\]|[^/\s:?#@]*)"
-)
-
-
-@dataclass(frozen=True)
-class Url:
-    scheme: str
-    host: str
-    user: str | None
-    password: str | None
-    host_complete: bool  # the literal holds the whole host (not cut by an f-string field)
-
-
-def parse_url(text: str, complete: bool = True) -> Url | None:
-    match = _URL.match(text)
-    if match is None:
-        return None
-    end = match.end("host")
-    host_complete = complete or (end < len(text) and text[end] in "/:?#")
-    return Url(
-        match.group("scheme").lower(),
-        match.group("host"),
-        match.group("user"),
-        match.group("password"),
-        host_complete,
-    )
+def literal_number(expr: cst.BaseExpression | None) -> float | None:
+    """The value of a numeric literal (`100`, `-5.0`), else None."""
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        inner = literal_number(expr.expression)
+        return -inner if inner is not None else None
+    if isinstance(expr, (cst.Integer, cst.Float)):
+        return number(expr.value)
+    return None

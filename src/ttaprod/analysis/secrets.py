@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .. import knowledge, redact
-from ..engine.context import Problem
+from ..engine.problem import Problem
 from ..models import Severity
-from .literals import is_local_host, parse_url, words
+from .strings import is_local_host, parse_url, words
 
 PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "pw", "pass", "passphrase"})
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")

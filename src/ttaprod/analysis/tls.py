@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import knowledge
 from . import targets
-from .literals import Url, is_local_host, parse_url, words
+from .strings import Url, is_local_host, parse_url, words
 
 Off = tuple[Any, ...]  # literal values that turn verification off
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from .. import progress as progress_mod
 from .. import timings
 from ..api import CheckOptions, check, fix
-from ..formatters import github, gitlab, json_report, junit, markdown, sarif, terminal
 from ..models import Report
 from .common import (
     EXIT_FAILED,
@@ -25,15 +24,8 @@ from .common import (
 )
 from .fix_view import print_changes, print_diffs
 
-# Formats rendered to text by a pure `render(report) -> str`.
-TEXT_FORMATS: dict[str, Callable[[Report], str]] = {
-    "json": json_report.render,
-    "sarif": sarif.render,
-    "junit": junit.render,
-    "github": github.render,
-    "markdown": markdown.render,
-    "gitlab": gitlab.render,
-}
+# Formats rendered to text by a pure `render(report) -> str` (`_text_renderer`).
+TEXT_FORMATS = ("json", "sarif", "junit", "github", "markdown", "gitlab")
 Plan = tuple[str, Path | None]  # (format, file or None for stdout)
 # Formats whose readers are shown each finding's fix: the findings get their suggestions.
 SUGGESTING = frozenset({"sarif", "github", "markdown"})
@@ -81,11 +73,7 @@ def emit(
     show_suppressed: bool = False,
 ) -> None:
     if name in TEXT_FORMATS:
-        render = TEXT_FORMATS[name]
-        if name == "json":
-            render = partial(
-                json_report.render, show_baselined=show_baselined, show_suppressed=show_suppressed
-            )
+        render = _text_renderer(name, show_baselined, show_suppressed)
         text = render(report)
         if target is None:
             with to_stdout():
@@ -94,6 +82,8 @@ def emit(
             with writing(target) as handle:
                 handle.write(text)
         return
+    from ..formatters import terminal  # rich: only for the terminal report
+
     draw = partial(
         terminal.render,
         report,
@@ -107,6 +97,37 @@ def emit(
         return
     with writing(target) as handle:
         draw(console(file=handle, no_color=True))
+
+
+def _text_renderer(
+    name: str, show_baselined: bool, show_suppressed: bool
+) -> Callable[[Report], str]:
+    """The format's renderer, its module imported only when that format is asked for."""
+    if name == "json":
+        from ..formatters import json_report
+
+        return partial(
+            json_report.render, show_baselined=show_baselined, show_suppressed=show_suppressed
+        )
+    if name == "sarif":
+        from ..formatters import sarif
+
+        return sarif.render
+    if name == "junit":
+        from ..formatters import junit
+
+        return junit.render
+    if name == "github":
+        from ..formatters import github
+
+        return github.render
+    if name == "markdown":
+        from ..formatters import markdown
+
+        return markdown.render
+    from ..formatters import gitlab
+
+    return gitlab.render
 
 
 def run(

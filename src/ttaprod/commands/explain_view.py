@@ -10,9 +10,8 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from .. import precision
 from ..checklist import SECTIONS
-from ..models import Example, RuleSpec
+from ..rulespec import Example, RuleSpec
 
 ENGINE = "Engine notes"
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s")
@@ -83,6 +82,8 @@ def _example(example: Example, flagged: bool, plain: bool = False) -> Renderable
 
 
 def render(spec: RuleSpec, console: Console) -> None:
+    from .. import precision  # its TOML file: read for `explain`, not for `rules`
+
     plain = console.color_system is None
     head = Text(f"{spec.code} ", style="bold")
     head.append(spec.name, style="bold cyan")

@@ -6,12 +6,12 @@ import ast
 import errno
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import libcst as cst
 
 from .. import catalogue, redact, roles, safeio, sourcelines
-from ..facts import ClientValue, Fact, Pending
+from ..facts import Fact, Pending
 from ..findings import new_finding
 from ..models import FileResult, Finding, Severity, Site
 from ..suppression import Marks
@@ -19,29 +19,12 @@ from . import source
 from .binder import Binder, prebind_module
 from .context import FileContext, PendingFact, PendingFinding, Problem
 from .detector import Detector
-from .names import NameTable, module_name_for
+from .names import NameTable
 from .positions import Range, resolve_positions
+from .task import FileTask, module_name_for
 from .walker import HookTable, walk
 
 NOTICE_CODES = frozenset({"TTP901", "TTP902", "TTP903", "TTP904", "TTP905", "TTP906"})
-
-
-@dataclass(frozen=True)
-class FileTask:
-    abs_path: str
-    rel_path: str
-    enabled: frozenset[str]
-    max_bytes: int = source.DEFAULT_MAX_BYTES
-    role_globs: tuple[tuple[str, str], ...] = ()  # [tool.ttaprod.roles]
-    project: frozenset[str] = frozenset()  # top-level module names of the project's files
-    # clients and factories of other modules this file imports (`engine/values.py`)
-    # as (the name it is imported by, the value)
-    values: tuple[tuple[str, ClientValue], ...] = ()
-    sync_clients: tuple[str, ...] = ()  # [tool.ttaprod] sync-clients
-    sync_calls: tuple[str, ...] = ()  # [tool.ttaprod] sync-calls
-    # objects the knowledge names by an expression: what calls of instances return ("X()",
-    # "X.m()", tracked only for these: `NameTable.returned`) and module-level instances
-    objects: frozenset[str] = frozenset()
 
 
 def count_lines(data: bytes) -> int:

@@ -15,23 +15,10 @@ import libcst as cst
 from .. import redact
 from ..facts import Fact, Pending
 from ..findings import fingerprint
-from ..models import Severity
 from ..roles import Role
 from .lines import statement_lines
 from .names import Instance, NameTable
-
-
-@dataclass(frozen=True)
-class Problem:
-    """What is wrong at a node, before it has a position."""
-
-    rule: str
-    message: str
-    severity: Severity | None = None  # None: the catalogue's severity
-    fix: str | None = None
-    checklist_item: str | None = None  # None: the catalogue's item
-    fingerprint_text: str | None = None  # overrides the node's source (e.g. masked secrets)
-    snippet_mask: bool = False  # the flagged line holds a secret: mask it in the snippet
+from .problem import Problem
 
 
 @dataclass

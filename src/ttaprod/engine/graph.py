@@ -34,7 +34,7 @@ from ..facts import (
     Protected,
     ProtectingDecorator,
 )
-from .names import unalias
+from .task import unalias
 
 # Sync helpers followed below a coroutine's call: the helper it calls and the helpers that one
 # calls. Deeper chains were mostly data-dependent on real code (a lazy `if x is None: x =
@@ -84,7 +84,7 @@ def _weakest(guards: Iterable[Guard]) -> Guard:
 
 class CallGraph:
     def __init__(self, facts: Iterable[Fact], aliases: Mapping[str, str] | None = None) -> None:
-        self.aliases: Mapping[str, str] = aliases or {}  # `names.module_aliases`
+        self.aliases: Mapping[str, str] = aliases or {}  # `task.module_aliases`
         self._resolved: dict[str, str] = {}
         self.functions: dict[str, Function] = {}
         self.classes: dict[str, ClassInfo] = {}

@@ -10,12 +10,11 @@ no cross-module inference, but 10× faster, which keeps ttaprod usable as a pre-
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
 
-from .. import roles
 from ..facts import ClientValue
 
 _BUILTINS = frozenset(dir(builtins))
@@ -55,67 +54,12 @@ def dotted(expr: cst.BaseExpression) -> str | None:
     return None
 
 
-def module_name_for(rel_path: str) -> str:
-    """`src/app/api/routes.py` → "app.api.routes" (a leading `src/` is dropped)."""
-    parts = rel_path.replace("\\", "/").split("/")
-    if parts and parts[0] == "src" and len(parts) > 1:
-        parts = parts[1:]
-    last = parts[-1]
-    for suffix in (".pyi", ".py"):
-        if last.endswith(suffix):
-            last = last[: -len(suffix)]
-    parts[-1] = last
-    if parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(p for p in parts if p)
-
-
 def _rebound(old: Binding, new: Binding) -> Binding:
     """A declared type (`self._api: ccxt.Exchange`) holds when the name is later assigned a
     value of unknown type (`self._api = self._init_ccxt(...)`), as it does for a type checker."""
     if new is None and isinstance(old, Instance) and old.via == "annotation":
         return old
     return new
-
-
-def module_aliases(rel_paths: Iterable[str]) -> dict[str, str]:
-    """Modules under a source root other than `src/`, by the name they are imported by:
-    `backend/chainlit/config.py` in a package `backend/chainlit/` (no `backend/__init__.py`)
-    is "backend.chainlit.config" by its path and imported as "chainlit.config" → the alias
-    maps the second to the first. A name another file has by its own path keeps its file;
-    tests and examples get none (a `tests/fixtures/requests/` package is not `requests`)."""
-    paths = [p.replace("\\", "/") for p in rel_paths]
-    kept = (roles.Role.SERVICE, roles.Role.CLI, roles.Role.SCRIPT)
-    packages = {p.rpartition("/")[0] for p in paths if p.rpartition("/")[2] == "__init__.py"}
-    primary = {module_name_for(p) for p in paths}
-    out: dict[str, str] = {}
-    for path in paths:
-        if roles.classify(path) not in kept:
-            continue
-        dirs = path.split("/")[:-1]
-        start = len(dirs)
-        while start > 0 and "/".join(dirs[:start]) in packages:
-            start -= 1
-        if start == 0 or start == len(dirs) or dirs[:start] == ["src"]:
-            continue
-        own = module_name_for(path)
-        alias = module_name_for("/".join(path.split("/")[start:]))
-        if alias and alias != own and alias not in primary:
-            out[alias] = own
-    return out
-
-
-def unalias(qual: str, aliases: Mapping[str, str]) -> str:
-    """`chainlit.config.load` → "backend.chainlit.config.load" when "chainlit.config" is an
-    alias (`module_aliases`); any other name as it is."""
-    if not aliases:
-        return qual
-    parts = qual.split(".")
-    for i in range(len(parts), 0, -1):
-        found = aliases.get(".".join(parts[:i]))
-        if found is not None:
-            return ".".join([found, *parts[i:]])
-    return qual
 
 
 class NameTable:

@@ -13,7 +13,7 @@ from ..config import Config
 from ..facts import Fact
 from ..models import FileResult, Finding, ItemResult, ToolRun
 from .graph import CallGraph
-from .names import module_aliases
+from .task import module_aliases
 
 F = TypeVar("F", bound=Fact)
 

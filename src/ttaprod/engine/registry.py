@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from ..findings import internal_error
 from ..models import Finding, ItemResult, Status
-from .detector import Detector
 from .project import CheckResult, ProjectIndex
+
+if TYPE_CHECKING:
+    from .detector import Detector
 
 Judge = Callable[[ProjectIndex, ItemResult], CheckResult]
 
@@ -39,7 +43,10 @@ class ItemCheck:
 
 @dataclass(frozen=True)
 class Registry:
-    detectors: tuple[type[Detector], ...]
+    """`load_detectors` gives the detectors when the per-file pass first needs them: a run
+    whose files all come from the cache judges the items without importing them (or libcst)."""
+
+    load_detectors: Callable[[], Iterable[type[Detector]]]
     item_checks: tuple[ItemCheck, ...]
     _by_item: Mapping[str, tuple[ItemCheck, ...]] = field(init=False, repr=False, compare=False)
 
@@ -48,6 +55,10 @@ class Registry:
         for check in self.item_checks:
             by_item.setdefault(check.item, []).append(check)
         object.__setattr__(self, "_by_item", {k: tuple(v) for k, v in by_item.items()})
+
+    @cached_property
+    def detectors(self) -> tuple[type[Detector], ...]:
+        return tuple(self.load_detectors())
 
     def checks_for(self, item: str) -> tuple[ItemCheck, ...]:
         return self._by_item.get(item, ())
@@ -85,5 +96,7 @@ def guarded(check: ItemCheck, index: ProjectIndex, default: ItemResult) -> Check
         return skipped, (internal_error("", f"check of {check.item} ({check.name})", exc),)
 
 
-def build(detectors: Iterable[type[Detector]], item_checks: Iterable[ItemCheck]) -> Registry:
-    return Registry(tuple(detectors), tuple(item_checks))
+def build(
+    load_detectors: Callable[[], Iterable[type[Detector]]], item_checks: Iterable[ItemCheck]
+) -> Registry:
+    return Registry(load_detectors, tuple(item_checks))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-DEFAULT_MAX_BYTES = 1024 * 1024
+from .task import DEFAULT_MAX_BYTES
 
 
 @dataclass(frozen=True)

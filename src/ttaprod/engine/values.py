@@ -15,14 +15,14 @@ from collections.abc import Callable, Mapping
 
 from ..facts import ClientValue, Export
 from ..models import FileResult
-from .names import module_aliases
+from .task import module_aliases
 
 MAX_HOPS = 10  # re-exports followed from an imported name to its definition
 
 
 def project_values(results: list[FileResult]) -> dict[str, ClientValue]:
     """Every value by the names it can be imported by (its own, its re-exports, and its
-    module's alias under a source root: `names.module_aliases`)."""
+    module's alias under a source root: `task.module_aliases`)."""
     values: dict[str, ClientValue] = {}
     exports: dict[str, str] = {}
     for result in results:

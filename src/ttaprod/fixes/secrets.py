@@ -25,7 +25,8 @@ import re
 import libcst as cst
 
 from ..analysis import secrets as sk
-from ..analysis.literals import argument, call_target, string_value, target_name, words
+from ..analysis.literals import argument, call_target, string_value, target_name
+from ..analysis.strings import words
 from ..models import Finding
 from .kit import REWRITE, Decline, Edit, FindingFix
 from .settings import data

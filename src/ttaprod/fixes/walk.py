@@ -18,8 +18,9 @@ import libcst as cst
 
 from ..engine.binder import Binder, prebind_module
 from ..engine.context import FileContext
-from ..engine.names import NameTable, module_name_for
+from ..engine.names import NameTable
 from ..engine.positions import resolve_positions
+from ..engine.task import module_name_for
 from ..engine.walker import HookTable, children, walk
 from ..findings import fingerprint
 from ..models import Finding

@@ -3,7 +3,6 @@ log line, or the project serves no request, message or job (nothing to correlate
 
 from __future__ import annotations
 
-from ..checks.errors.error_handlers import LOGGING
 from ..engine.project import CheckResult, ProjectIndex
 from ..facts import CorrelationBinding, InboundWork, Route
 from ..models import Evidence, ItemResult
@@ -16,7 +15,7 @@ def correlation_item(index: ProjectIndex, default: ItemResult) -> CheckResult:
     facts = pending_facts(index, ("TTP114",))
     if not facts or index.partial:
         return default, ()
-    tally = Tally(index, LOGGING)
+    tally = Tally(index, "errors.logging")
     sites = sum(1 for fact in facts if fact.site)
     bindings = index.facts_of(CorrelationBinding)
     if bindings:

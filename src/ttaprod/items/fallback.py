@@ -4,12 +4,13 @@ function every path into theirs passes."""
 
 from __future__ import annotations
 
-from ..checks.errors.llm_call_fallback import FALLBACK
 from ..engine.project import CheckResult, ProjectIndex
 from ..facts import FallbackCovers, Pending
 from ..models import ItemResult
 from ..tally import Tally
 from .pending import pending_facts, pending_issue
+
+FALLBACK = "errors.fallback"
 
 
 def _covering(fact: Pending, covers: dict[str, FallbackCovers]) -> FallbackCovers | None:

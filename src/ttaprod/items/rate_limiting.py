@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .. import knowledge
-from ..analysis.literals import words
+from ..analysis.strings import words
 from ..engine.project import CheckResult, ProjectIndex
 from ..facts import (
     Fact,

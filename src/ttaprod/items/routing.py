@@ -3,12 +3,13 @@ chooses between them."""
 
 from __future__ import annotations
 
-from ..checks.performance.model_routing import ITEM, RULE
 from ..engine.project import CheckResult, ProjectIndex
 from ..facts import ModelName, ModelRouter
 from ..models import Evidence, ItemResult, Status
 from ..tally import Issue, Tally, in_preview, verdict
 from .common import PARTIAL, listed
+
+ITEM, RULE = "performance.routing", "TTP315"  # as the detector records them
 
 
 def _first_by_model(facts: list[ModelName]) -> dict[str, ModelName]:

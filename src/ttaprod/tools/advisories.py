@@ -13,13 +13,13 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
-
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING, Any
 
 from .. import safeio
 from .deps import normalise
+
+if TYPE_CHECKING:
+    from packaging.version import Version
 
 DB_FILES = ("insecure_full.json", "insecure.json")
 MAX_BYTES = 128 * safeio.MB  # safety's full database is about 40 MB
@@ -48,6 +48,9 @@ class Database:
     stamp: str  # when it was built, for the version column
 
     def affecting(self, package: str, version: str) -> list[Advisory]:
+        # packaging is imported when versions are compared, not by every run that imports this
+        from packaging.version import InvalidVersion, Version
+
         try:
             parsed = Version(version)
         except InvalidVersion:
@@ -56,6 +59,8 @@ class Database:
 
 
 def _affects(specs: tuple[str, ...], version: Version) -> bool:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     for spec in specs:
         try:
             if SpecifierSet(spec).contains(version, prereleases=True):

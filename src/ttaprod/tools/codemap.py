@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from .. import checklist, roles
+from .. import checklist, precompiled, roles
 from ..models import Severity
 from ..resources import rules_dir
-from ..tomlcompat import loads
 
 TOOL_SEVERITY = "tool"
 
@@ -159,6 +158,14 @@ def parse_map(data: dict[str, Any], tool: str) -> CodeMap:
 
 
 @cache
+def _maps() -> dict[str, dict[str, Any]]:
+    return precompiled.tables(rules_dir() / "tools")
+
+
+@cache
 def code_map(tool: str) -> CodeMap:
-    path = rules_dir() / "tools" / f"{tool}.toml"
-    return parse_map(loads(path.read_text(encoding="utf-8")), tool)
+    try:
+        data = _maps()[f"{tool}.toml"]
+    except KeyError:
+        raise FileNotFoundError(rules_dir() / "tools" / f"{tool}.toml") from None
+    return parse_map(data, tool)

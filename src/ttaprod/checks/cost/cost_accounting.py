@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from ...analysis.cost import literal_number, table
+from ...analysis.cost import table
+from ...analysis.literals import literal_number
 from ...analysis.observability import table as observability
 from ...analysis.outbound import called_name, render, scope_qualname
 from ...engine.context import FileContext, Problem

@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from ... import knowledge
-from ...analysis.literals import words
 from ...analysis.logcalls import LogCall, LogCalls, call_keys
 from ...analysis.once import run_once
 from ...analysis.outbound import classify, scope_qualname
+from ...analysis.strings import words
 from ...analysis.wrapping import block, walk_body
 from ...engine.context import FileContext, PendingFinding, Problem
 from ...engine.detector import Derived, Detector, roots

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from ...analysis.cost import literal_number
+from ...analysis.literals import literal_number
 from ...analysis.outbound import OutboundCall, classify, construction, render, scope_qualname
 from ...engine.context import FileContext
 from ...engine.detector import Detector

@@ -39,8 +39,8 @@ from ...analysis.literals import (
     simple_text,
     string_value,
     target_name,
-    words,
 )
+from ...analysis.strings import words
 from ...engine.context import FileContext
 from ...engine.detector import Derived, Detector
 from ...facts import SecretLiteral

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from ... import knowledge
-from ...analysis.literals import words
+from ...analysis.strings import words
 from ...analysis.web import ROUTE_NEEDS, HandlerIndex, function_qualname
 from ...engine.context import FileContext, Problem
 from ...engine.detector import Detector
