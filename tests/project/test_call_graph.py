@@ -449,3 +449,61 @@ def test_a_sync_session_passed_to_an_untyped_parameter_blocks_where_it_is_used(
         (10, "ModelsConfig.count() calls _count()"),
         (18, f"`db.execute()` {session} blocks"),
     ]
+
+
+GENERIC_REPOSITORIES = {
+    "shop/__init__.py": "",
+    "shop/repos/__init__.py": "from .factory import *\n",
+    "shop/repos/generic.py": """
+        from typing import Generic, TypeVar
+
+        from sqlalchemy.orm import Session
+
+        T = TypeVar("T")
+
+
+        class RepositoryGeneric(Generic[T]):
+            session: Session
+
+            def get_one(self, key: str) -> T:
+                return self.session.get(self.model, key)
+        """,
+    "shop/repos/factory.py": """
+        from functools import cached_property
+
+        from .generic import RepositoryGeneric
+
+
+        class RecipeRepository(RepositoryGeneric["Recipe"]):
+            pass
+
+
+        class AllRepositories:
+            @cached_property
+            def recipes(self) -> RecipeRepository:
+                return RecipeRepository()
+        """,
+    "shop/routes.py": """
+        from shop.repos import AllRepositories
+
+
+        class Controller:
+            repos: AllRepositories
+
+            async def get_recipe(self, slug: str) -> object:
+                return self.repos.recipes.get_one(slug)
+        """,
+}
+
+
+def test_a_method_inherited_from_a_generic_base_through_a_star_re_export(tmp_path: Path) -> None:
+    """`AllRepositories` imported from the package that re-exports it with `import *`, and
+    `get_one` inherited from `RepositoryGeneric["Recipe"]`: the chain resolves to the base."""
+    report = run_check(write(tmp_path, GENERIC_REPOSITORIES), select=("TTP301",))
+    assert [(f.path, f.line, f.message.split(": it calls")[0]) for f in report.findings] == [
+        (
+            "shop/routes.py",
+            8,
+            "`RepositoryGeneric.get_one()` blocks the event loop inside `async def get_recipe`",
+        )
+    ]

@@ -60,7 +60,9 @@ def _bind_target(names: NameTable, target: cst.BaseExpression, value: Binding) -
 
 
 def _class_bases(names: NameTable, node: cst.ClassDef) -> tuple[str, ...]:
-    bases = (names.qualname(arg.value) for arg in node.bases if arg.keyword is None)
+    """The bases' qualified names; a generic base counts as its class (`Repo[Recipe]`)."""
+    exprs = (arg.value for arg in node.bases if arg.keyword is None)
+    bases = (names.qualname(e.value if isinstance(e, cst.Subscript) else e) for e in exprs)
     return tuple(b for b in bases if b is not None)
 
 

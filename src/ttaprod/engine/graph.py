@@ -89,6 +89,7 @@ class CallGraph:
         self.functions: dict[str, Function] = {}
         self.classes: dict[str, ClassInfo] = {}
         self.exports: dict[str, str] = {}
+        self.star_exports: dict[str, list[str]] = defaultdict(list)  # module → `import *` of
         self.callers: dict[str, list[CallEdge]] = defaultdict(list)
         self.calls_from: dict[str, list[CallEdge]] = defaultdict(list)
         self.direct: dict[str, Guard] = defaultdict(lambda: NONE)
@@ -104,7 +105,10 @@ class CallGraph:
             elif isinstance(fact, ClassInfo):
                 self.classes[fact.qual] = fact
             elif isinstance(fact, Export):
-                self.exports[fact.name] = fact.target
+                if fact.name.endswith(".*"):
+                    self.star_exports[fact.name[:-2]].append(fact.target)
+                else:
+                    self.exports[fact.name] = fact.target
             elif isinstance(fact, CallEdge):
                 edges.append(fact)
             elif isinstance(fact, Protected):
@@ -160,7 +164,13 @@ class CallGraph:
                 elif owner in self.functions and self.functions[owner].returns:
                     # `handler = get_handler(); handler.handle()`: a method of what it returns
                     target = f"{self.functions[owner].returns}.{name}"
-                elif owner and depth < 8:
+                elif owner in self.star_exports and depth < 8:
+                    # `from .base_controllers import *` in a package's __init__
+                    for module in self.star_exports[owner]:
+                        found = self._resolve(f"{module}.{name}", depth + 1)
+                        if found in self.functions or found in self.classes:
+                            return found
+                if target is None and owner and depth < 8:
                     resolved = self._resolve(owner, depth + 1)
                     if resolved in self.classes:
                         return self._inherited(resolved, name) or qual

@@ -135,7 +135,7 @@ class NameTable:
                 self.bind(top, top)
 
     def bind_import_from(self, node: cst.ImportFrom) -> None:
-        base = self._absolute_module(node)
+        base = self.absolute_module(node)
         if base is None or isinstance(node.names, cst.ImportStar):
             return
         for alias in node.names:
@@ -148,7 +148,7 @@ class NameTable:
             else:
                 self.bind(name, target)
 
-    def _absolute_module(self, node: cst.ImportFrom) -> str | None:
+    def absolute_module(self, node: cst.ImportFrom) -> str | None:
         module = dotted(node.module) if node.module is not None else ""
         if module is None:
             return None

@@ -51,6 +51,7 @@ class CallGraphFacts(Detector):
         self.params: dict[str, tuple[str, ...]] = {}  # function → positional parameters
         self.untyped: dict[str, frozenset[str]] = {}  # function → parameters with no annotation
         self.uses: dict[str, int] = {}  # function → methods recorded as called on those
+        self.stars: list[str] = []  # project modules imported with `*` at module level
 
     # --- definitions ------------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -229,3 +230,12 @@ class CallGraphFacts(Detector):
         for name, bound in module.bindings.items():
             if isinstance(bound, str) and ctx.in_project(bound) and not bound.startswith(prefix):
                 ctx.fact(ctx.module, Export(name=prefix + name, target=bound), line=1)
+        for star in self.stars:
+            ctx.fact(ctx.module, Export(name=prefix + "*", target=star), line=1)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        """`from .base_controllers import *`: every name of that module is one of this one's."""
+        if isinstance(node.names, cst.ImportStar) and len(self.ctx.names.scopes) == 1:
+            module = self.ctx.names.absolute_module(node)
+            if module and self.ctx.in_project(module):
+                self.stars.append(module)
