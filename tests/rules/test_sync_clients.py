@@ -427,3 +427,19 @@ def test_a_package_under_a_source_root_is_its_import_name_tests_keep_theirs() ->
     assert aliases == {"chainlit": "backend.chainlit", "chainlit.config": "backend.chainlit.config"}
     assert unalias("chainlit.config.Config.load", aliases) == "backend.chainlit.config.Config.load"
     assert unalias("requests.get", aliases) == "requests.get"
+
+
+def test_a_call_chained_over_several_lines_is_named_on_one_line(project) -> None:
+    source = """
+    import requests
+
+
+    async def handler(session: requests.Session) -> None:
+        (session
+            .get("https://example.com", timeout=5))
+    """
+    report = run_check(project({"api/x.py": source}), select=("TTP301",))
+    assert [f.message for f in report.findings] == [
+        "`session.get()` (requests.Session is synchronous) blocks the event loop inside"
+        " `async def handler`"
+    ]

@@ -41,6 +41,11 @@ def _method_path(ctx: FileContext, func: cst.Attribute) -> tuple[str, str] | Non
         receiver = receiver.value
 
 
+def _one_line(code: str) -> str:
+    """`session\n    .query` → "session.query": a chained call written over several lines."""
+    return "".join(part.strip() for part in code.splitlines())
+
+
 def _on_object(qual: str, objects: frozenset[str]) -> bool:
     """`fastapi_sqlalchemy.db.session.query`: a method of a module-level object."""
     while "." in qual:
@@ -70,7 +75,7 @@ def blocking_call(ctx: FileContext, call: cst.Call) -> tuple[str, Blocking] | No
     for base in ctx.names.bases_of(ctor):
         found = method_blocks(base, path, ctx.sync_clients)
         if found is not None:
-            return f"`{ctx.code_for(func)}()` ({synchronous(base)})", found
+            return f"`{_one_line(ctx.code_for(func))}()` ({synchronous(base)})", found
     return None
 
 
