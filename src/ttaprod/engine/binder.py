@@ -28,13 +28,21 @@ def value_binding(names: NameTable, value: cst.BaseExpression | None) -> Binding
     return None
 
 
+# modules whose subscripted types wrap the value (Optional[X], Iterator[X], list[X]): the
+# annotation means X; any other subscript is a generic class and means that class
+_WRAPPERS = frozenset({"typing", "typing_extensions", "collections", "builtins", ""})
+
+
 def annotation_binding(names: NameTable, annotation: cst.Annotation | None) -> Binding:
     if annotation is None:
         return None
     expr = annotation.annotation
-    if isinstance(expr, cst.Subscript):  # Optional[httpx.Client] and the like
+    if isinstance(expr, cst.Subscript):
+        wrapper = names.qualname(expr.value) or ""
         inner = expr.slice[0].slice if expr.slice else None
-        if isinstance(inner, cst.Index):
+        if wrapper.split(".", 1)[0] not in _WRAPPERS:
+            expr = expr.value  # a generic class: `RepositoryGeneric[Recipe]` is the repository
+        elif isinstance(inner, cst.Index):  # Optional[httpx.Client], Iterator[Session]
             expr = inner.value
     if isinstance(expr, cst.BinaryOperation):  # httpx.Client | None
         expr = expr.left
