@@ -337,6 +337,9 @@ class ClassInfo(Fact):
     kind: ClassVar[str] = "class"
     qual: str
     bases: tuple[str, ...]  # qualified names, nearest first
+    # attributes of a known type (`self.exchange = Exchange(...)`, `exchange: Exchange`):
+    # "exchange=app.exchange.Exchange", a project class or an object with blocking methods
+    attrs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

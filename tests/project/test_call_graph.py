@@ -507,3 +507,67 @@ def test_a_method_inherited_from_a_generic_base_through_a_star_re_export(tmp_pat
             "`RepositoryGeneric.get_one()` blocks the event loop inside `async def get_recipe`",
         )
     ]
+
+
+TRADING_BOT = {
+    "bot/__init__.py": "",
+    "bot/exchange.py": """
+        import ccxt
+
+
+        class Exchange:
+            def __init__(self, name: str) -> None:
+                self._api: ccxt.Exchange = getattr(ccxt, name)()
+
+            def fetch_order(self, order_id: str) -> dict:
+                return self._api.fetch_order(order_id)
+        """,
+    "bot/engine.py": """
+        from .exchange import Exchange
+
+
+        class Bot:
+            def __init__(self) -> None:
+                self.exchange = Exchange("binance")
+        """,
+    "bot/rpc.py": """
+        from .engine import Bot
+
+
+        class RPC:
+            def __init__(self, bot: "Bot") -> None:
+                self._bot = bot
+
+            def cancel(self, order_id: str) -> dict:
+                return self._bot.exchange.fetch_order(order_id)
+        """,
+    "bot/telegram.py": """
+        from .rpc import RPC
+
+
+        class Telegram:
+            def __init__(self, rpc: "RPC") -> None:
+                self._rpc = rpc
+
+            async def cancel(self, order_id: str) -> str:
+                return str(self._rpc.cancel(order_id))
+        """,
+}
+
+
+def test_an_attribute_of_another_class_and_a_forward_reference_lead_to_the_call(
+    tmp_path: Path,
+) -> None:
+    """`rpc: "RPC"` (a string annotation), then `self._bot.exchange.fetch_order()` where
+    `exchange` is an attribute `Bot.__init__` sets in another module: the sync ccxt request two
+    helpers down is found."""
+    report = run_check(write(tmp_path, TRADING_BOT), select=("TTP301",))
+    assert [(f.path, f.line, f.message) for f in report.findings] == [
+        (
+            "bot/telegram.py",
+            9,
+            "`RPC.cancel()` blocks the event loop inside `async def cancel`: it calls"
+            " `self._api.fetch_order()` (ccxt.Exchange is synchronous) (bot/exchange.py:9, 1"
+            " call(s) further down).",
+        )
+    ]

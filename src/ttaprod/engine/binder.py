@@ -46,8 +46,22 @@ def annotation_binding(names: NameTable, annotation: cst.Annotation | None) -> B
             expr = inner.value
     if isinstance(expr, cst.BinaryOperation):  # httpx.Client | None
         expr = expr.left
-    ctor = names.qualname(expr)
+    if isinstance(expr, cst.SimpleString):  # a forward reference: `rpc: "RPC"`
+        expr = _forward_reference(expr)
+    ctor = names.qualname(expr) if expr is not None else None
     return Instance(ctor, None, "annotation") if ctor is not None else None
+
+
+def _forward_reference(string: cst.SimpleString) -> cst.BaseExpression | None:
+    """The dotted name a string annotation holds ("RPC", "app.bot.Bot"), else None."""
+    text = string.evaluated_value
+    if not isinstance(text, str) or not all(p.isidentifier() for p in text.split(".")):
+        return None
+    parts = text.split(".")
+    expr: cst.BaseExpression = cst.Name(parts[0])
+    for part in parts[1:]:
+        expr = cst.Attribute(expr, cst.Name(part))
+    return expr
 
 
 def _bind_target(names: NameTable, target: cst.BaseExpression, value: Binding) -> None:

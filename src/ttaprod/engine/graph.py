@@ -160,7 +160,10 @@ class CallGraph:
                 if target is not None:
                     target = f"{target}.{name}"
                 elif owner in self.classes:
-                    return self._inherited(owner, name) or qual
+                    found = self._inherited(owner, name)
+                    if found is not None:
+                        return found
+                    target = self._attribute(owner, name)  # `bot.exchange` → its class
                 elif owner in self.functions and self.functions[owner].returns:
                     # `handler = get_handler(); handler.handle()`: a method of what it returns
                     target = f"{self.functions[owner].returns}.{name}"
@@ -173,7 +176,10 @@ class CallGraph:
                 if target is None and owner and depth < 8:
                     resolved = self._resolve(owner, depth + 1)
                     if resolved in self.classes:
-                        return self._inherited(resolved, name) or qual
+                        found = self._inherited(resolved, name)
+                        if found is not None:
+                            return found
+                        target = self._attribute(resolved, name)
                     function = self.functions.get(resolved)
                     if function is not None and function.returns:
                         target = f"{function.returns}.{name}"
@@ -181,6 +187,23 @@ class CallGraph:
                 return qual
             qual = target
         return qual
+
+    def _attribute(self, owner: str, name: str) -> str | None:
+        """The class of attribute `name` of `owner`'s instances (or of a base's), if known."""
+        seen: set[str] = set()
+        todo = [owner]
+        while todo:
+            cls = todo.pop(0)
+            info = self.classes.get(cls)
+            if cls in seen or info is None:
+                continue
+            seen.add(cls)
+            for attr in info.attrs:
+                key, _, ctor = attr.partition("=")
+                if key == name:
+                    return ctor
+            todo.extend(self.resolve(base) for base in info.bases)
+        return None
 
     def _overrides(self) -> dict[str, list[str]]:
         """Each method → the methods of subclasses that override it: a call of `self.check()`

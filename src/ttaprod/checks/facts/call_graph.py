@@ -90,10 +90,21 @@ class CallGraphFacts(Detector):
         if held is not None and self.ctx.in_project(held.ctor) and not held.ctor.endswith(")"):
             self.returns[function] = held.ctor
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        qual = scope_qualname(self.ctx.names)
-        bases = self.ctx.names.bases_of(qual)[1:]
-        self.ctx.fact(node.name, ClassInfo(qual=qual, bases=bases), self.ctx.statement_line(node))
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        """Recorded as the class is left (the binder pops its scope after every detector), so
+        the types its methods gave `self.x` are known."""
+        ctx = self.ctx
+        qual = scope_qualname(ctx.names)
+        bases = ctx.names.bases_of(qual)[1:]
+        scope = ctx.names.current
+        attrs = []
+        for name, bound in {**scope.bindings, **scope.self_attrs}.items():
+            if not isinstance(bound, Instance) or bound.ctor.endswith(")") or "." in name:
+                continue
+            if ctx.in_project(bound.ctor) or blocks_on_methods(bound.ctor, ctx.sync_clients):
+                attrs.append(f"{name}={bound.ctor}")
+        fact = ClassInfo(qual=qual, bases=bases, attrs=tuple(attrs))
+        ctx.fact(node.name, fact, ctx.statement_line(node))
 
     # --- calls ----------------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
