@@ -224,7 +224,7 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
             wanted.append(pending.statement)
     wanted.extend(site.node for site in ctx.sites if not site.line)
     wanted.extend(f.node for f in ctx.facts if not f.line or isinstance(f.fact, Pending))
-    ranges = resolve_positions(ctx.module, wanted)
+    ranges = resolve_positions(ctx.module, wanted, ctx.tree)
     text_lines = sourcelines.split(ctx.text)
     marks = Marks.read(ctx.text)
     specs = catalogue.catalogue()
