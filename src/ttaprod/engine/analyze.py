@@ -98,7 +98,8 @@ def analyze_bytes(task: FileTask, data: bytes, detectors: Sequence[type[Detector
     task = replace(task, enabled=enabled_in(task.enabled, role))
     # a client imported from another module brings its library's name to the prefilter
     probe = data + b"".join(f"\n{v.ctor}".encode() for _, v in task.values)
-    active = [d for d in detectors if d.applies_to(probe, task.enabled)]
+    seen: dict[bytes, bool] = {}
+    active = [d for d in detectors if d.applies_to(probe, task.enabled, seen)]
     parsed = source.parse(data, task.max_bytes)
     if isinstance(parsed, source.Notice):
         return _notice_result(task, lines, parsed)
