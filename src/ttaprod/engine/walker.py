@@ -121,6 +121,22 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     return out
 
 
+_HOOK_NAMES: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _hook_names(owner_type: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The visit_X and leave_X method names of a class, in `dir()` order (once per class:
+    `dir()` walks the whole class hierarchy, and tables are built for every file)."""
+    found = _HOOK_NAMES.get(owner_type)
+    if found is None:
+        names = dir(owner_type)
+        found = _HOOK_NAMES[owner_type] = (
+            tuple(n for n in names if n.startswith("visit_")),
+            tuple(n for n in names if n.startswith("leave_")),
+        )
+    return found
+
+
 class HookTable:
     """visit_X / leave_X methods of a set of objects, indexed by node class name."""
 
@@ -128,16 +144,15 @@ class HookTable:
         self.visit: dict[str, list[Hook]] = {}
         self.leave: dict[str, list[Hook]] = {}
         for obj in objects:
-            for attr in dir(type(obj)):
-                if attr.startswith("visit_"):
-                    self.visit.setdefault(attr[6:], []).append(getattr(obj, attr))
-                elif attr.startswith("leave_"):
-                    self.leave.setdefault(attr[6:], []).append(getattr(obj, attr))
+            visits, leaves = _hook_names(type(obj))
+            for attr in visits:
+                self.visit.setdefault(attr[6:], []).append(getattr(obj, attr))
+            for attr in leaves:
+                self.leave.setdefault(attr[6:], []).append(getattr(obj, attr))
 
     def add_last_leaver(self, obj: object) -> None:
-        for attr in dir(type(obj)):
-            if attr.startswith("leave_"):
-                self.leave.setdefault(attr[6:], []).append(getattr(obj, attr))
+        for attr in _hook_names(type(obj))[1]:
+            self.leave.setdefault(attr[6:], []).append(getattr(obj, attr))
 
     def drop(self, owner: object) -> None:
         """Stop calling `owner`'s hooks (it failed); the others go on."""
