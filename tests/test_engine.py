@@ -3,6 +3,7 @@ suppressions work, a crashing detector is a finding and not a crash."""
 
 from __future__ import annotations
 
+import ast
 import os
 from typing import ClassVar
 
@@ -108,7 +109,23 @@ SAMPLES = [
 ]
 
 
-@pytest.mark.parametrize("source", SAMPLES)
+# statements placed by the lines `ast` gives: comments and blank lines above them, decorators
+# with comments of their own, nodes in a class body, one-line classes, `;` lines, a continued
+# `@`, a footer comment, no trailing newline, `\r` newlines
+PLACED = [
+    "import a; import b\n\n# about X\n\nclass X(Base):\n    '''doc'''\n    # lead\n"
+    "    @dec  # trailing\n    # between\n    @other(1,\n           2)\n    def m(self):\n"
+    "        return call(self.x)\n\n        # footer comment\n\n    y = f(1)\n\n"
+    "class One: z = g(2)\n\n\n@outer\nclass Nested:\n    class Inner:\n"
+    "        def n(self): return h(3)\n    after = k(4)\n",
+    "@ \\\n  dec\ndef f():\n    return g(1)\n\nx = y(2)\n",
+    "\n\n# header\n\nif a:\n    b(1)\nelif c:\n    d(2)\nelse:\n    e(3)\n"
+    "try:\n    f(4)\nexcept E as err:\n    g(err)\nfinally:\n    h(5)\nz = i(6)",
+    "class A:\r    def m(self):\r        return g(1)\r\rb = c(2)\r",
+]
+
+
+@pytest.mark.parametrize("source", SAMPLES + PLACED)
 def test_light_positions_match_libcst_position_provider(source: str) -> None:
     module = cst.parse_module(source)
     wanted: list[cst.CSTNode] = []
@@ -124,6 +141,8 @@ def test_light_positions_match_libcst_position_provider(source: str) -> None:
     module.visit(Collect())
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     ours = resolve_positions(module, wanted)
+    tree = ast.parse(source)
+    placed = resolve_positions(module, wanted, tree)  # only the statements that hold them
     for node in wanted:
         want = expected[node]
         start_line, start_col, end_line, end_col = ours[id(node)]
@@ -131,6 +150,8 @@ def test_light_positions_match_libcst_position_provider(source: str) -> None:
         assert got == (want.start.line, want.start.column, want.end.line, want.end.column), (
             module.code_for_node(node)
         )
+        assert placed[id(node)] == got
+        assert resolve_positions(module, [node], tree)[id(node)] == got  # alone
 
 
 def _analyze(tmp_path, source: str, detectors) -> analyze.FileResult:

@@ -18,6 +18,7 @@ import libcst as cst
 
 from .. import knowledge
 from ..engine.context import FileContext
+from ..engine.walker import children
 from .syntax import is_main_guard
 
 _MODULE = "<module>"  # import-time code
@@ -124,7 +125,7 @@ def _blocks(statement: cst.BaseCompoundStatement) -> Iterator[list[cst.BaseState
             continue
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             continue
-        todo.extend(node.children)
+        todo.extend(children(node))
 
 
 def _decorated(ctx: FileContext, node: cst.FunctionDef) -> str:
@@ -172,7 +173,7 @@ def _lifespans(ctx: FileContext, statement: cst.CSTNode) -> Iterator[str]:
                 target = ctx.qualname(node.args[1].value)
                 if target is not None:
                     yield target
-        todo.extend(node.children)
+        todo.extend(children(node))
 
 
 def _calls(ctx: FileContext, root: cst.CSTNode, module: str, owner: str) -> Iterator[str]:
@@ -197,4 +198,4 @@ def _calls(ctx: FileContext, root: cst.CSTNode, module: str, owner: str) -> Iter
                 and owner
             ):
                 yield f"{owner}.{func.attr.value}"
-        todo.extend(node.children)
+        todo.extend(children(node))

@@ -81,7 +81,8 @@ def analyze_bytes(task: FileTask, data: bytes, detectors: Sequence[type[Detector
     task = replace(task, enabled=enabled_in(task.enabled, role))
     # a client imported from another module brings its library's name to the prefilter
     probe = data + b"".join(f"\n{v.ctor}".encode() for _, v in task.values)
-    active = [d for d in detectors if d.applies_to(probe, task.enabled)]
+    seen: dict[bytes, bool] = {}
+    active = [d for d in detectors if d.applies_to(probe, task.enabled, seen)]
     parsed = source.parse(data, task.max_bytes)
     if isinstance(parsed, source.Notice):
         return _notice_result(task, lines, parsed)
@@ -207,7 +208,7 @@ def _assemble(task: FileTask, ctx: FileContext, lines: int, extra: list[Finding]
             wanted.append(pending.statement)
     wanted.extend(site.node for site in ctx.sites if not site.line)
     wanted.extend(f.node for f in ctx.facts if not f.line or isinstance(f.fact, Pending))
-    ranges = resolve_positions(ctx.module, wanted)
+    ranges = resolve_positions(ctx.module, wanted, ctx.tree)
     text_lines = sourcelines.split(ctx.text)
     marks = Marks.read(ctx.text)
     specs = catalogue.catalogue()

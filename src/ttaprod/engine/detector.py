@@ -50,9 +50,23 @@ class Detector:
         """Called once after the traversal."""
 
     @classmethod
-    def applies_to(cls, data: bytes, enabled: frozenset[str]) -> bool:
+    def applies_to(
+        cls, data: bytes, enabled: frozenset[str], seen: dict[bytes, bool] | None = None
+    ) -> bool:
+        """`seen`: whether `data` holds each token asked about so far (shared by the
+        detectors of one file: their needs overlap, and each search reads the whole file)."""
         wanted = cls.facts_only or not enabled.isdisjoint(cls.codes + cls.feeds)
         if not wanted:
             return False
         tokens = cls.needs.compute() if isinstance(cls.needs, Derived) else cls.needs
-        return tokens is None or any(token in data for token in tokens)
+        if tokens is None:
+            return True
+        if seen is None:
+            return any(token in data for token in tokens)
+        for token in tokens:
+            found = seen.get(token)
+            if found is None:
+                found = seen[token] = token in data
+            if found:
+                return True
+        return False

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Iterable
+from operator import attrgetter
 from typing import Any
 
 import libcst as cst
@@ -57,8 +58,6 @@ _ORDER_OVERRIDES: dict[str, tuple[str, ...]] = {
     "ClassDef": ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
 }
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
 
 def _syntax_fields(node_type: type) -> tuple[str, ...]:
     names: list[str] = []
@@ -72,19 +71,70 @@ def _syntax_fields(node_type: type) -> tuple[str, ...]:
     return tuple(names)
 
 
+# per node class: a getter of its syntax fields' values, as a tuple
+_GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+# per type of a field's value: _NODE, _SEQUENCE or _OTHER (None, MaybeSentinel, str),
+# so the hot loop needs no isinstance against libcst's abstract base classes
+_NODE, _SEQUENCE, _OTHER = 1, 2, 3
+_KINDS: dict[type, int] = {}
+
+
+def _getter(node_type: type) -> Callable[[Any], tuple[Any, ...]]:
+    fields = _syntax_fields(node_type)
+    getter: Callable[[Any], tuple[Any, ...]]
+    if len(fields) > 1:
+        getter = attrgetter(*fields)
+    elif fields:
+        one = attrgetter(fields[0])
+        getter = lambda node: (one(node),)  # noqa: E731
+    else:
+        getter = lambda node: ()  # noqa: E731
+    _GETTERS[node_type] = getter
+    return getter
+
+
+def _kind(value: object) -> int:
+    if isinstance(value, cst.CSTNode):
+        kind = _NODE
+    elif isinstance(value, (tuple, list)):
+        kind = _SEQUENCE
+    else:
+        kind = _OTHER
+    _KINDS[type(value)] = kind
+    return kind
+
+
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The syntax children of `node` in source order (no whitespace or punctuation)."""
     node_type = type(node)
-    fields = _FIELDS.get(node_type)
-    if fields is None:
-        fields = _FIELDS[node_type] = _syntax_fields(node_type)
+    getter = _GETTERS.get(node_type) or _getter(node_type)
+    kinds = _KINDS
     out: list[cst.CSTNode] = []
-    for name in fields:
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+    for value in getter(node):
+        kind = kinds.get(type(value)) or _kind(value)
+        if kind == _NODE:
             out.append(value)
-        elif isinstance(value, (tuple, list)):
-            out.extend(v for v in value if isinstance(v, cst.CSTNode))
+        elif kind == _SEQUENCE:
+            for item in value:
+                if (kinds.get(type(item)) or _kind(item)) == _NODE:
+                    out.append(item)
     return out
+
+
+_HOOK_NAMES: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _hook_names(owner_type: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The visit_X and leave_X method names of a class, in `dir()` order (once per class:
+    `dir()` walks the whole class hierarchy, and tables are built for every file)."""
+    found = _HOOK_NAMES.get(owner_type)
+    if found is None:
+        names = dir(owner_type)
+        found = _HOOK_NAMES[owner_type] = (
+            tuple(n for n in names if n.startswith("visit_")),
+            tuple(n for n in names if n.startswith("leave_")),
+        )
+    return found
 
 
 class HookTable:
@@ -94,16 +144,15 @@ class HookTable:
         self.visit: dict[str, list[Hook]] = {}
         self.leave: dict[str, list[Hook]] = {}
         for obj in objects:
-            for attr in dir(type(obj)):
-                if attr.startswith("visit_"):
-                    self.visit.setdefault(attr[6:], []).append(getattr(obj, attr))
-                elif attr.startswith("leave_"):
-                    self.leave.setdefault(attr[6:], []).append(getattr(obj, attr))
+            visits, leaves = _hook_names(type(obj))
+            for attr in visits:
+                self.visit.setdefault(attr[6:], []).append(getattr(obj, attr))
+            for attr in leaves:
+                self.leave.setdefault(attr[6:], []).append(getattr(obj, attr))
 
     def add_last_leaver(self, obj: object) -> None:
-        for attr in dir(type(obj)):
-            if attr.startswith("leave_"):
-                self.leave.setdefault(attr[6:], []).append(getattr(obj, attr))
+        for attr in _hook_names(type(obj))[1]:
+            self.leave.setdefault(attr[6:], []).append(getattr(obj, attr))
 
     def drop(self, owner: object) -> None:
         """Stop calling `owner`'s hooks (it failed); the others go on."""
@@ -115,6 +164,9 @@ class HookTable:
 Failed = Callable[[object, Exception], None]
 
 
+_LEAVE = object()  # on the work list: the node below it is left next
+
+
 def walk(
     root: cst.CSTNode, hooks: HookTable, stack: list[cst.CSTNode], failed: Failed | None = None
 ) -> None:
@@ -122,24 +174,36 @@ def walk(
     (itself included) while its hooks run. A hook that raises is reported to `failed` with its
     owner, whose hooks are then dropped; without `failed` the exception propagates."""
     visit, leave = hooks.visit, hooks.leave  # `drop` changes their lists, not the dicts
-    todo: list[tuple[cst.CSTNode, bool]] = [(root, False)]
+    todo: list[Any] = [root]
+    pop, push, extend = todo.pop, todo.append, todo.extend
     while todo:
-        node, leaving = todo.pop()
-        if not leaving:
-            stack.append(node)
-        for hook in (leave if leaving else visit).get(type(node).__name__, ()):
-            try:
-                hook(node)
-            except RecursionError:
-                raise
-            except Exception as exc:
-                if failed is None:
-                    raise
-                failed(hook.__self__, exc)  # type: ignore[attr-defined]
-                hooks.drop(hook.__self__)  # type: ignore[attr-defined]
-        if leaving:
+        node = pop()
+        if node is _LEAVE:
+            node = pop()
+            found = leave.get(type(node).__name__)
+            if found:
+                _call(found, node, hooks, failed)
             stack.pop()
             continue
-        todo.append((node, True))
+        stack.append(node)
+        found = visit.get(type(node).__name__)
+        if found:
+            _call(found, node, hooks, failed)
+        push(node)
+        push(_LEAVE)
         kids = children(node)
-        todo.extend((kid, False) for kid in reversed(kids))
+        kids.reverse()
+        extend(kids)
+
+
+def _call(found: list[Hook], node: cst.CSTNode, hooks: HookTable, failed: Failed | None) -> None:
+    for hook in found:
+        try:
+            hook(node)
+        except RecursionError:
+            raise
+        except Exception as exc:
+            if failed is None:
+                raise
+            failed(hook.__self__, exc)  # type: ignore[attr-defined]
+            hooks.drop(hook.__self__)  # type: ignore[attr-defined]

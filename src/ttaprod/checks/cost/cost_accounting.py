@@ -32,6 +32,7 @@ from ...analysis.outbound import called_name, render, scope_qualname
 from ...engine.context import FileContext, Problem
 from ...engine.detector import Derived, Detector
 from ...engine.names import dotted
+from ...engine.walker import children
 from ...facts import CostBudget, CostTracker, Metric, TrackedClient, UsageRecord
 
 
@@ -99,7 +100,7 @@ class CostAccounting(Detector):
                 return True
             if isinstance(node, (cst.Lambda, cst.FunctionDef)):
                 continue
-            todo.extend(node.children)
+            todo.extend(children(node))
         return False
 
     def _usage(self, expr: cst.CSTNode) -> bool:
