@@ -39,6 +39,7 @@ from .engine.task import FileTask, module_aliases, module_name_for
 from .engine.values import Index as ValueIndex
 from .engine.values import project_values
 from .errors import UsageError
+from .facts import ClientValue, Coroutine
 from .findings import new_finding
 from .models import AppliedFix, FileResult, Finding, FixSummary, Report
 from .sharding import Shard
@@ -189,12 +190,24 @@ def _analysed(
     return runner.run(tasks, jobs, tick)
 
 
+def _followed(values: dict[str, ClientValue], results: list[FileResult]) -> dict[str, ClientValue]:
+    """The values worth a second look: a synchronous object that is no client (a session from
+    `def get_db() -> Session`) matters only to blocking calls in coroutines, so only when some
+    coroutine calls into the project (a `coroutine` fact: TTP301 on, async code present)."""
+    if any(isinstance(fact, Coroutine) for result in results for fact in result.facts):
+        return values
+    from .analysis.targets import blocks_only  # knowledge only: light
+
+    return {name: value for name, value in values.items() if not blocks_only(value.ctor)}
+
+
 def _second_look(
     tasks: list[FileTask], results: dict[int, FileResult], store: ResultCache, config: Config
 ) -> None:
     """Files that import another module's clients, analysed again with them in hand
     (`engine/values.py`); their results replace the first ones."""
-    found = ValueIndex(project_values([results[i] for i in range(len(tasks))]))
+    first = [results[i] for i in range(len(tasks))]
+    found = ValueIndex(_followed(project_values(first), first))
     again: dict[int, FileTask] = {}
     for i, task in enumerate(tasks):
         given = found.wanted(results[i], partial(_source, task))

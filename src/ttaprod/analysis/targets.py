@@ -168,6 +168,11 @@ def listed_methods() -> frozenset[str]:
     )
 
 
+def blocks_only(ctor: str) -> bool:
+    """A synchronous object that is not a pooled client: it matters to blocking calls only."""
+    return ctor in blocking_table().methods and ctor not in pooled()
+
+
 def blocks_on_methods(ctor: str, declared: frozenset[str] = frozenset()) -> bool:
     """Whether some method of `ctor`'s instances blocks (worth following as an argument)."""
     return ctor in blocking_table().methods or ctor in declared
