@@ -192,10 +192,13 @@ def _analysed(
 
 def _followed(values: dict[str, ClientValue], results: list[FileResult]) -> dict[str, ClientValue]:
     """The values worth a second look: a synchronous object that is no client (a session from
-    `def get_db() -> Session`) matters only to blocking calls in coroutines, so only when some
-    coroutine calls into the project (a `coroutine` fact: TTP301 on, async code present)."""
-    if any(isinstance(fact, Coroutine) for result in results for fact in result.facts):
-        return values
+    `def get_db() -> Session`) matters only to blocking calls in coroutines, so only when TTP301
+    judges some `async def` (a site of its item, or a `coroutine` fact)."""
+    for result in results:
+        if any(site.rule == "TTP301" for site in result.sites):
+            return values
+        if any(isinstance(fact, Coroutine) for fact in result.facts):
+            return values
     from .analysis.targets import blocks_only  # knowledge only: light
 
     return {name: value for name, value in values.items() if not blocks_only(value.ctor)}

@@ -443,3 +443,52 @@ def test_a_call_chained_over_several_lines_is_named_on_one_line(project) -> None
         "`session.get()` (requests.Session is synchronous) blocks the event loop inside"
         " `async def handler`"
     ]
+
+
+GENERATED_SESSION = """
+from collections.abc import Generator
+
+from sqlalchemy.orm import Session, sessionmaker
+
+SessionLocal = sessionmaker()
+
+
+def generate_session() -> Generator[Session, None, None]:
+    db = SessionLocal()
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def settings() -> dict:
+    return {}
+"""
+
+CURRENT_USER = """
+from fastapi import Depends
+
+from app.db import generate_session, settings
+
+
+async def current_user(token: str, session=Depends(generate_session), config=Depends(settings)):
+    session.commit()
+    return config.get(token)
+"""
+
+
+def test_a_session_injected_by_depends_into_an_untyped_parameter_blocks(project) -> None:
+    """`session=Depends(generate_session)`, the dependency in another module yielding a sync
+    Session: FastAPI passes the session. `config=Depends(settings)` is a plain dict."""
+    root = project(
+        {"app/__init__.py": "", "app/db.py": GENERATED_SESSION, "app/deps.py": CURRENT_USER}
+    )
+    report = run_check(root, select=("TTP301",))
+    assert [(f.path, f.line, f.message) for f in report.findings] == [
+        (
+            "app/deps.py",
+            7,
+            "`session.commit()` (sqlalchemy.orm.Session is synchronous) blocks the event loop"
+            " inside `async def current_user`",
+        )
+    ]

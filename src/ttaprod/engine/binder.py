@@ -64,6 +64,27 @@ def _forward_reference(string: cst.SimpleString) -> cst.BaseExpression | None:
     return expr
 
 
+_DEPENDS = frozenset(
+    {"fastapi.Depends", "fastapi.params.Depends", "fastapi.param_functions.Depends"}
+)
+
+
+def _injected(names: NameTable, default: cst.Call) -> Instance | None:
+    """`session=Depends(generate_session)`: FastAPI passes what the dependency returns (or
+    yields). Followed only to a value another module hands out (`engine/values.py`), whose
+    type its definition shows; anything else stays unknown."""
+    if names.qualname(default.func) not in _DEPENDS:
+        return None
+    dependency = next(
+        (a.value for a in default.args if a.keyword is None or a.keyword.value == "dependency"),
+        None,
+    )
+    if dependency is None or names.qualname(dependency) is None:
+        return None
+    held = names.instance(cst.Call(func=dependency))
+    return held if held is not None and held.via == "project" else None
+
+
 def _bind_target(names: NameTable, target: cst.BaseExpression, value: Binding) -> None:
     if isinstance(target, cst.Name):
         names.bind(target.value, value)
@@ -148,7 +169,10 @@ class Binder:
         self.ctx.functions.append(node)
         params = node.params
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-            self.names.bind(param.name.value, annotation_binding(self.names, param.annotation))
+            binding = annotation_binding(self.names, param.annotation)
+            if binding is None and isinstance(param.default, cst.Call):
+                binding = _injected(self.names, param.default)
+            self.names.bind(param.name.value, binding)
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 self.names.bind(star.name.value, None)
