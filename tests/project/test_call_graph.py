@@ -571,3 +571,73 @@ def test_an_attribute_of_another_class_and_a_forward_reference_lead_to_the_call(
             " call(s) further down).",
         )
     ]
+
+
+MODEL_SESSIONS = {
+    "bot/__init__.py": "",
+    "bot/persistence/__init__.py": "from .models import Trade  # noqa: F401\n",
+    "bot/persistence/base.py": """
+        from sqlalchemy.orm import Session, scoped_session
+
+        SessionType = scoped_session[Session]
+        """,
+    "bot/persistence/models.py": """
+        from typing import ClassVar
+
+        from .base import SessionType
+
+
+        class Trade:
+            session: ClassVar[SessionType]
+
+            @staticmethod
+            def get_trades() -> list:
+                return list(Trade.session.scalars(QUERY))
+
+            @staticmethod
+            def describe() -> str:
+                return Trade.__name__
+        """,
+    "bot/rpc.py": """
+        from bot.persistence import Trade
+
+
+        class RPC:
+            def stats(self) -> int:
+                return len(Trade.get_trades())
+        """,
+    "bot/telegram.py": """
+        from .rpc import RPC
+
+
+        class Telegram:
+            def __init__(self, rpc: "RPC") -> None:
+                self._rpc = rpc
+
+            async def stats(self) -> str:
+                return str(self._rpc.stats())
+
+            async def name(self) -> str:
+                from bot.persistence import Trade
+
+                return Trade.describe()
+        """,
+}
+
+
+def test_a_session_kept_on_a_model_class_through_a_type_alias_and_a_package_re_export(
+    tmp_path: Path,
+) -> None:
+    """`session: ClassVar[SessionType]` with `SessionType = scoped_session[Session]` in another
+    module, `Trade` imported through its package's `__init__` (`from .models import Trade`):
+    `Trade.session.scalars()` blocks two helpers below the coroutine; `Trade.__name__` does not."""
+    report = run_check(write(tmp_path, MODEL_SESSIONS), select=("TTP301",))
+    assert [(f.path, f.line, f.message) for f in report.findings] == [
+        (
+            "bot/telegram.py",
+            9,
+            "`RPC.stats()` blocks the event loop inside `async def stats`: it calls"
+            " `Trade.session.scalars()` (sqlalchemy.orm.scoped_session is synchronous)"
+            " (bot/persistence/models.py:11, 1 call(s) further down).",
+        )
+    ]

@@ -9,7 +9,7 @@ reach the file's context and count like the table's rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import libcst as cst
 
@@ -46,11 +46,12 @@ def _one_line(code: str) -> str:
     return "".join(part.strip() for part in code.splitlines())
 
 
-def _on_object(qual: str, objects: frozenset[str]) -> bool:
-    """`fastapi_sqlalchemy.db.session.query`: a method of a module-level object."""
+def _on_object(qual: str, objects: frozenset[str], classes: Mapping[str, object]) -> bool:
+    """`fastapi_sqlalchemy.db.session.query`: a method of a module-level object, or of a class
+    attribute of this module (`Trade.session.scalars`)."""
     while "." in qual:
         qual = qual.rpartition(".")[0]
-        if qual in objects:
+        if qual in objects or qual in classes:
             return True
     return False
 
@@ -64,7 +65,7 @@ def blocking_call(ctx: FileContext, call: cst.Call) -> tuple[str, Blocking] | No
         found = table.calls.get(qual) or (DECLARED if qual in ctx.sync_calls else None)
         if found is not None:
             return f"`{qual.removeprefix('builtins.')}()`", found
-        if not _on_object(qual, ctx.names.objects):
+        if not _on_object(qual, ctx.names.objects, ctx.names.class_scopes):
             return None
     if not isinstance(func, cst.Attribute):
         return None

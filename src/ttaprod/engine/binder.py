@@ -185,7 +185,7 @@ class Binder:
         qual = self.names.qualify_local(node.name.value)
         self.names.bind(node.name.value, qual)
         self.names.class_bases[qual] = _class_bases(self.names, node)
-        self.names.push("class", node.name.value)
+        self.names.class_scopes[qual] = self.names.push("class", node.name.value)
         self.ctx.classes.append(node)
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:

@@ -74,6 +74,7 @@ class NameTable:
         self.is_package = is_package
         self.scopes: list[Scope] = [Scope("module", module_name)]
         self.class_bases: dict[str, tuple[str, ...]] = {}
+        self.class_scopes: dict[str, Scope] = {}  # classes of this module, by qualified name
         # clients and factories other modules of the project hand out (`engine/values.py`)
         self.values: Mapping[str, ClientValue] = values or {}
         # the objects the knowledge names by an expression (`FileTask.objects`)
@@ -203,6 +204,11 @@ class NameTable:
                     name = expr.attr.value
                     bound = cls.self_attrs.get(name, cls.bindings.get(name))
                     return self._through(bound) if isinstance(bound, Instance) else None
+            owner = self.qualname(expr.value)
+            scope = self.class_scopes.get(owner) if owner is not None else None
+            if scope is not None:  # `Trade.session`: a class attribute of this module
+                bound = scope.bindings.get(expr.attr.value)
+                return self._through(bound) if isinstance(bound, Instance) else None
             qual = self.qualname(expr)
             return self._imported(qual) if qual is not None else None
         if isinstance(expr, cst.Attribute):
@@ -250,9 +256,10 @@ class NameTable:
         return Instance(value.ctor, None, "project", value.name)
 
     def _through(self, held: Instance) -> Instance:
-        """What a call of another module's factory returns: its client, built there."""
+        """What a call of another module's factory returns: its client, built there; and what
+        an annotation naming another module's type alias (`SessionType`) means."""
         value = self.values.get(held.ctor) if self.values else None
-        if value is None or not value.factory:
+        if value is None or not (value.factory or held.via == "annotation"):
             return held
         return Instance(value.ctor, None, "project", value.name)
 

@@ -239,7 +239,8 @@ class CallGraphFacts(Detector):
         module = ctx.names.scopes[0]
         prefix = ctx.names.module_name + "."
         for name, bound in module.bindings.items():
-            if isinstance(bound, str) and ctx.in_project(bound) and not bound.startswith(prefix):
+            # a package's `from .rpc import RPCHandler` too; only its own definitions are not
+            if isinstance(bound, str) and ctx.in_project(bound) and bound != prefix + name:
                 ctx.fact(ctx.module, Export(name=prefix + name, target=bound), line=1)
         for star in self.stars:
             ctx.fact(ctx.module, Export(name=prefix + "*", target=star), line=1)

@@ -79,6 +79,15 @@ class ClientValueFacts(Detector):
             return qual, ""
         return None
 
+    def _alias(self, value: cst.BaseExpression) -> str | None:
+        """The synchronous class a module-level type alias names (`scoped_session[Session]`)."""
+        if not isinstance(value, cst.Subscript):
+            return None
+        held = annotation_binding(self.ctx.names, cst.Annotation(value))
+        if isinstance(held, Instance) and targets.blocks_only(held.ctor):
+            return held.ctor
+        return None
+
     def _name(self, local: str) -> str:
         module = self.ctx.names.module_name
         return f"{module}.{local}" if module else local
@@ -136,6 +145,11 @@ class ClientValueFacts(Detector):
                     name=self._name(name), ctor=built[0], factory=True, fresh=True, inline=True
                 )
                 self._emit(node, value_fact)
+            return
+        alias = self._alias(value)
+        if alias is not None:  # `SessionType = scoped_session[Session]`, used in annotations
+            value_fact = ClientValue(name=self._name(name), ctor=alias, factory=False, fresh=False)
+            self._emit(node, value_fact)
             return
         built = self._built(value)
         if built is not None:
