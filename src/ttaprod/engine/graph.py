@@ -148,45 +148,37 @@ class CallGraph:
 
     def _resolve(self, qual: str, depth: int) -> str:
         for _ in range(10):
-            if qual in self.functions or qual in self.classes:
-                return qual
             qual = unalias(qual, self.aliases)
             if qual in self.functions or qual in self.classes:
                 return qual
-            target = self.exports.get(qual)
-            if target is None:
-                owner, _, name = qual.rpartition(".")
-                target = self.exports.get(owner)
-                if target is not None:
-                    target = f"{target}.{name}"
-                elif owner in self.classes:
-                    found = self._inherited(owner, name)
-                    if found is not None:
-                        return found
-                    target = self._attribute(owner, name)  # `bot.exchange` → its class
-                elif owner in self.functions and self.functions[owner].returns:
-                    # `handler = get_handler(); handler.handle()`: a method of what it returns
-                    target = f"{self.functions[owner].returns}.{name}"
-                elif owner in self.star_exports and depth < 8:
-                    # `from .base_controllers import *` in a package's __init__
-                    for module in self.star_exports[owner]:
-                        found = self._resolve(f"{module}.{name}", depth + 1)
-                        if found in self.functions or found in self.classes:
-                            return found
-                if target is None and owner and depth < 8:
-                    resolved = self._resolve(owner, depth + 1)
-                    if resolved in self.classes:
-                        found = self._inherited(resolved, name)
-                        if found is not None:
-                            return found
-                        target = self._attribute(resolved, name)
-                    function = self.functions.get(resolved)
-                    if function is not None and function.returns:
-                        target = f"{function.returns}.{name}"
+            target = self.exports.get(qual) or self._member(qual, depth)
             if target is None or target == qual:
                 return qual
             qual = target
         return qual
+
+    def _member(self, qual: str, depth: int) -> str | None:
+        """`owner.name` through what its owner is: a re-exported module, a module's `import *`,
+        a class (its bases, then the class of its attribute: `bot.exchange`), or what a
+        function or property returns (`get_handler().handle`)."""
+        owner, _, name = qual.rpartition(".")
+        if not owner:
+            return None
+        target = self.exports.get(owner)
+        if target is not None:
+            return f"{target}.{name}"
+        if depth >= 8:
+            return None
+        for module in self.star_exports.get(owner, ()):
+            found = self._resolve(f"{module}.{name}", depth + 1)
+            if found in self.functions or found in self.classes:
+                return found
+        known = owner in self.functions or owner in self.classes
+        resolved = owner if known else self._resolve(owner, depth + 1)
+        if resolved in self.classes:
+            return self._inherited(resolved, name) or self._attribute(resolved, name)
+        function = self.functions.get(resolved)
+        return f"{function.returns}.{name}" if function is not None and function.returns else None
 
     def _attribute(self, owner: str, name: str) -> str | None:
         """The class of attribute `name` of `owner`'s instances (or of a base's), if known."""
