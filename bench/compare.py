@@ -49,7 +49,7 @@ def _time(command: list[str], runs: int, cwd: Path | None = None) -> list[Sample
     return [run_once(command, cwd) for _ in range(runs)]
 
 
-def _tree_size(root: Path) -> tuple[int, int]:
+def tree_size(root: Path) -> tuple[int, int]:
     files = lines = 0
     for path in root.rglob("*.py"):
         files += 1
@@ -99,7 +99,7 @@ def main() -> None:
                 str(root),
             ]
         results = {name: _time(cmd, args.runs) for name, cmd in commands.items()}
-    files, lines = _tree_size(root)
+    files, lines = tree_size(root)
     print(f"tree: {root} ({files} Python files, {lines} lines)")
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"

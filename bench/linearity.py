@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from compare import run_once
+from compare import run_once, tree_size
 
 SHARED = """import httpx
 import requests
@@ -100,15 +100,6 @@ def generate(root: Path, n: int) -> Path:
     return root
 
 
-def _size(root: Path) -> tuple[int, int]:
-    files = lines = 0
-    for path in root.rglob("*.py"):
-        files += 1
-        with path.open("rb") as handle:
-            lines += sum(1 for _ in handle)
-    return files, lines
-
-
 def measure(root: Path, runs: int, jobs: int) -> None:
     command = [sys.executable, "-m", "ttaprod", "check", str(root), "--no-tools", "--no-cache"]
     command += ["-q"] + (["--jobs", str(jobs)] if jobs else [])
@@ -116,7 +107,7 @@ def measure(root: Path, runs: int, jobs: int) -> None:
     wall = statistics.median(s[0] for s in samples)
     cpu = statistics.median(s[1] for s in samples)
     rss = max(s[2] for s in samples)
-    files, lines = _size(root)
+    files, lines = tree_size(root)
     print(
         f"{root.name:<28} {files:>6} {lines / 1000:>8.1f} {wall:>8.2f} {cpu:>8.2f} "
         f"{1000 * cpu / (lines / 1000):>9.0f} {1000 * cpu / files:>8.1f} {rss:>7.0f}",
