@@ -391,9 +391,9 @@ def _tasks(config: Config, root: Path, found: discovery.Discovered) -> list[File
     modules = [module_name_for(rel) for rel in found.python]
     modules += module_aliases(found.python)
     project = frozenset(module.split(".", 1)[0] for module in modules)
-    from .analysis.targets import known_objects  # knowledge only: light, and only for a check
+    from .analysis.targets import injectors, known_objects  # knowledge only: light
 
-    objects = known_objects()
+    objects, markers = known_objects(), injectors()
     return [
         FileTask(
             str(root / rel),
@@ -405,6 +405,7 @@ def _tasks(config: Config, root: Path, found: discovery.Discovered) -> list[File
             sync_clients=config.sync_clients,
             sync_calls=config.sync_calls,
             objects=objects,
+            injectors=markers,
         )
         for rel in found.python
     ]

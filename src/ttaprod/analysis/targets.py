@@ -179,6 +179,13 @@ def blocks_on_methods(ctor: str, declared: frozenset[str] = frozenset()) -> bool
 
 
 @knowledge.derived
+def injectors() -> frozenset[str]:
+    """What marks a parameter default as a dependency the framework calls per request
+    (`session=Depends(get_session)`): web.toml's dependency markers."""
+    return frozenset(knowledge.table("web")["correlation"]["dependency_markers"])
+
+
+@knowledge.derived
 def known_objects() -> frozenset[str]:
     """The objects the table names by an expression rather than a class: what a call of an
     instance returns ("X()", "X.m()") and module-level instances (`instance = true`)."""

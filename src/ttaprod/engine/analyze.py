@@ -127,6 +127,7 @@ def _run_detectors(
         task.rel_path.endswith("__init__.py"),
         values,
         task.objects,
+        task.injectors,
     )
     ctx = FileContext(
         task.rel_path,

@@ -64,16 +64,11 @@ def _forward_reference(string: cst.SimpleString) -> cst.BaseExpression | None:
     return expr
 
 
-_DEPENDS = frozenset(
-    {"fastapi.Depends", "fastapi.params.Depends", "fastapi.param_functions.Depends"}
-)
-
-
 def _injected(names: NameTable, default: cst.Call) -> Instance | None:
-    """`session=Depends(generate_session)`: FastAPI passes what the dependency returns (or
-    yields). Followed only to a value another module hands out (`engine/values.py`), whose
-    type its definition shows; anything else stays unknown."""
-    if names.qualname(default.func) not in _DEPENDS:
+    """`session=Depends(generate_session)` (`NameTable.injectors`): the framework passes what
+    the dependency returns (or yields). Followed only to a value another module hands out
+    (`engine/values.py`), whose type its definition shows; anything else stays unknown."""
+    if names.qualname(default.func) not in names.injectors:
         return None
     dependency = next(
         (a.value for a in default.args if a.keyword is None or a.keyword.value == "dependency"),

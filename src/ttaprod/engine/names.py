@@ -69,6 +69,7 @@ class NameTable:
         is_package: bool = False,
         values: Mapping[str, ClientValue] | None = None,
         objects: frozenset[str] = frozenset(),
+        injectors: frozenset[str] = frozenset(),
     ) -> None:
         self.module_name = module_name
         self.is_package = is_package
@@ -79,6 +80,9 @@ class NameTable:
         self.values: Mapping[str, ClientValue] = values or {}
         # the objects the knowledge names by an expression (`FileTask.objects`)
         self.objects = objects
+        # what marks a parameter's default as a dependency the framework calls (`Depends`)
+        self.injectors = injectors
+        self.paths_bound = False  # some dotted path (`request.state.db`) holds an instance
 
     # --- scopes -----------------------------------------------------------------------
     @property
@@ -122,7 +126,9 @@ class NameTable:
         scope, until it is bound again."""
         path = dotted(target)
         if path is not None:
-            self.bind(path, value if isinstance(value, Instance) else None)
+            held = value if isinstance(value, Instance) else None
+            self.paths_bound = self.paths_bound or held is not None
+            self.bind(path, held)
 
     def bind_import(self, node: cst.Import) -> None:
         for alias in node.names:
@@ -195,9 +201,10 @@ class NameTable:
                 return self._imported(bound)
             return self._through(bound) if isinstance(bound, Instance) else None
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
-            bound = self.lookup(f"{expr.value.value}.{expr.attr.value}")
-            if isinstance(bound, Instance):
-                return self._through(bound)
+            if self.paths_bound:
+                bound = self.lookup(f"{expr.value.value}.{expr.attr.value}")
+                if isinstance(bound, Instance):
+                    return self._through(bound)
             if expr.value.value in ("self", "cls"):
                 cls = self.enclosing_class()
                 if cls is not None:
@@ -212,7 +219,7 @@ class NameTable:
             qual = self.qualname(expr)
             return self._imported(qual) if qual is not None else None
         if isinstance(expr, cst.Attribute):
-            path = dotted(expr)
+            path = dotted(expr) if self.paths_bound else None
             bound = self.lookup(path) if path is not None else None
             return self._through(bound) if isinstance(bound, Instance) else None
         if isinstance(expr, cst.Call):

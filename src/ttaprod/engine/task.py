@@ -31,6 +31,7 @@ class FileTask:
     # objects the knowledge names by an expression: what calls of instances return ("X()",
     # "X.m()", tracked only for these: `NameTable.returned`) and module-level instances
     objects: frozenset[str] = frozenset()
+    injectors: frozenset[str] = frozenset()  # dependency markers (`fastapi.Depends`)
 
 
 def module_name_for(rel_path: str) -> str:

@@ -148,6 +148,8 @@ class CallGraphFacts(Detector):
     def _param_use(self, function: str, func: cst.BaseExpression) -> None:
         """`session.query(...)` on an untyped parameter `session`: blocking if a caller passes
         a synchronous object (the call graph decides, `CallGraph.blocking`)."""
+        if not self.untyped.get(function):
+            return
         path: list[str] = []
         while isinstance(func, cst.Attribute):
             path.append(func.attr.value)
