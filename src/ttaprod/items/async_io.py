@@ -1,8 +1,10 @@
 """performance.async-io, project half: an `async def` that calls a sync function of the
-project (in its module or another) which, directly or through
-its own calls, reads a file, calls `requests`, runs a subprocess or sleeps. That call stops
-the event loop as surely as the blocking call itself: TTP301 at the call in the coroutine,
-with the chain of calls down to what blocks as its trace.
+project (in its module or another) which, directly or through its own calls, reads a file,
+calls `requests`, runs a subprocess, sleeps or uses a synchronous object passed to it. That
+call stops the event loop as surely as the blocking call itself: TTP301 at each such call in
+the coroutine, with the chain of calls down to what blocks as its trace. A coroutine whose own
+body blocks (`Coroutine.judged`) is already an uncovered site; its helper calls only add
+findings.
 
 Calls awaited or handed to a thread offloader (`asyncio.to_thread`, `run_in_executor`) are
 not followed. A run on some files only cannot see the helpers' bodies: each such coroutine is
